@@ -1,0 +1,67 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+
+#include "modules/common/lesson.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+
+namespace conc {
+namespace {
+
+bool IsHelp(const char* arg) {
+  return std::strcmp(arg, "--help") == 0 || std::strcmp(arg, "-help") == 0 ||
+         std::strcmp(arg, "-h") == 0;
+}
+
+// Flags defined by the program itself live in a file under modules/ or tools/;
+// Abseil and gtest define many more, which a lesson's reader does not need.
+bool IsOwnFlag(const absl::CommandLineFlag& flag) {
+  const std::string file = flag.Filename();
+  return file.find("modules/") != std::string::npos ||
+         file.find("tools/") != std::string::npos;
+}
+
+void PrintHelp(const char* program, std::string_view description) {
+  std::printf("usage: %s [flags]\n\n%.*s\n", program,
+              static_cast<int>(description.size()), description.data());
+  std::vector<const absl::CommandLineFlag*> own;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (IsOwnFlag(*flag)) own.push_back(flag);
+  }
+  std::sort(own.begin(), own.end(), [](auto* a, auto* b) { return a->Name() < b->Name(); });
+  if (!own.empty()) std::printf("\nflags:\n");
+  for (const absl::CommandLineFlag* flag : own) {
+    std::printf("  --%s  %s (default: %s)\n", std::string(flag->Name()).c_str(),
+                flag->Help().c_str(), flag->DefaultValue().c_str());
+  }
+}
+
+}  // namespace
+
+std::vector<char*> InitLesson(int argc, char** argv, std::string_view description) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
+    if (IsHelp(argv[i])) {
+      const char* slash = std::strrchr(argv[0], '/');
+      PrintHelp(slash ? slash + 1 : argv[0], description);
+      std::exit(0);
+    }
+  }
+  absl::SetProgramUsageMessage(std::string(description));
+  // An unknown flag makes Abseil print which one and exit 1.
+  return absl::ParseCommandLine(argc, argv);
+}
+
+void Heading(std::string_view title) {
+  std::printf("== %.*s ==\n\n", static_cast<int>(title.size()), title.data());
+  std::fflush(stdout);
+}
+
+}  // namespace conc

@@ -1,0 +1,44 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// lesson.h: what every lesson program shares: flags, `--help`, and headings.
+//
+// A lesson is a small program that mirrors one notebook cell of the course. It
+// reads top to bottom: includes, flags, the story, `main`. This header keeps the
+// boilerplate out of the story:
+//
+//   ABSL_FLAG(bool, quick, false, "Shorter sleeps, for the tour and the tests.");
+//
+//   int main(int argc, char** argv) {
+//     conc::InitLesson(argc, argv,
+//                      "Fibonacci as a list and as a generator (Module 1).");
+//     conc::Heading("fib_list: the whole list first");
+//     ...
+//   }
+//
+// `--help` prints the description and the program's own flags and exits 0 (Abseil's
+// built-in `--help` exits 1 and lists every library flag too). An unknown flag is an
+// error that names the flag (Abseil's message) and exits 1.
+
+#ifndef MODULES_COMMON_LESSON_H_
+#define MODULES_COMMON_LESSON_H_
+
+#include <string_view>
+#include <vector>
+
+namespace conc {
+
+// Parses the command line with Abseil's flags. Returns the positional arguments
+// (argv[0] first). Handles `--help`/`-h` as described above.
+std::vector<char*> InitLesson(int argc, char** argv, std::string_view description);
+
+// Prints a section heading, e.g. `Heading("Generators")` prints
+//
+//   == Generators ==
+//
+// followed by a blank line, and flushes stdout so that output interleaves
+// correctly with child processes and threads.
+void Heading(std::string_view title);
+
+}  // namespace conc
+
+#endif  // MODULES_COMMON_LESSON_H_

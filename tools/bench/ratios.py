@@ -1,0 +1,263 @@
+"""The side-by-side benchmark runner: C++ vs CPython vs the physical limit, as ratios.
+
+    bazel run //tools/bench:ratios -- --chapter=generators
+    bazel run //tools/bench:ratios -- --chapter=generators --rounds=5 --svg=/tmp/g.svg
+
+A chapter describes its rows in modules/<chapter>/ratios.json:
+
+    {"chapter": "generators",
+     "rows": [{"workload": "one generator resumption",
+               "cpp":    {"binary": "modules/generators/generator_benchmark",
+                          "benchmark": "BM_Generator_Resume"},
+               "python": {"peer": "tools/peers/generators_peer.py",
+                          "case": "generator_resume"},
+               "limit":  {"binary": "...", "benchmark": "BM_PlainLoop"},   # optional
+               "target": {"vs_python": 10}}]}                               # optional
+
+Each round runs every C++ benchmark and every CPython peer once, interleaved, so a
+slow moment of the machine hits both sides; the table reports the median of the
+rounds. Times are per operation: a Google Benchmark that sets items processed
+counts 1e9 / items_per_second, otherwise its real time per iteration; a peer prints
+one JSON object per line, {"case": NAME, "ns_per_op": X}.
+
+Targets: "vs_python": N means CPython's time / C++'s time >= N; "vs_limit": F means
+the limit's time / C++'s time >= F (a fraction of the physical limit's speed).
+A missed target is reported, never an error: benchmarks are not tests.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+PYTHON = "/usr/bin/python3"  # Debian's interpreter: its modules (grpcio, msgpack...) are there.
+
+
+def runfiles_root():
+    """Where the chapters' ratios.json files, benchmarks and peers are."""
+    for candidate in (os.environ.get("RUNFILES_DIR"),
+                      os.path.abspath(sys.argv[0]) + ".runfiles",
+                      os.path.dirname(os.path.abspath(sys.argv[0]))):
+        if candidate and os.path.isdir(os.path.join(candidate, "conc", "modules")):
+            return os.path.join(candidate, "conc")
+    # `bazel run` starts us in the runfiles tree of the workspace.
+    return os.getcwd()
+
+
+def build_mode(path):
+    """'opt', 'fastbuild' or 'dbg', read off the bazel-out path the runfile links to."""
+    real = os.path.realpath(path)
+    for mode in ("opt", "fastbuild", "dbg"):
+        if "-%s/" % mode in real:
+            return mode
+    return "unknown"
+
+
+def run_cpp(root, binary, names, min_time):
+    """Runs one Google Benchmark binary for the named benchmarks; returns {name: ns/op}."""
+    pattern = "^(%s)$" % "|".join(sorted(names))
+    cmd = [os.path.join(root, binary), "--benchmark_filter=" + pattern,
+           "--benchmark_format=json", "--benchmark_min_time=%g" % min_time]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+    result = {}
+    for bench in json.loads(out)["benchmarks"]:
+        name = bench.get("run_name", bench["name"])
+        if "items_per_second" in bench and bench["items_per_second"] > 0:
+            result[name] = 1e9 / bench["items_per_second"]
+        else:
+            result[name] = bench["real_time"] * scale[bench.get("time_unit", "ns")]
+    missing = set(names) - set(result)
+    if missing:
+        sys.exit("ratios: %s has no benchmark named %s" % (binary, ", ".join(sorted(missing))))
+    return result
+
+
+def run_peer(root, peer, case, min_time):
+    """Runs one CPython peer case; returns its ns/op."""
+    cmd = [PYTHON, os.path.join(root, peer), "--case=" + case, "--min-time=%g" % min_time]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            record = json.loads(line)
+            if record.get("case") == case:
+                return float(record["ns_per_op"])
+    sys.exit("ratios: %s printed no result for case %s" % (peer, case))
+
+
+def human_time(ns):
+    if ns is None:
+        return "-"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return "%.3g %s" % (ns / scale, unit)
+    return "%.3g ns" % ns
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def human_ratio(r):
+    return "-" if r is None else ("%.3gx" % r)
+
+
+def machine_lines():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    python = subprocess.run([PYTHON, "--version"], capture_output=True, text=True).stdout.strip()
+    return [
+        "Machine: %s, %d cores, %s %s" % (cpu, os.cpu_count(), platform.system(), platform.release()),
+        "CPython: %s (%s)" % (python, PYTHON),
+        "Date: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    ]
+
+
+def write_svg(path, title, rows):
+    """A horizontal bar chart of CPython ÷ C++ per workload, on a log scale."""
+    import math
+    bars = [(r["workload"], r["speedup"]) for r in rows if r["speedup"]]
+    if not bars:
+        return
+    width, left, bar_h, gap = 900, 330, 22, 10
+    height = 60 + len(bars) * (bar_h + gap)
+    top = max(math.log10(max(s for _, s in bars)) + 0.5, 1.0)
+    scale = (width - left - 80) / top
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+             'font-family="sans-serif" font-size="12">' % (width, height),
+             '<rect width="100%" height="100%" fill="white"/>',
+             '<text x="10" y="20" font-size="14" font-weight="bold">%s</text>' % title,
+             '<text x="10" y="38" fill="#555">how many times faster than CPython '
+             '(log scale; 1x = as fast)</text>']
+    for i, (name, speedup) in enumerate(bars):
+        y = 50 + i * (bar_h + gap)
+        length = max(math.log10(speedup), 0) * scale
+        color = "#2b7bb9" if speedup >= 1 else "#c0392b"
+        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>'
+                     % (left - 8, y + 15, name.replace("&", "&amp;").replace("<", "&lt;")[:48]))
+        parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>'
+                     % (left, y, max(length, 1), bar_h, color))
+        parts.append('<text x="%.1f" y="%d">%.3gx</text>' % (left + length + 6, y + 15, speedup))
+    parts.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(parts) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="Runs a chapter's C++ benchmarks and CPython peers side by side "
+                    "and prints their ratios as a Markdown table.")
+    parser.add_argument("--chapter", help="the chapter to measure, e.g. generators")
+    parser.add_argument("--list", action="store_true", help="list the chapters that have ratios")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
+    parser.add_argument("--min-time", type=float, default=0.5, help="seconds per measurement")
+    parser.add_argument("--quick", action="store_true", help="one short round (a smoke run)")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    parser.add_argument("--svg", help="also draw the speedups as an SVG bar chart")
+    args = parser.parse_args()
+
+    # `bazel run` starts us inside the runfiles tree: output paths are the user's.
+    cwd = os.environ.get("BUILD_WORKING_DIRECTORY", os.getcwd())
+    for attr in ("markdown", "svg"):
+        if getattr(args, attr):
+            setattr(args, attr, os.path.join(cwd, getattr(args, attr)))
+
+    root = runfiles_root()
+    modules = os.path.join(root, "modules")
+    chapters = sorted(d for d in (os.listdir(modules) if os.path.isdir(modules) else [])
+                      if os.path.exists(os.path.join(modules, d, "ratios.json")))
+    if args.list or not args.chapter:
+        print("chapters with ratios: " + (", ".join(chapters) or "none"))
+        return 0 if args.list else 2
+    spec_path = os.path.join(root, "modules", args.chapter, "ratios.json")
+    if not os.path.exists(spec_path):
+        print("ratios: no chapter '%s' with ratios; chapters: %s"
+              % (args.chapter, ", ".join(chapters) or "none"), file=sys.stderr)
+        return 2
+    with open(spec_path) as f:
+        spec = json.load(f)
+    if args.quick:
+        args.rounds, args.min_time = 1, 0.05
+
+    # What to run: each binary once per round with all its benchmarks; each peer case.
+    cpp_jobs = {}
+    peer_jobs = []
+    for row in spec["rows"]:
+        for side in ("cpp", "limit"):
+            if row.get(side):
+                cpp_jobs.setdefault(row[side]["binary"], set()).add(row[side]["benchmark"])
+        peer_jobs.append((row["python"]["peer"], row["python"]["case"]))
+    peer_jobs = sorted(set(peer_jobs))
+
+    modes = {build_mode(os.path.join(root, b)) for b in cpp_jobs}
+    cpp_samples, peer_samples = {}, {}
+    for r in range(args.rounds):
+        print("round %d/%d ..." % (r + 1, args.rounds), file=sys.stderr, flush=True)
+        for binary, names in sorted(cpp_jobs.items()):
+            for name, ns in run_cpp(root, binary, names, args.min_time).items():
+                cpp_samples.setdefault((binary, name), []).append(ns)
+        for peer, case in peer_jobs:
+            peer_samples.setdefault((peer, case), []).append(run_peer(root, peer, case, args.min_time))
+
+    def median(samples, key):
+        return statistics.median(samples[key]) if key in samples else None
+
+    rows = []
+    for row in spec["rows"]:
+        cpp = median(cpp_samples, (row["cpp"]["binary"], row["cpp"]["benchmark"]))
+        py = median(peer_samples, (row["python"]["peer"], row["python"]["case"]))
+        limit = median(cpp_samples, (row["limit"]["binary"], row["limit"]["benchmark"])) if row.get("limit") else None
+        speedup, of_limit = ratio(py, cpp), ratio(limit, cpp)
+        target, met = row.get("target") or {}, None
+        if "vs_python" in target:
+            met = speedup is not None and speedup >= target["vs_python"]
+            target_text = "≥ %gx CPython" % target["vs_python"]
+        elif "vs_limit" in target:
+            met = of_limit is not None and of_limit >= target["vs_limit"]
+            target_text = "≥ %gx the limit" % target["vs_limit"]
+        else:
+            target_text = "-"
+        rows.append(dict(workload=row["workload"], cpp=cpp, py=py, limit=limit, speedup=speedup,
+                         of_limit=of_limit, target=target_text,
+                         met="-" if met is None else ("yes" if met else "**no**")))
+
+    lines = ["## %s: C++ vs CPython vs the limit" % spec.get("chapter", args.chapter), ""]
+    lines += ["- " + l for l in machine_lines()]
+    lines.append("- Rounds: %d (median), %.2g s per measurement; C++ build: %s"
+                 % (args.rounds, args.min_time, ", ".join(sorted(modes))))
+    if modes != {"opt"}:
+        lines.append("- **Warning**: C++ built without optimisation; run with `bazel run -c opt` "
+                     "(the project's .bazelrc does this for `bazel run`).")
+    lines += ["", "| workload | C++ | CPython | limit | CPython ÷ C++ | C++ speed ÷ limit | target | met |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["workload"], human_time(r["cpp"]), human_time(r["py"]), human_time(r["limit"]),
+            human_ratio(r["speedup"]), human_ratio(r["of_limit"]), r["target"], r["met"]))
+    lines += ["", "Times are per operation. CPython ÷ C++ > 1: C++ is faster. "
+              "C++ speed ÷ limit: 1 = as fast as the physical limit."]
+    table = "\n".join(lines)
+    print(table)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(table + "\n")
+    if args.svg:
+        write_svg(args.svg, "%s: C++ vs CPython" % spec.get("chapter", args.chapter), rows)
+        print("chart written to " + args.svg, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
