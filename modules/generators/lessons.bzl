@@ -1,0 +1,72 @@
+"""The generators chapter's lessons, in the order the tour runs them."""
+
+load("//tools:lesson.bzl", "lesson")
+
+LESSONS = [
+    # `return` runs the body at once; `yield` makes a generator that runs nothing
+    # until iterated; three yields of three types.
+    lesson(
+        name = "return_vs_yield",
+        deps = [":generator"],
+        expect = [
+            "Start of testfn...",
+            "testfn() returned 10",
+            "g = testfn() created a generator; nothing has run yet",
+            "Start of testfn...\nIn for loop: v = 10\nBack inside testfn...",
+            "Start of testfn...\nIn for loop: v = 10\nBack inside testfn...\n" +
+            "In for loop: v = hello\nBack again inside testfn...\n" +
+            "In for loop: v = 100\nEnd of testfn...",
+        ],
+    ),
+    # iter/next/StopIteration as begin()/*it,++it/== end(); a for loop desugared.
+    lesson(
+        name = "iterator_protocol",
+        deps = [":generator"],
+        expect = [
+            "v = 11\nv = 22\nv = 33\nv = 44\nStopIteration: it == a.end()",
+            "next(it) -> 0",
+            "next(it) -> 2",
+            "StopIteration: it == g.end()",
+            "an int is not iterable",
+        ],
+    ),
+    # The whole list first vs one value at a time: memory held and time to the first value.
+    lesson(
+        name = "fib_list_vs_gen",
+        deps = [":generator"],
+        args = ["--quick"],
+        expect = [
+            "0 0\n1 1\n1 1\n2 4\n3 9",
+            "4181 17480761",
+            "0 0\n1 1\n1 1\n2 4\n3 9",
+            "4181 17480761",
+            "the list grows with n: yes",
+            "the generator's frame does not grow with n: yes",
+            "first value sooner from the generator: yes",
+        ],
+    ),
+    # foo(); bar() one after the other, then interleaved by zip_longest.
+    lesson(
+        name = "round_robin",
+        deps = [":generator"],
+        args = ["--quick"],
+        expect = [
+            "foo: counting 0\nfoo: counting 1",
+            "foo: counting 9\nbar: counting 0",
+            "bar: counting 9",
+            "foo: counting 0\nbar: counting 0\nfoo: counting 1\nbar: counting 1",
+            # After bar's last count, foo runs on alone to 14.
+            "foo: counting 4\nbar: counting 4\n" + "".join(["foo: counting %d\n" % i for i in range(5, 15)]),
+        ],
+    ),
+    # Python's id() and `is` vs `==`; C++ addresses vs values.
+    lesson(
+        name = "identity_vs_equality",
+        expect = [
+            "a == b: true",
+            "&a == &b: false",
+            "&a unchanged by a += 1: true",
+            "&r == &a: true",
+        ],
+    ),
+]
