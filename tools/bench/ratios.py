@@ -126,31 +126,46 @@ def machine_lines():
 
 
 def write_svg(path, title, rows):
-    """A horizontal bar chart of CPython ÷ C++ per workload, on a log scale."""
+    """A horizontal bar chart of CPython ÷ C++ per workload, on a log scale, with
+    gridlines at each power of ten and a black tick at each row's target."""
     import math
-    bars = [(r["workload"], r["speedup"]) for r in rows if r["speedup"]]
+    bars = [r for r in rows if r["speedup"]]
     if not bars:
         return
-    width, left, bar_h, gap = 900, 330, 22, 10
-    height = 60 + len(bars) * (bar_h + gap)
-    top = max(math.log10(max(s for _, s in bars)) + 0.5, 1.0)
-    scale = (width - left - 80) / top
+    def esc(text):
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    width, left, bar_h, gap, top_y = 1000, 430, 22, 12, 64
+    height = top_y + len(bars) * (bar_h + gap) + 24
+    targets = [r["target_speedup"] for r in bars if r.get("target_speedup")]
+    decades = max(math.ceil(math.log10(max([r["speedup"] for r in bars] + targets + [10]))), 1)
+    scale = (width - left - 70) / decades
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
              'font-family="sans-serif" font-size="12">' % (width, height),
              '<rect width="100%" height="100%" fill="white"/>',
-             '<text x="10" y="20" font-size="14" font-weight="bold">%s</text>' % title,
+             '<text x="10" y="20" font-size="15" font-weight="bold">%s</text>' % esc(title),
              '<text x="10" y="38" fill="#555">how many times faster than CPython '
-             '(log scale; 1x = as fast)</text>']
-    for i, (name, speedup) in enumerate(bars):
-        y = 50 + i * (bar_h + gap)
-        length = max(math.log10(speedup), 0) * scale
-        color = "#2b7bb9" if speedup >= 1 else "#c0392b"
-        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>'
-                     % (left - 8, y + 15, name.replace("&", "&amp;").replace("<", "&lt;")[:48]))
+             '(log scale; black tick: the target)</text>']
+    for d in range(decades + 1):
+        x = left + d * scale
+        parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>'
+                     % (x, top_y - 8, x, height - 20))
+        parts.append('<text x="%.1f" y="%d" fill="#777" text-anchor="middle">%sx</text>'
+                     % (x, height - 6, "{:,}".format(10 ** d)))
+    for i, r in enumerate(bars):
+        y = top_y + i * (bar_h + gap)
+        length = max(math.log10(r["speedup"]), 0) * scale
+        color = "#2b7bb9" if r["speedup"] >= 1 else "#c0392b"
+        name = r["workload"] if len(r["workload"]) <= 64 else r["workload"][:63] + "…"
+        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left - 8, y + 15, esc(name)))
         parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>'
                      % (left, y, max(length, 1), bar_h, color))
-        parts.append('<text x="%.1f" y="%d">%.3gx</text>' % (left + length + 6, y + 15, speedup))
+        parts.append('<text x="%.1f" y="%d">%.3gx</text>' % (left + length + 6, y + 15, r["speedup"]))
+        if r.get("target_speedup"):
+            tx = left + math.log10(r["target_speedup"]) * scale
+            parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black" stroke-width="3"/>'
+                         % (tx, y - 3, tx, y + bar_h + 3))
     parts.append("</svg>")
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         f.write("\n".join(parts) + "\n")
 
@@ -231,6 +246,7 @@ def main():
             target_text = "-"
         rows.append(dict(workload=row["workload"], cpp=cpp, py=py, limit=limit, speedup=speedup,
                          of_limit=of_limit, target=target_text,
+                         target_speedup=target.get("vs_python"),
                          met="-" if met is None else ("yes" if met else "**no**")))
 
     lines = ["## %s: C++ vs CPython vs the limit" % spec.get("chapter", args.chapter), ""]
@@ -251,6 +267,7 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.markdown:
+        os.makedirs(os.path.dirname(args.markdown) or ".", exist_ok=True)
         with open(args.markdown, "w") as f:
             f.write(table + "\n")
     if args.svg:
