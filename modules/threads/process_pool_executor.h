@@ -1,0 +1,213 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// process_pool_executor.h: conc::ProcessPoolExecutor, Python's
+// `concurrent.futures.ProcessPoolExecutor`: tasks run in a few reused worker
+// processes, so CPU-bound work runs in parallel (in Python, past the GIL).
+//
+//   Python                                          C++
+//   def square(x): return x * x                     int square(int x) { return x * x; }
+//                                                   CONC_PROCESS_FUNCTION(square);  // global scope
+//   with ProcessPoolExecutor(max_workers=2) as ex:  { conc::ProcessPoolExecutor ex(2);
+//       f = ex.submit(square, 7)                        conc::Future<int> f = ex.submit(conc::process_function<square>, 7);
+//       f.result()                                      absl::StatusOr<int> r = f.result();
+//       for r in ex.map(square, xs):                    for (absl::StatusOr<int> r : ex.map(conc::process_function<square>, xs))
+//   ex.shutdown(wait=True, cancel_futures=False)        ex.shutdown(/*wait=*/true, /*cancel_futures=*/false);
+//                                                   }  // the destructor is shutdown(wait=true)
+//
+// Tasks are functions registered with CONC_PROCESS_FUNCTION (process.h), named
+// by `conc::process_function<f>`: a closure cannot cross a process boundary, so
+// passing one is a compile error. Arguments and results travel in the codec of
+// modules/common/codec.h, in frames (framed.h) over one pair of pipes per
+// worker. Workers are spawned (process.h's safe start method; main() must call
+// conc::ProcessMain first) on the first submit, all max_workers of them, and
+// reused until shutdown. A manager thread in the parent feeds them, at most
+// kMaxInFlightPerWorker tasks each, and completes the futures.
+//
+// Errors, in the futures (conc::Future<R>, future.h):
+//   * a task that throws: Unknown "the task raised <type>: <what()>" (the
+//     exception object itself cannot cross processes: `exception()` is null,
+//     where Python re-raises a pickled copy);
+//   * a worker that dies (killed, or exit() in a task): the pool is broken,
+//     as Python's BrokenProcessPool. Every pending future (running or queued)
+//     fails with Aborted "BrokenProcessPool: worker process PID was killed by
+//     signal 9 (SIGKILL) ..." (or "exited with code N"), the other workers are
+//     terminated, `broken()` is true and later submits fail the same way;
+//   * submit after shutdown: FailedPrecondition (Python raises RuntimeError);
+//   * max_workers < 1: every submit fails with InvalidArgument (ValueError);
+//   * no conc::ProcessMain in main(): every submit fails with
+//     FailedPrecondition.
+//
+// Where it differs from Python: map takes one input range (Python zips several
+// iterables) and yields absl::StatusOr<R> (absl::Status for void); the first
+// error is yielded once and ends the results, and the futures not yet consumed
+// are then cancelled. Python's chunksize is not offered.
+//
+// Lifetime: the destructor is shutdown(wait=true). Workers are daemonic
+// processes started by the manager thread, so they die with the parent.
+//
+// Thread-safety: submit, map, shutdown and broken may be called from any thread.
+// Memory ordering: everything before submit() happens-before the future's
+// completion is observed (the task itself runs in another process).
+//
+// Example:
+//
+//   double area(double r) { return 3.14159 * r * r; }
+//   CONC_PROCESS_FUNCTION(area);
+//   ...
+//   conc::ProcessPoolExecutor pool(2);
+//   conc::Future<double> f = pool.submit(conc::process_function<area>, 2.0);
+//   absl::StatusOr<double> a = f.result(absl::Seconds(10));
+
+#ifndef MODULES_THREADS_PROCESS_POOL_EXECUTOR_H_
+#define MODULES_THREADS_PROCESS_POOL_EXECUTOR_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "modules/common/codec.h"
+#include "modules/common/timeout.h"
+#include "modules/generators/generator.h"
+#include "modules/threads/future.h"
+#include "modules/threads/process.h"
+
+namespace conc {
+
+namespace internal {
+
+// One task as the manager thread sees it: already encoded, with a completion
+// that decodes the result into the typed future.
+struct PoolTask {
+  std::string function;
+  std::string args;
+  std::shared_ptr<FutureStateBase> future;
+  // Called once, on the manager thread (or the submitting one on failure), with
+  // the encoded result or the task's failure.
+  std::function<void(absl::StatusOr<std::string>)> complete;
+};
+
+class ProcessPoolCore;
+
+}  // namespace internal
+
+class ProcessPoolExecutor {
+ public:
+  // Tasks sent to one worker before its earlier ones have finished: enough to
+  // keep it busy while the manager thread handles results, few enough that
+  // work spreads over the workers.
+  static constexpr int kMaxInFlightPerWorker = 4;
+
+  // max_workers: nullopt is Python's default, cpu_count().
+  explicit ProcessPoolExecutor(std::optional<int> max_workers = std::nullopt);
+  ~ProcessPoolExecutor();  // shutdown(wait=true)
+
+  ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
+  ProcessPoolExecutor& operator=(const ProcessPoolExecutor&) = delete;
+
+  // Python's submit(fn, *args): schedules F(args...) in a worker and returns
+  // its future. Never blocks on the workers.
+  template <auto F, class... Args>
+    requires internal::CallableWith<F, Args...>
+  [[nodiscard]] auto submit(ProcessFunction<F>, Args&&... args)
+      -> Future<std::decay_t<typename ProcessFunction<F>::Traits::Result>> {
+    using R = std::decay_t<typename ProcessFunction<F>::Traits::Result>;
+    Future<R> future;
+    internal::PoolTask task;
+    task.function = std::string(ProcessFunction<F>::name);
+    task.args = Encode(typename ProcessFunction<F>::Traits::ArgsTuple(std::forward<Args>(args)...));
+    task.future = FutureAccess<R>::Shared(future);
+    task.complete = [future](absl::StatusOr<std::string> result) mutable {
+      if (!result.ok()) {
+        (void)future.set_status(result.status());
+        return;
+      }
+      if constexpr (std::is_void_v<R>) {
+        (void)future.set_result();
+      } else {
+        absl::StatusOr<R> value = Decode<R>(*result);
+        if (value.ok()) {
+          (void)future.set_result(*std::move(value));
+        } else {
+          (void)future.set_status(value.status());
+        }
+      }
+    };
+    Enqueue(std::move(task));
+    return future;
+  }
+
+  // Python's map(fn, inputs, timeout=): submits F(x) for every x now, then
+  // yields the results in input order. `timeout` counts from this call.
+  template <auto F, std::ranges::input_range Range>
+    requires internal::CallableWith<F, std::ranges::range_reference_t<Range>>
+  [[nodiscard]] auto map(ProcessFunction<F> fn, Range&& inputs,
+                         std::optional<absl::Duration> timeout = std::nullopt)
+      -> Generator<typename Future<
+          std::decay_t<typename ProcessFunction<F>::Traits::Result>>::ResultType> {
+    using R = std::decay_t<typename ProcessFunction<F>::Traits::Result>;
+    const Deadline deadline = Deadline::FromTimeout(timeout);
+    std::vector<Future<R>> futures;
+    for (auto&& x : inputs) futures.push_back(submit(fn, std::forward<decltype(x)>(x)));
+    return MapResults<R>(std::move(futures), deadline);
+  }
+
+  // Signals that no more tasks will be submitted. cancel_futures: cancel the
+  // tasks no worker has been given yet. wait: return once every task has
+  // finished and the workers have exited. Safe to call twice.
+  void shutdown(bool wait = true, bool cancel_futures = false);
+
+  // True once a worker died and the pool gave up (BrokenProcessPool).
+  [[nodiscard]] bool broken() const;
+
+  [[nodiscard]] int max_workers() const { return max_workers_; }
+
+  // The pids of the worker processes started so far (Python's
+  // `executor._processes`), for tests and lessons.
+  [[nodiscard]] std::vector<pid_t> worker_pids() const;
+
+ private:
+  template <class R>
+  struct CancelRest {
+    std::vector<Future<R>>* futures;
+    std::size_t* next;
+    ~CancelRest() {
+      for (std::size_t i = *next; i < futures->size(); ++i) (*futures)[i].cancel();
+    }
+  };
+
+  template <class R>
+  static Generator<typename Future<R>::ResultType> MapResults(std::vector<Future<R>> futures,
+                                                              Deadline deadline) {
+    std::size_t next = 0;
+    CancelRest<R> cancel_rest{&futures, &next};
+    while (next < futures.size()) {
+      typename Future<R>::ResultType r = futures[next].result(deadline.remaining());
+      ++next;
+      const bool ok = r.ok();
+      co_yield std::move(r);
+      if (!ok) co_return;
+    }
+  }
+
+  void Enqueue(internal::PoolTask task);
+
+  const int max_workers_;
+  std::shared_ptr<internal::ProcessPoolCore> core_;
+};
+
+}  // namespace conc
+
+#endif  // MODULES_THREADS_PROCESS_POOL_EXECUTOR_H_

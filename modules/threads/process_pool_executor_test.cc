@@ -1,0 +1,291 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// Tests of conc::ProcessPoolExecutor, after CPython's
+// Lib/test/test_concurrent_futures/ (test_process_pool.py, test_shutdown.py,
+// executor.py): results, map order, exceptions, worker reuse, a killed worker
+// breaking the pool (test_killed_child), shutdown and cancel_futures.
+// Tasks that must keep running block on a FIFO or in pause(); nothing sleeps to
+// synchronise; every wait is bounded generously.
+
+#include "modules/threads/process_pool_executor.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "modules/threads/process.h"
+
+namespace {
+
+constexpr absl::Duration kLong = absl::Seconds(60);
+
+int square(int x) { return x * x; }
+
+std::string greet(const std::string& who, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += "hello " + who + "; ";
+  return out;
+}
+
+void nothing() {}
+
+std::string echo(std::string s) { return s; }
+
+int64_t worker_pid() { return ::getpid(); }
+
+int fail(std::string message) { throw std::runtime_error(message); }
+
+int exit_with(int code) { std::exit(code); }
+
+int pause_forever() {
+  for (;;) ::pause();
+}
+
+// Rendezvous through two FIFOs: opening `ready` for writing blocks until the
+// test opens it for reading (so the test knows the task runs); reading
+// `release` blocks until the test opens and closes it.
+int wait_for_release(std::string ready, std::string release) {
+  int r = ::open(ready.c_str(), O_WRONLY);
+  if (r < 0) return -1;
+  ::close(r);
+  int fd = ::open(release.c_str(), O_RDONLY);
+  if (fd < 0) return -2;
+  char c;
+  while (::read(fd, &c, 1) > 0) {
+  }
+  ::close(fd);
+  return 1;
+}
+
+}  // namespace
+
+CONC_PROCESS_FUNCTION(square);
+CONC_PROCESS_FUNCTION(greet);
+CONC_PROCESS_FUNCTION(nothing);
+CONC_PROCESS_FUNCTION(echo);
+CONC_PROCESS_FUNCTION(worker_pid);
+CONC_PROCESS_FUNCTION(fail);
+CONC_PROCESS_FUNCTION(exit_with);
+CONC_PROCESS_FUNCTION(pause_forever);
+CONC_PROCESS_FUNCTION(wait_for_release);
+
+namespace {
+
+using ::testing::HasSubstr;
+
+// A lambda is not a registered process function: submit does not compile.
+template <class E, class F>
+concept CanSubmit = requires(E& e, F f) { e.submit(f); };
+static_assert(!CanSubmit<conc::ProcessPoolExecutor, decltype([] { return 1; })>);
+static_assert(CanSubmit<conc::ProcessPoolExecutor, conc::ProcessFunction<nothing>>);
+
+TEST(ProcessPoolExecutorTest, SubmitReturnsResults) {
+  conc::ProcessPoolExecutor pool(2);
+  conc::Future<int> a = pool.submit(conc::process_function<square>, 7);
+  conc::Future<std::string> b = pool.submit(conc::process_function<greet>, "pool", 2);
+  conc::Future<void> c = pool.submit(conc::process_function<nothing>);
+  absl::StatusOr<int> ra = a.result(kLong);
+  ASSERT_TRUE(ra.ok()) << ra.status();
+  EXPECT_EQ(*ra, 49);
+  absl::StatusOr<std::string> rb = b.result(kLong);
+  ASSERT_TRUE(rb.ok()) << rb.status();
+  EXPECT_EQ(*rb, "hello pool; hello pool; ");
+  EXPECT_TRUE(c.result(kLong).ok());
+  EXPECT_FALSE(pool.broken());
+}
+
+TEST(ProcessPoolExecutorTest, MapYieldsResultsInOrder) {
+  conc::ProcessPoolExecutor pool(2);
+  std::vector<int> xs;
+  for (int i = 0; i < 50; ++i) xs.push_back(i);
+  std::vector<int> got;
+  for (absl::StatusOr<int> r : pool.map(conc::process_function<square>, xs, kLong)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    got.push_back(*r);
+  }
+  ASSERT_EQ(got.size(), xs.size());
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(got[i], i * i);
+}
+
+TEST(ProcessPoolExecutorTest, TaskExceptionFailsItsFutureOnly) {
+  conc::ProcessPoolExecutor pool(1);
+  conc::Future<int> bad = pool.submit(conc::process_function<fail>, "boom");
+  conc::Future<int> good = pool.submit(conc::process_function<square>, 3);
+  absl::StatusOr<int> r = bad.result(kLong);
+  EXPECT_TRUE(absl::IsUnknown(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("std::runtime_error: boom"));
+  EXPECT_EQ(good.result(kLong).value_or(-1), 9);
+  EXPECT_FALSE(pool.broken());
+}
+
+TEST(ProcessPoolExecutorTest, MapStopsAtTheFirstError) {
+  conc::ProcessPoolExecutor pool(2);
+  std::vector<std::string> inputs = {"a", "b"};
+  int n = 0;
+  for (absl::StatusOr<int> r : pool.map(conc::process_function<fail>, inputs, kLong)) {
+    EXPECT_TRUE(absl::IsUnknown(r.status()));
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+}
+
+TEST(ProcessPoolExecutorTest, WorkersAreReused) {
+  conc::ProcessPoolExecutor pool(2);
+  std::vector<conc::Future<int64_t>> fs;
+  for (int i = 0; i < 40; ++i) fs.push_back(pool.submit(conc::process_function<worker_pid>));
+  std::set<int64_t> pids;
+  for (auto& f : fs) {
+    absl::StatusOr<int64_t> pid = f.result(kLong);
+    ASSERT_TRUE(pid.ok()) << pid.status();
+    pids.insert(*pid);
+  }
+  EXPECT_LE(pids.size(), 2u);
+  std::vector<pid_t> workers = pool.worker_pids();
+  EXPECT_EQ(workers.size(), 2u);
+  for (int64_t pid : pids) EXPECT_THAT(workers, ::testing::Contains(static_cast<pid_t>(pid)));
+  EXPECT_THAT(workers, ::testing::Not(::testing::Contains(::getpid())));
+}
+
+// The Must show of the issue: SIGKILL a worker, every pending future fails with
+// the broken-pool status naming that worker's pid.
+TEST(ProcessPoolExecutorTest, KilledWorkerBreaksThePool) {
+  conc::ProcessPoolExecutor pool(2);
+  absl::StatusOr<int64_t> victim = pool.submit(conc::process_function<worker_pid>).result(kLong);
+  ASSERT_TRUE(victim.ok()) << victim.status();
+  std::vector<conc::Future<int>> pending;
+  for (int i = 0; i < 8; ++i) pending.push_back(pool.submit(conc::process_function<pause_forever>));
+  ASSERT_EQ(::kill(static_cast<pid_t>(*victim), SIGKILL), 0);
+  const std::string pid_text = "worker process " + std::to_string(*victim) + " ";
+  for (conc::Future<int>& f : pending) {
+    absl::StatusOr<int> r = f.result(kLong);
+    EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
+    EXPECT_THAT(r.status().message(), HasSubstr(pid_text));
+    EXPECT_THAT(r.status().message(), HasSubstr("signal 9 (SIGKILL)"));
+    EXPECT_THAT(r.status().message(), HasSubstr("BrokenProcessPool"));
+  }
+  EXPECT_TRUE(pool.broken());
+  absl::StatusOr<int> later = pool.submit(conc::process_function<square>, 2).result(kLong);
+  EXPECT_TRUE(absl::IsAborted(later.status())) << later.status();
+  EXPECT_THAT(later.status().message(), HasSubstr(pid_text));
+}
+
+TEST(ProcessPoolExecutorTest, ExitInATaskBreaksThePool) {
+  conc::ProcessPoolExecutor pool(1);
+  absl::StatusOr<int> r = pool.submit(conc::process_function<exit_with>, 3).result(kLong);
+  EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("exited with code 3"));
+  EXPECT_TRUE(pool.broken());
+}
+
+TEST(ProcessPoolExecutorTest, ShutdownWaitsThenRefuses) {
+  conc::ProcessPoolExecutor pool(2);
+  std::vector<conc::Future<int>> fs;
+  for (int i = 0; i < 10; ++i) fs.push_back(pool.submit(conc::process_function<square>, i));
+  pool.shutdown(/*wait=*/true);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(fs[i].done());
+    EXPECT_EQ(fs[i].result(absl::ZeroDuration()).value_or(-1), i * i);
+  }
+  absl::StatusOr<int> late = pool.submit(conc::process_function<square>, 1).result(kLong);
+  EXPECT_TRUE(absl::IsFailedPrecondition(late.status())) << late.status();
+  pool.shutdown();  // Twice is fine.
+}
+
+TEST(ProcessPoolExecutorTest, ShutdownCancelsQueuedFutures) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string dir = tmp ? tmp : "/tmp";
+  const std::string ready = dir + "/ready." + std::to_string(::getpid());
+  const std::string release = dir + "/release." + std::to_string(::getpid());
+  ASSERT_EQ(::mkfifo(ready.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(release.c_str(), 0600), 0);
+  conc::ProcessPoolExecutor pool(1);
+  conc::Future<int> blocker = pool.submit(conc::process_function<wait_for_release>, ready, release);
+  // Blocks until the task runs.
+  int r = ::open(ready.c_str(), O_RDONLY);
+  ASSERT_GE(r, 0);
+  ::close(r);
+  std::vector<conc::Future<int>> queued;
+  for (int i = 0; i < 20; ++i) queued.push_back(pool.submit(conc::process_function<square>, i));
+  pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
+  // Let the blocker finish: open and close the release FIFO.
+  int w = ::open(release.c_str(), O_WRONLY);
+  ASSERT_GE(w, 0);
+  ::close(w);
+  pool.shutdown(/*wait=*/true);
+  EXPECT_EQ(blocker.result(kLong).value_or(0), 1);
+  // One worker takes at most kMaxInFlightPerWorker tasks, the blocker included.
+  int cancelled = 0;
+  for (auto& f : queued) {
+    ASSERT_TRUE(f.done());
+    if (f.cancelled()) ++cancelled;
+  }
+  EXPECT_GE(cancelled, 20 - (conc::ProcessPoolExecutor::kMaxInFlightPerWorker - 1));
+  ::unlink(ready.c_str());
+  ::unlink(release.c_str());
+}
+
+// Frames far larger than a pipe's buffer, both ways, several at once.
+TEST(ProcessPoolExecutorTest, LargeArgumentsAndResults) {
+  conc::ProcessPoolExecutor pool(2);
+  std::vector<conc::Future<std::string>> fs;
+  for (int i = 0; i < 6; ++i) {
+    fs.push_back(pool.submit(conc::process_function<echo>,
+                             std::string(1 << 20, static_cast<char>('a' + i))));
+  }
+  for (int i = 0; i < 6; ++i) {
+    absl::StatusOr<std::string> r = fs[i].result(kLong);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, std::string(1 << 20, static_cast<char>('a' + i)));
+  }
+}
+
+// A done-callback runs on the manager thread and may submit more work.
+TEST(ProcessPoolExecutorTest, CallbackMaySubmit) {
+  conc::ProcessPoolExecutor pool(1);
+  conc::Future<int> second;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool submitted = false;
+  conc::Future<int> first = pool.submit(conc::process_function<square>, 3);
+  first.add_done_callback([&](const conc::Future<int>& f) {
+    conc::Future<int> next = pool.submit(conc::process_function<square>, f.result().value_or(0));
+    std::lock_guard<std::mutex> lock(mu);
+    second = next;
+    submitted = true;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return submitted; }));
+  }
+  EXPECT_EQ(second.result(kLong).value_or(-1), 81);
+}
+
+TEST(ProcessPoolExecutorTest, BadMaxWorkersFailsSubmits) {
+  conc::ProcessPoolExecutor pool(0);
+  absl::StatusOr<int> r = pool.submit(conc::process_function<square>, 2).result(kLong);
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  conc::ProcessMain(argc, argv);  // In a spawned worker: runs the worker loop, exits.
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

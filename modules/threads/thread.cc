@@ -1,0 +1,407 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+
+#include "modules/threads/thread.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "modules/common/timeout.h"
+#include "modules/threads/internal/exception.h"
+
+namespace conc {
+namespace internal {
+
+// The shared state of one thread, owned by its handles, by the registry while
+// it is alive and by the running thread itself.
+//
+// State machine (guarded by mu; cv is notified on every change):
+//
+//   kNew --start()--> kStarted --target returned/threw--> kFinished
+//
+// The main thread and dummy threads are born kStarted; the main thread becomes
+// kFinished in the exit hook, dummy threads never do.
+struct ThreadState {
+  enum class Phase { kNew, kStarted, kFinished };
+  enum class Kind { kOrdinary, kMain, kDummy };
+
+  explicit ThreadState(Kind k) : kind(k) {}
+
+  const Kind kind;
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  std::string name ABSL_GUARDED_BY(mu);
+  bool daemon ABSL_GUARDED_BY(mu) = false;
+  Phase phase ABSL_GUARDED_BY(mu) = Phase::kNew;
+  uint64_t ident ABSL_GUARDED_BY(mu) = 0;
+  int64_t native_id ABSL_GUARDED_BY(mu) = 0;
+  // Touched by the creating thread before start() and by the new thread
+  // after (pthread_create orders the two), never by both: no lock.
+  UniqueFunction target;
+
+  // A handle for code that is not a friend of Thread.
+  static Thread Handle(std::shared_ptr<ThreadState> state) { return Thread(std::move(state)); }
+};
+
+}  // namespace internal
+
+namespace {
+
+using internal::ThreadState;
+using Phase = internal::ThreadState::Phase;
+using Kind = internal::ThreadState::Kind;
+
+std::atomic<int> g_name_counter{0};  // Python's threading._counter.
+
+std::string NewName(const char* prefix) { return absl::StrCat(prefix, ++g_name_counter); }
+
+uint64_t SelfIdent() { return static_cast<uint64_t>(pthread_self()); }
+
+bool OnMainThread() { return gettid() == getpid(); }
+
+// Every alive thread (Python's threading._active), the non-daemon count the
+// exit hook waits on, and the exit callbacks. Allocated once and never
+// destroyed, so daemon threads and dummy threads ending during exit can still
+// unregister.
+struct Registry {
+  Registry() : main(std::make_shared<ThreadState>(Kind::kMain)) {
+    std::lock_guard<std::mutex> state_lock(main->mu);
+    main->name = "MainThread";
+    main->phase = Phase::kStarted;
+    main->native_id = getpid();
+    // The registry is made by a static initializer of this file (below), so
+    // on the main thread, before main(): pthread_self() is the main thread's.
+    if (OnMainThread()) main->ident = SelfIdent();
+    active.push_back(main);
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;  // Notified when non_daemon_alive drops.
+  std::vector<std::shared_ptr<ThreadState>> active ABSL_GUARDED_BY(mu);
+  int non_daemon_alive ABSL_GUARDED_BY(mu) = 0;  // Started, not finished, not daemon.
+  std::vector<std::pair<int, std::function<void()>>> atexit_fns ABSL_GUARDED_BY(mu);
+  int next_atexit_id ABSL_GUARDED_BY(mu) = 0;
+  const std::shared_ptr<ThreadState> main;
+  std::once_flag hook_once;
+};
+
+Registry& GetRegistry() {
+  static Registry* const registry = new Registry;  // Leaked on purpose (see above).
+  return *registry;
+}
+
+// Makes the registry (and records the main thread's ident) before main().
+[[maybe_unused]] const bool g_registry_made = (GetRegistry(), true);
+
+void Unregister(const std::shared_ptr<ThreadState>& state, bool counted_non_daemon) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto it = std::find(r.active.begin(), r.active.end(), state);
+  if (it != r.active.end()) r.active.erase(it);
+  if (counted_non_daemon && --r.non_daemon_alive == 0) r.cv.notify_all();
+}
+
+// Per OS thread: the handle current_thread() returns. A dummy thread leaves
+// the registry when its OS thread ends.
+struct CurrentHolder {
+  std::shared_ptr<ThreadState> state;
+  ~CurrentHolder() {
+    if (state && state->kind == Kind::kDummy) Unregister(state, false);
+  }
+};
+thread_local CurrentHolder tls_current;
+// The same thread's state as a plain pointer, for identity checks that may run
+// after tls_current was destroyed (exit() destroys the calling thread's
+// thread_locals before it runs the atexit hook). Trivially destructible.
+thread_local ThreadState* tls_current_raw = nullptr;
+
+// The exit hook (Python's threading._shutdown): exit callbacks, then the main
+// thread counts as ended, then every non-daemon thread is joined.
+void ShutdownAtExit() {
+  Registry& r = GetRegistry();
+  std::vector<std::pair<int, std::function<void()>>> fns;
+  {
+    std::lock_guard<std::mutex> lock(r.mu);
+    fns.swap(r.atexit_fns);
+  }
+  for (auto it = fns.rbegin(); it != fns.rend(); ++it) it->second();
+  {
+    std::lock_guard<std::mutex> lock(r.main->mu);
+    r.main->phase = Phase::kFinished;
+    r.main->cv.notify_all();
+  }
+  // If exit() was called from a non-daemon conc thread, do not wait for it.
+  int self = 0;
+  if (ThreadState* me = tls_current_raw; me && me->kind == Kind::kOrdinary) {
+    std::lock_guard<std::mutex> lock(me->mu);
+    if (!me->daemon && me->phase == Phase::kStarted) self = 1;
+  }
+  std::unique_lock<std::mutex> lock(r.mu);
+  r.cv.wait(lock, [&] { return r.non_daemon_alive <= self; });
+}
+
+void* Bootstrap(void* arg) {
+  std::shared_ptr<ThreadState> self;
+  self.swap(*static_cast<std::shared_ptr<ThreadState>*>(arg));
+  delete static_cast<std::shared_ptr<ThreadState>*>(arg);
+  bool daemon;
+  {
+    std::lock_guard<std::mutex> lock(self->mu);
+    self->ident = SelfIdent();
+    self->native_id = gettid();
+    daemon = self->daemon;
+    self->cv.notify_all();
+  }
+  tls_current.state = self;
+  tls_current_raw = self.get();
+  if (self->target) {
+    try {
+      self->target();
+    } catch (...) {
+      excepthook(ExceptHookArgs{std::current_exception(), ThreadState::Handle(self)});
+    }
+  }
+  // Python's run() deletes target and args in a finally: whatever they own
+  // is destroyed before join() returns.
+  self->target = internal::UniqueFunction();
+  Unregister(self, !daemon);
+  {
+    std::lock_guard<std::mutex> lock(self->mu);
+    self->phase = Phase::kFinished;
+    self->cv.notify_all();
+  }
+  return nullptr;
+}
+
+// The installed excepthook. Never destroyed, so that a daemon thread throwing
+// during exit still finds it.
+std::mutex g_hook_mu;
+ExceptHook& g_hook ABSL_GUARDED_BY(g_hook_mu) = *new ExceptHook;
+
+}  // namespace
+
+Thread::Thread() : Thread(ThreadOptions{}, internal::UniqueFunction()) {}
+
+Thread::Thread(ThreadOptions options) : Thread(std::move(options), internal::UniqueFunction()) {}
+
+Thread::Thread(ThreadOptions options, internal::UniqueFunction target)
+    : state_(std::make_shared<ThreadState>(Kind::kOrdinary)) {
+  const bool daemon = options.daemon.has_value() ? *options.daemon : current_thread().daemon();
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->name = options.name.empty() ? NewName("Thread-") : std::move(options.name);
+  state_->daemon = daemon;
+  state_->target = std::move(target);
+}
+
+absl::Status Thread::start() {
+  bool daemon;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (state_->kind != Kind::kOrdinary || state_->phase != Phase::kNew) {
+      return absl::FailedPreconditionError("threads can only be started once");
+    }
+    state_->phase = Phase::kStarted;
+    daemon = state_->daemon;
+  }
+  Registry& r = GetRegistry();
+  std::call_once(r.hook_once, [] { std::atexit(ShutdownAtExit); });
+  {
+    std::lock_guard<std::mutex> lock(r.mu);
+    r.active.push_back(state_);
+    if (!daemon) ++r.non_daemon_alive;
+  }
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  auto* arg = new std::shared_ptr<ThreadState>(state_);
+  pthread_t handle;
+  const int err = pthread_create(&handle, &attr, Bootstrap, arg);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    delete arg;
+    Unregister(state_, !daemon);
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->phase = Phase::kNew;
+    return absl::ResourceExhaustedError(absl::StrCat("can't start new thread: ", std::strerror(err)));
+  }
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->ident = static_cast<uint64_t>(handle);
+  return absl::OkStatus();
+}
+
+absl::Status Thread::join(std::optional<absl::Duration> timeout) const {
+  const Deadline deadline = Deadline::FromTimeout(timeout);
+  if (state_->kind == Kind::kDummy) {
+    return absl::FailedPreconditionError("cannot join a dummy thread");
+  }
+  const bool self = tls_current_raw == state_.get() ||
+                    (state_->kind == Kind::kMain && tls_current_raw == nullptr && OnMainThread());
+  if (self) {
+    return absl::FailedPreconditionError("cannot join current thread");
+  }
+  std::unique_lock<std::mutex> lock(state_->mu);
+  if (state_->phase == Phase::kNew) {
+    return absl::FailedPreconditionError("cannot join thread before it is started");
+  }
+  auto finished = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return state_->phase == Phase::kFinished; };
+  if (deadline.is_infinite()) {
+    state_->cv.wait(lock, finished);
+    return absl::OkStatus();
+  }
+  if (state_->cv.wait_until(lock, deadline.to_steady_time_point(), finished)) return absl::OkStatus();
+  return absl::DeadlineExceededError(absl::StrCat("join: thread ", state_->name, " is still alive"));
+}
+
+bool Thread::is_alive() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->phase == Phase::kStarted;
+}
+
+std::string Thread::name() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->name;
+}
+
+void Thread::set_name(std::string name) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->name = std::move(name);
+}
+
+uint64_t Thread::ident() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->ident;
+}
+
+int64_t Thread::native_id() const {
+  std::unique_lock<std::mutex> lock(state_->mu);
+  if (state_->phase == Phase::kNew) return 0;
+  // The new thread publishes its id first thing.
+  state_->cv.wait(lock, [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return state_->native_id != 0 || state_->phase == Phase::kNew;
+  });
+  return state_->native_id;
+}
+
+bool Thread::daemon() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->daemon;
+}
+
+absl::Status Thread::set_daemon(bool daemon) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->phase != Phase::kNew) {
+    return absl::FailedPreconditionError("cannot set daemon status of active thread");
+  }
+  state_->daemon = daemon;
+  return absl::OkStatus();
+}
+
+Thread current_thread() {
+  if (tls_current.state) return Thread(tls_current.state);
+  Registry& r = GetRegistry();
+  if (OnMainThread()) {
+    std::lock_guard<std::mutex> lock(r.main->mu);
+    if (r.main->ident == 0) r.main->ident = SelfIdent();
+    return Thread(r.main);
+  }
+  // A thread conc did not start: Python's _DummyThread.
+  auto dummy = std::make_shared<ThreadState>(Kind::kDummy);
+  {
+    std::lock_guard<std::mutex> lock(dummy->mu);
+    dummy->name = NewName("Dummy-");
+    dummy->daemon = true;
+    dummy->phase = Phase::kStarted;
+    dummy->ident = SelfIdent();
+    dummy->native_id = gettid();
+  }
+  {
+    std::lock_guard<std::mutex> lock(r.mu);
+    r.active.push_back(dummy);
+  }
+  tls_current.state = dummy;
+  tls_current_raw = dummy.get();
+  return Thread(std::move(dummy));
+}
+
+Thread main_thread() { return Thread(GetRegistry().main); }
+
+std::vector<Thread> enumerate() {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  std::vector<Thread> threads;
+  threads.reserve(r.active.size());
+  for (const auto& state : r.active) threads.push_back(Thread(state));
+  return threads;
+}
+
+int active_count() {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return static_cast<int>(r.active.size());
+}
+
+uint64_t get_ident() { return SelfIdent(); }
+
+int64_t get_native_id() { return gettid(); }
+
+void default_excepthook(const ExceptHookArgs& args) {
+  const std::string text = absl::StrCat("Exception in thread ", args.thread.name(), ":\n",
+                                        internal::DescribeException(args.exc_value), "\n");
+  std::fputs(text.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+ExceptHook set_excepthook(ExceptHook hook) {
+  std::lock_guard<std::mutex> lock(g_hook_mu);
+  ExceptHook previous = std::move(g_hook);
+  g_hook = std::move(hook);
+  if (!previous) previous = default_excepthook;
+  return previous;
+}
+
+void excepthook(const ExceptHookArgs& args) {
+  ExceptHook hook;
+  {
+    std::lock_guard<std::mutex> lock(g_hook_mu);
+    hook = g_hook;
+  }
+  try {
+    if (hook) {
+      hook(args);
+    } else {
+      default_excepthook(args);
+    }
+  } catch (...) {
+    const std::string text = absl::StrCat("Exception in threading.excepthook:\n",
+                                          internal::DescribeException(std::current_exception()), "\n");
+    std::fputs(text.c_str(), stderr);
+  }
+}
+
+namespace internal {
+
+int RegisterAtexit(std::function<void()> fn) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  const int id = ++r.next_atexit_id;
+  r.atexit_fns.emplace_back(id, std::move(fn));
+  return id;
+}
+
+void UnregisterAtexit(int id) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  std::erase_if(r.atexit_fns, [id](const auto& entry) { return entry.first == id; });
+}
+
+}  // namespace internal
+}  // namespace conc

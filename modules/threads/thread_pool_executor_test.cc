@@ -1,0 +1,222 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// Tests of conc::ThreadPoolExecutor, after CPython's
+// Lib/test/test_concurrent_futures/ (test_thread_pool.py, test_shutdown.py,
+// executor.py). Blocking tasks wait on latches the test releases; no sleep
+// synchronises anything.
+
+#include "modules/threads/thread_pool_executor.h"
+
+#include <algorithm>
+#include <atomic>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace conc {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr absl::Duration kLong = absl::Seconds(60);
+
+int Mul(int a, int b) { return a * b; }
+
+TEST(ThreadPoolExecutorTest, Submit) {
+  ThreadPoolExecutor pool(2);
+  Future<int> f = pool.submit(Mul, 21, 2);
+  EXPECT_EQ(*f.result(kLong), 42);
+  Future<std::string> g = pool.submit([](std::string s, std::unique_ptr<int> p) { return s + std::to_string(*p); },
+                                      std::string("x"), std::make_unique<int>(7));
+  EXPECT_EQ(*g.result(kLong), "x7");
+  std::atomic<int> ran{0};
+  Future<void> v = pool.submit([&ran] { ++ran; });
+  EXPECT_TRUE(v.result(kLong).ok());
+  EXPECT_EQ(ran.load(), 1);
+}
+
+TEST(ThreadPoolExecutorTest, TaskExceptionReachesTheFuture) {
+  ThreadPoolExecutor pool(1);
+  Future<int> f = pool.submit([]() -> int { throw std::out_of_range("too far"); });
+  absl::StatusOr<int> r = f.result(kLong);
+  EXPECT_TRUE(absl::IsUnknown(r.status()));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("std::out_of_range: too far"));
+  EXPECT_NE(*f.exception(), nullptr);
+  EXPECT_EQ(*pool.submit(Mul, 2, 3).result(kLong), 6);  // The worker survived.
+}
+
+TEST(ThreadPoolExecutorTest, WorkersOnDemandUpToMaxWorkersAndNamed) {
+  const int before = active_count();
+  ThreadPoolExecutor pool(3, "pfx");
+  EXPECT_EQ(active_count(), before);  // No worker until the first submit.
+  std::mutex mu;
+  std::set<std::string> names;
+  std::vector<Future<void>> fs;
+  for (int i = 0; i < 30; ++i) {
+    fs.push_back(pool.submit([&] {
+      std::lock_guard<std::mutex> lock(mu);
+      names.insert(current_thread().name());
+    }));
+  }
+  for (auto& f : fs) ASSERT_TRUE(f.result(kLong).ok());
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_GE(names.size(), 1u);
+  EXPECT_LE(names.size(), 3u);
+  for (const std::string& name : names) EXPECT_THAT(name, StartsWith("pfx_"));
+  EXPECT_LE(active_count(), before + 3);
+}
+
+TEST(ThreadPoolExecutorTest, AllWorkersRunAtOnceWhenNeeded) {
+  // Three tasks that each wait for all three to have started: this only
+  // finishes if the pool really runs three workers.
+  ThreadPoolExecutor pool(3);
+  std::latch all_started(3);
+  std::vector<Future<void>> fs;
+  for (int i = 0; i < 3; ++i) fs.push_back(pool.submit([&all_started] { all_started.arrive_and_wait(); }));
+  for (auto& f : fs) EXPECT_TRUE(f.result(kLong).ok());
+}
+
+TEST(ThreadPoolExecutorTest, DefaultMaxWorkers) {
+  EXPECT_GE(cpu_count(), 1);
+  ThreadPoolExecutor pool;
+  EXPECT_EQ(pool.max_workers(), std::min(32, cpu_count() + 4));
+  EXPECT_EQ(ThreadPoolExecutor(0).max_workers(), 1);
+}
+
+TEST(ThreadPoolExecutorTest, MapKeepsInputOrder) {
+  // Task i waits until task i+1 has finished, so they complete in reverse.
+  constexpr int kN = 5;
+  ThreadPoolExecutor pool(kN);
+  std::vector<std::unique_ptr<std::latch>> finished;
+  for (int i = 0; i < kN; ++i) finished.push_back(std::make_unique<std::latch>(1));
+  std::vector<int> inputs = {0, 1, 2, 3, 4};
+  std::vector<int> results;
+  for (absl::StatusOr<int> r : pool.map(
+           [&finished](int i) {
+             if (i + 1 < kN) finished[i + 1]->wait();
+             finished[i]->count_down();
+             return i * i;
+           },
+           inputs, kLong)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    results.push_back(*r);
+  }
+  EXPECT_THAT(results, ElementsAre(0, 1, 4, 9, 16));
+}
+
+TEST(ThreadPoolExecutorTest, MapTimeoutCountsFromTheCall) {
+  ThreadPoolExecutor pool(2);
+  std::latch release(1);
+  std::vector<int> inputs = {1, 2, 3};
+  auto results = pool.map(
+      [&release](int i) {
+        if (i == 2) release.wait();
+        return i;
+      },
+      inputs, absl::Milliseconds(50));
+  std::vector<absl::Status> statuses;
+  for (absl::StatusOr<int> r : results) statuses.push_back(r.status());
+  release.count_down();
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_TRUE(absl::IsDeadlineExceeded(statuses[1])) << statuses[1];
+}
+
+TEST(ThreadPoolExecutorTest, MapStopsAtTheFirstException) {
+  ThreadPoolExecutor pool(1);
+  std::vector<int> inputs = {1, 0, 2};
+  std::vector<absl::Status> statuses;
+  for (absl::StatusOr<int> r : pool.map(
+           [](int i) {
+             if (i == 0) throw std::domain_error("zero");
+             return 10 / i;
+           },
+           inputs)) {
+    statuses.push_back(r.status());
+  }
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_TRUE(absl::IsUnknown(statuses[1]));
+}
+
+TEST(ThreadPoolExecutorTest, ShutdownCancelFutures) {
+  ThreadPoolExecutor pool(1);
+  std::latch started(1), release(1);
+  Future<int> running = pool.submit([&] {
+    started.count_down();
+    release.wait();
+    return 1;
+  });
+  Future<int> queued1 = pool.submit(Mul, 2, 2);
+  Future<int> queued2 = pool.submit(Mul, 3, 3);
+  started.wait();
+  pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
+  EXPECT_TRUE(queued1.cancelled());
+  EXPECT_TRUE(queued2.cancelled());
+  EXPECT_TRUE(absl::IsCancelled(queued1.result().status()));
+  EXPECT_TRUE(running.running());
+  release.count_down();
+  EXPECT_EQ(*running.result(kLong), 1);
+  pool.shutdown();
+}
+
+TEST(ThreadPoolExecutorTest, ShutdownWithoutCancelRunsQueuedWork) {
+  std::atomic<int> done{0};
+  std::vector<Future<void>> fs;
+  {
+    ThreadPoolExecutor pool(2);
+    for (int i = 0; i < 20; ++i) fs.push_back(pool.submit([&done] { ++done; }));
+  }  // The destructor is shutdown(wait=true): Python's `with`.
+  EXPECT_EQ(done.load(), 20);
+  for (auto& f : fs) EXPECT_TRUE(f.done());
+}
+
+TEST(ThreadPoolExecutorTest, SubmitAfterShutdownFails) {
+  ThreadPoolExecutor pool(1);
+  pool.shutdown();
+  pool.shutdown();  // Twice is fine.
+  Future<int> f = pool.submit(Mul, 1, 1);
+  EXPECT_TRUE(f.done());
+  absl::StatusOr<int> r = f.result(absl::ZeroDuration());
+  EXPECT_TRUE(absl::IsFailedPrecondition(r.status()));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("after shutdown"));
+}
+
+TEST(ThreadPoolExecutorTest, TasksCanSubmitTasks) {
+  ThreadPoolExecutor pool(2);
+  Future<int> outer = pool.submit([&pool] {
+    Future<int> inner = pool.submit(Mul, 6, 7);
+    return *inner.result(kLong);
+  });
+  EXPECT_EQ(*outer.result(kLong), 42);
+}
+
+TEST(ThreadPoolExecutorTest, ManyTasksFromManyThreads) {
+  ThreadPoolExecutor pool(4);
+  std::atomic<int> sum{0};
+  std::vector<Thread> submitters;
+  for (int t = 0; t < 4; ++t) {
+    submitters.emplace_back([&] {
+      std::vector<Future<void>> fs;
+      for (int i = 0; i < 250; ++i) fs.push_back(pool.submit([&sum] { ++sum; }));
+      for (auto& f : fs) (void)f.result(kLong);
+    });
+    ASSERT_TRUE(submitters.back().start().ok());
+  }
+  for (Thread& t : submitters) ASSERT_TRUE(t.join(kLong).ok());
+  EXPECT_EQ(sum.load(), 1000);
+}
+
+}  // namespace
+}  // namespace conc
