@@ -57,16 +57,25 @@ def build_mode(path):
     return "unknown"
 
 
+def bare_name(name):
+    """A benchmark's name without the "/real_time" that UseRealTime() appends, so
+    ratios.json may name it either way."""
+    return name[:-len("/real_time")] if name.endswith("/real_time") else name
+
+
 def run_cpp(root, binary, names, min_time):
     """Runs one Google Benchmark binary for the named benchmarks; returns {name: ns/op}."""
-    pattern = "^(%s)$" % "|".join(sorted(names))
+    wanted = {bare_name(n): n for n in names}
+    pattern = "^(%s)(/real_time)?$" % "|".join(sorted(wanted))
     cmd = [os.path.join(root, binary), "--benchmark_filter=" + pattern,
            "--benchmark_format=json", "--benchmark_min_time=%g" % min_time]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
     result = {}
     for bench in json.loads(out)["benchmarks"]:
-        name = bench.get("run_name", bench["name"])
+        name = wanted.get(bare_name(bench.get("run_name", bench["name"])))
+        if name is None:
+            continue
         if "items_per_second" in bench and bench["items_per_second"] > 0:
             result[name] = 1e9 / bench["items_per_second"]
         else:
