@@ -146,29 +146,35 @@ def write_svg(path, title, rows):
     width, left, bar_h, gap, top_y = 1000, 430, 22, 12, 64
     height = top_y + len(bars) * (bar_h + gap) + 24
     targets = [r["target_speedup"] for r in bars if r.get("target_speedup")]
+    # The axis runs from 1x (or the slowest row's decade, when C++ loses) up.
+    low = min(0, math.floor(math.log10(min(r["speedup"] for r in bars))))
     decades = max(math.ceil(math.log10(max([r["speedup"] for r in bars] + targets + [10]))), 1)
-    scale = (width - left - 70) / decades
+    scale = (width - left - 70) / (decades - low)
+    left_axis = left
+    left = left_axis - low * scale  # x of 1x
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
              'font-family="sans-serif" font-size="12">' % (width, height),
              '<rect width="100%" height="100%" fill="white"/>',
              '<text x="10" y="20" font-size="15" font-weight="bold">%s</text>' % esc(title),
              '<text x="10" y="38" fill="#555">how many times faster than CPython '
              '(log scale; black tick: the target)</text>']
-    for d in range(decades + 1):
+    for d in range(low, decades + 1):
         x = left + d * scale
         parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>'
                      % (x, top_y - 8, x, height - 20))
         parts.append('<text x="%.1f" y="%d" fill="#777" text-anchor="middle">%sx</text>'
-                     % (x, height - 6, "{:,}".format(10 ** d)))
+                     % (x, height - 6, "{:,}".format(10 ** d) if d >= 0 else "%g" % 10 ** d))
     for i, r in enumerate(bars):
         y = top_y + i * (bar_h + gap)
-        length = max(math.log10(r["speedup"]), 0) * scale
+        # A bar grows from 1x: right when C++ is faster, left (red) when slower.
+        end = left + math.log10(r["speedup"]) * scale
+        x0, x1 = min(left, end), max(left, end)
         color = "#2b7bb9" if r["speedup"] >= 1 else "#c0392b"
         name = r["workload"] if len(r["workload"]) <= 64 else r["workload"][:63] + "…"
-        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left - 8, y + 15, esc(name)))
-        parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>'
-                     % (left, y, max(length, 1), bar_h, color))
-        parts.append('<text x="%.1f" y="%d">%.3gx</text>' % (left + length + 6, y + 15, r["speedup"]))
+        parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (left_axis - 8, y + 15, esc(name)))
+        parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>'
+                     % (x0, y, max(x1 - x0, 1), bar_h, color))
+        parts.append('<text x="%.1f" y="%d">%.3gx</text>' % (x1 + 6, y + 15, r["speedup"]))
         if r.get("target_speedup"):
             tx = left + math.log10(r["target_speedup"]) * scale
             parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="black" stroke-width="3"/>'
