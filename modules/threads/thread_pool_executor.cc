@@ -51,6 +51,10 @@ absl::Status ThreadPoolExecutor::Enqueue(std::vector<WorkItem> items) {
       cv_.notify_all();
     }
   }
+  return StartWorkersLocked(idle);
+}
+
+absl::Status ThreadPoolExecutor::StartWorkersLocked(std::size_t idle) {
   for (std::size_t started = 0;
        queue_.size() > idle + started && static_cast<int>(workers_.size()) < max_workers_; ++started) {
     Thread worker({.name = absl::StrCat(prefix_, "_", workers_.size()), .daemon = false},
@@ -64,6 +68,122 @@ absl::Status ThreadPoolExecutor::Enqueue(std::vector<WorkItem> items) {
     workers_.push_back(std::move(worker));
   }
   return absl::OkStatus();
+}
+
+absl::Status ThreadPoolExecutor::EnqueueBatch(std::shared_ptr<MapBatchBase> batch) {
+  const std::size_t runners = std::min<std::size_t>(static_cast<std::size_t>(max_workers_), batch->size());
+  std::unique_lock<std::mutex> lock(mu_);
+  if (shutdown_) return absl::FailedPreconditionError("cannot schedule new futures after shutdown");
+  if (runners == 0) return absl::OkStatus();
+  batch->runners.store(static_cast<int>(runners), std::memory_order_relaxed);
+  batches_.push_back(batch);
+  for (std::size_t i = 0; i < runners; ++i) {
+    queue_.push_back(WorkItem{internal::UniqueFunction([this, batch] { RunBatch(batch); }), nullptr});
+  }
+  const std::size_t idle = static_cast<std::size_t>(idle_);
+  if (idle > 0) {
+    if (runners == 1) {
+      cv_.notify_one();
+    } else {
+      cv_.notify_all();
+    }
+  }
+  absl::Status s = StartWorkersLocked(idle);
+  if (!s.ok()) std::erase(batches_, batch);
+  return s;
+}
+
+void ThreadPoolExecutor::RunBatch(const std::shared_ptr<MapBatchBase>& batch) {
+  batch->RunRunner();
+  if (batch->runners.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    // The last runner: every item is claimed (or the batch stopped).
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase(batches_, batch);
+  }
+}
+
+ThreadPoolExecutor::MapBatchBase::MapBatchBase(std::size_t n)
+    : n_(n), states_(new std::atomic<unsigned char>[n]), waiting_for_(n) {
+  for (std::size_t i = 0; i < n; ++i) states_[i].store(kUnclaimed, std::memory_order_relaxed);
+  // Chunks small enough that the runners share the work, large enough that
+  // claiming is rare; the final pass in RunRunner takes what a busy runner left.
+  chunk_ = std::clamp<std::size_t>(n / 16, 1, 64);
+}
+
+void ThreadPoolExecutor::MapBatchBase::TryRun(std::size_t i) {
+  unsigned char expected = kUnclaimed;
+  if (!states_[i].compare_exchange_strong(expected, kRunning, std::memory_order_acquire,
+                                          std::memory_order_relaxed)) {
+    return;  // Taken by another runner, or cancelled.
+  }
+  RunItem(i);
+  // seq_cst store, then seq_cst load of waiting_for_; Await does the mirror
+  // image (store waiting_for_, load the state), so one of them sees the other.
+  states_[i].store(kDone, std::memory_order_seq_cst);
+  if (waiting_for_.load(std::memory_order_seq_cst) == i) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_all();
+  }
+}
+
+void ThreadPoolExecutor::MapBatchBase::RunRunner() {
+  while (!stopped_.load(std::memory_order_relaxed)) {
+    const std::size_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
+    if (begin >= n_) break;
+    const std::size_t end = std::min(n_, begin + chunk_);
+    for (std::size_t i = begin; i < end && !stopped_.load(std::memory_order_relaxed); ++i) TryRun(i);
+  }
+  // Items of chunks other runners claimed but have not started yet (one of
+  // them may be blocked in an earlier item of its chunk): take them, so that
+  // no item waits behind a blocked one while this runner's worker is free.
+  for (std::size_t i = 0; i < n_ && !stopped_.load(std::memory_order_relaxed); ++i) {
+    if (states_[i].load(std::memory_order_relaxed) == kUnclaimed) TryRun(i);
+  }
+}
+
+void ThreadPoolExecutor::MapBatchBase::Stop() {
+  stopped_.store(true, std::memory_order_seq_cst);
+  std::lock_guard<std::mutex> lock(mu_);
+  cv_.notify_all();
+}
+
+ThreadPoolExecutor::MapBatchBase::State ThreadPoolExecutor::MapBatchBase::Await(std::size_t i,
+                                                                                const Deadline& deadline) {
+  auto state = [&] { return static_cast<State>(states_[i].load(std::memory_order_acquire)); };
+  State st = state();
+  if (st == kDone || st == kCancelled) return st;
+  // A result microseconds away is cheaper to spin for than to sleep for (a
+  // wake-up across CPUs costs tens of microseconds on a VM).
+  for (int k = 0; k < 512; ++k) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    st = state();
+    if (st == kDone) return st;
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  waiting_for_.store(i, std::memory_order_seq_cst);
+  while (true) {
+    st = static_cast<State>(states_[i].load(std::memory_order_seq_cst));
+    if (st == kDone || st == kCancelled) break;
+    if (st == kUnclaimed && stopped_.load(std::memory_order_seq_cst)) {
+      unsigned char expected = kUnclaimed;
+      if (states_[i].compare_exchange_strong(expected, kCancelled, std::memory_order_acq_rel)) {
+        st = kCancelled;
+        break;
+      }
+      continue;  // A runner started it first.
+    }
+    if (deadline.is_infinite()) {
+      cv_.wait(lock);
+    } else if (cv_.wait_until(lock, deadline.to_steady_time_point()) == std::cv_status::timeout) {
+      st = static_cast<State>(states_[i].load(std::memory_order_acquire));
+      if (st == kDone) break;
+      if (deadline.expired()) break;
+    }
+  }
+  waiting_for_.store(n_, std::memory_order_relaxed);
+  return st;
 }
 
 void ThreadPoolExecutor::WorkerLoop() {
@@ -91,11 +211,20 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     shutdown_ = true;
-    if (cancel_futures) cancelled.swap(queue_);
+    if (cancel_futures) {
+      cancelled.swap(queue_);
+      // Map calls: items not started are skipped; the consumer sees them cancelled.
+      for (const std::shared_ptr<MapBatchBase>& batch : batches_) batch->Stop();
+      // No batch is registered after shutdown; runners still running stop at
+      // their next item (RunBatch's erase then finds nothing).
+      batches_.clear();
+    }
     cv_.notify_all();
     if (wait) workers = workers_;
   }
-  for (WorkItem& item : cancelled) item.future->Cancel();
+  for (WorkItem& item : cancelled) {
+    if (item.future != nullptr) item.future->Cancel();
+  }
   cancelled.clear();
   if (!wait) return;
   const Thread me = current_thread();

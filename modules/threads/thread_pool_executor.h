@@ -26,9 +26,9 @@
 //   * map takes one input range (Python zips several iterables) and yields
 //     absl::StatusOr<R> (absl::Status for a void fn): the first error (a
 //     task's exception as Unknown, DeadlineExceeded when the timeout from the
-//     call expires) is yielded once and ends the results; the futures not yet
-//     consumed are then cancelled, as they are when the generator is
-//     destroyed early (Python's generator `finally`).
+//     call expires) is yielded once and ends the results; the items not yet
+//     started are then skipped (as if their futures were cancelled), as they
+//     are when the generator is destroyed early (Python's generator `finally`).
 //
 // Lifetime: destroying the executor waits for every submitted task (as
 // `with` does). A task may submit more tasks; it must not destroy its own
@@ -48,10 +48,12 @@
 #ifndef MODULES_THREADS_THREAD_POOL_EXECUTOR_H_
 #define MODULES_THREADS_THREAD_POOL_EXECUTOR_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,10 +66,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "modules/common/timeout.h"
 #include "modules/generators/generator.h"
 #include "modules/threads/future.h"
+#include "modules/threads/internal/exception.h"
 #include "modules/threads/internal/unique_function.h"
 #include "modules/threads/thread.h"
 
@@ -103,24 +107,26 @@ class ThreadPoolExecutor {
 
   // Python's Executor.map(fn, inputs, timeout=): submits fn(x) for every x now,
   // then yields the results in input order. `timeout` counts from this call.
+  //
+  // How: the call is one shared batch (the inputs, a result slot per input, an
+  // atomic next index), queued as at most max_workers "runner" tasks that claim
+  // items in chunks; the generator waits on the slot it needs. No future and no
+  // queued task per item. See MapBatchBase for why this cannot deadlock where
+  // Python's per-item queue would not.
   template <class F, std::ranges::input_range Range>
     requires std::is_invocable_v<std::decay_t<F>&, std::ranges::range_reference_t<Range>>
   [[nodiscard]] auto map(F&& fn, Range&& inputs, std::optional<absl::Duration> timeout = std::nullopt)
       -> Generator<typename Future<std::decay_t<std::invoke_result_t<
           std::decay_t<F>&, std::ranges::range_reference_t<Range>>>>::ResultType> {
     using R = std::decay_t<std::invoke_result_t<std::decay_t<F>&, std::ranges::range_reference_t<Range>>>;
+    using In = std::decay_t<std::ranges::range_reference_t<Range>>;
     const Deadline deadline = Deadline::FromTimeout(timeout);
-    // Queued in one batch: one lock and one wake-up for all, not one per input.
-    std::vector<Future<R>> futures;
-    std::vector<WorkItem> items;
-    for (auto&& x : inputs) {
-      futures.emplace_back();
-      items.push_back(MakeWorkItem(futures.back(), fn, std::forward<decltype(x)>(x)));
-    }
-    if (absl::Status s = Enqueue(std::move(items)); !s.ok()) {
-      for (Future<R>& f : futures) (void)f.set_status(s);
-    }
-    return MapResults<R>(std::move(futures), deadline);
+    std::vector<In> copied;
+    if constexpr (std::ranges::sized_range<Range>) copied.reserve(std::ranges::size(inputs));
+    for (auto&& x : inputs) copied.emplace_back(std::forward<decltype(x)>(x));
+    auto batch = std::make_shared<MapBatch<R, std::decay_t<F>, In>>(std::forward<F>(fn), std::move(copied));
+    absl::Status s = EnqueueBatch(batch);
+    return MapResults<R>(std::move(batch), std::move(s), deadline);
   }
 
   // Signals that no more tasks will be submitted. cancel_futures: cancel the
@@ -134,7 +140,7 @@ class ThreadPoolExecutor {
  private:
   struct WorkItem {
     internal::UniqueFunction run;
-    std::shared_ptr<internal::FutureStateBase> future;  // For cancel_futures.
+    std::shared_ptr<internal::FutureStateBase> future;  // For cancel_futures; null for a map runner.
   };
 
   // The queued form of fn(args...) completing `future`.
@@ -158,28 +164,119 @@ class ThreadPoolExecutor {
     return WorkItem{std::move(task), std::move(state)};
   }
 
-  // Cancels the futures not consumed when a map's generator ends early.
-  template <class R>
-  struct CancelRest {
-    std::vector<Future<R>>* futures;
-    std::size_t* next;
-    ~CancelRest() {
-      for (std::size_t i = *next; i < futures->size(); ++i) (void)(*futures)[i].cancel();
-    }
+  // The shared state of one map call, without the types. Slots go
+  // kUnclaimed -> kRunning -> kDone (a runner), or kUnclaimed -> kCancelled
+  // (the consumer, once the batch is stopped by shutdown(cancel_futures=true)):
+  // the same race as a future's set_running_or_notify_cancel against cancel().
+  //
+  // Deadlocks: a runner only claims items of its own map call, and ends only
+  // after a final pass that claims every item still unclaimed (also those in a
+  // chunk another runner claimed but has not started, e.g. because it is
+  // blocked in an earlier item of that chunk). So an item waits unstarted only
+  // while every runner of its map is busy in an item, i.e. while as many
+  // workers as Python would give the map's queued items are busy with them;
+  // a task submitted after map() runs once the map's items have all started,
+  // as it would behind them in Python's FIFO queue.
+  class MapBatchBase {
+   public:
+    enum State : unsigned char { kUnclaimed, kRunning, kDone, kCancelled };
+    explicit MapBatchBase(std::size_t n);
+    virtual ~MapBatchBase() = default;
+    std::size_t size() const { return n_; }
+    // Claims and runs items until every item is claimed or the batch stops.
+    void RunRunner();
+    // Items not yet started are skipped from now on; wakes the consumer.
+    void Stop();
+    // Waits until item i is kDone or kCancelled (returned), or the deadline
+    // expires (returns kUnclaimed or kRunning).
+    State Await(std::size_t i, const Deadline& deadline);
+    std::atomic<int> runners{0};  // Runner tasks queued or running.
+
+   protected:
+    virtual void RunItem(std::size_t i) = 0;  // Runs fn(inputs[i]) into slot i.
+
+   private:
+    void TryRun(std::size_t i);
+    const std::size_t n_;
+    std::size_t chunk_ = 1;
+    std::unique_ptr<std::atomic<unsigned char>[]> states_;
+    alignas(64) std::atomic<std::size_t> next_{0};  // Next index to claim.
+    alignas(64) std::atomic<bool> stopped_{false};
+    std::atomic<std::size_t> waiting_for_;  // The slot the consumer sleeps on.
+    std::mutex mu_;
+    std::condition_variable cv_;
   };
 
-  template <class R>
-  static Generator<typename Future<R>::ResultType> MapResults(std::vector<Future<R>> futures, Deadline deadline) {
-    std::size_t next = 0;
-    CancelRest<R> cancel_rest{&futures, &next};
-    while (next < futures.size()) {
-      typename Future<R>::ResultType r = futures[next].result(deadline.remaining());
-      ++next;
-      const bool ok = r.ok();
-      co_yield std::move(r);
-      if (!ok) co_return;
+  template <class R, class Fn, class In>
+  class MapBatch final : public MapBatchBase {
+   public:
+    using Result = typename Future<R>::ResultType;
+    template <class G>
+    MapBatch(G&& fn, std::vector<In> inputs)
+        : MapBatchBase(inputs.size()), fn_(std::forward<G>(fn)), inputs_(std::move(inputs)),
+          results_(inputs_.size()) {}
+    Result Take(std::size_t i) { return std::move(*results_[i]); }
+
+   private:
+    void RunItem(std::size_t i) override {
+      try {
+        Fn f = fn_;  // A copy per item, as submit's decay-copy made one per task.
+        if constexpr (std::is_void_v<R>) {
+          std::invoke(std::move(f), std::move(inputs_[i]));
+          results_[i].emplace(absl::OkStatus());
+        } else {
+          results_[i].emplace(std::invoke(std::move(f), std::move(inputs_[i])));
+        }
+      } catch (...) {
+        results_[i].emplace(absl::UnknownError(
+            absl::StrCat("the task raised ", internal::DescribeException(std::current_exception()))));
+      }
+    }
+    const Fn fn_;
+    std::vector<In> inputs_;
+    std::vector<std::optional<Result>> results_;
+  };
+
+  // Stops the batch when the generator ends, however it ends.
+  struct StopBatch {
+    MapBatchBase* batch;
+    ~StopBatch() { batch->Stop(); }
+  };
+
+  template <class R, class Fn, class In>
+  static Generator<typename Future<R>::ResultType> MapResults(std::shared_ptr<MapBatch<R, Fn, In>> batch,
+                                                              absl::Status enqueued, Deadline deadline) {
+    using Result = typename Future<R>::ResultType;
+    StopBatch stop{batch.get()};
+    if (!enqueued.ok()) {
+      if (batch->size() > 0) co_yield Result(std::move(enqueued));
+      co_return;
+    }
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+      const MapBatchBase::State state = batch->Await(i, deadline);
+      if (state == MapBatchBase::kDone) {
+        Result r = batch->Take(i);
+        const bool ok = r.ok();
+        co_yield std::move(r);
+        if (!ok) co_return;
+        continue;
+      }
+      if (state == MapBatchBase::kCancelled) {
+        co_yield Result(absl::CancelledError("Future.result: the future was cancelled"));
+      } else {
+        co_yield Result(absl::DeadlineExceededError(absl::StrCat(
+            "Future.result: timed out, the future is ", state == MapBatchBase::kRunning ? "RUNNING" : "PENDING")));
+      }
+      co_return;
     }
   }
+
+  // Queues min(max_workers, items) runner tasks for `batch` (none and
+  // FailedPrecondition after shutdown) and registers it for shutdown(cancel_futures).
+  absl::Status EnqueueBatch(std::shared_ptr<MapBatchBase> batch);
+  void RunBatch(const std::shared_ptr<MapBatchBase>& batch);
+  // Starts workers (up to max_workers) for queued items no idle worker is left for.
+  absl::Status StartWorkersLocked(std::size_t idle) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Queues `items` (all or none: FailedPrecondition after shutdown) and wakes
   // or starts workers for them.
@@ -196,6 +293,8 @@ class ThreadPoolExecutor {
   std::vector<Thread> workers_ ABSL_GUARDED_BY(mu_);
   int idle_ ABSL_GUARDED_BY(mu_) = 0;  // Workers blocked in cv_.wait.
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  // Map calls with runners queued or running, for shutdown(cancel_futures).
+  std::vector<std::shared_ptr<MapBatchBase>> batches_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace conc

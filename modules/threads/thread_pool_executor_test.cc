@@ -8,6 +8,7 @@
 #include "modules/threads/thread_pool_executor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <latch>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -148,6 +150,209 @@ TEST(ThreadPoolExecutorTest, MapStopsAtTheFirstException) {
   ASSERT_EQ(statuses.size(), 2u);
   EXPECT_TRUE(statuses[0].ok());
   EXPECT_TRUE(absl::IsUnknown(statuses[1]));
+}
+
+TEST(ThreadPoolExecutorTest, MapManyItemsStopsAtAnErrorInTheMiddle) {
+  ThreadPoolExecutor pool(2);
+  std::vector<int> inputs(2000);
+  for (int i = 0; i < 2000; ++i) inputs[i] = i;
+  std::vector<absl::StatusOr<int>> results;
+  for (absl::StatusOr<int> r : pool.map(
+           [](int i) {
+             if (i == 777) throw std::runtime_error("bad item");
+             return 2 * i;
+           },
+           inputs)) {
+    results.push_back(std::move(r));
+  }
+  ASSERT_EQ(results.size(), 778u);
+  for (int i = 0; i < 777; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i;
+    EXPECT_EQ(*results[i], 2 * i);
+  }
+  EXPECT_TRUE(absl::IsUnknown(results[777].status()));
+  EXPECT_THAT(std::string(results[777].status().message()), HasSubstr("std::runtime_error: bad item"));
+  // The pool is still usable, also for another map.
+  int sum = 0;
+  for (absl::StatusOr<int> r : pool.map([](int i) { return i; }, inputs)) {
+    ASSERT_TRUE(r.ok());
+    sum += *r;
+  }
+  EXPECT_EQ(sum, 1999 * 2000 / 2);
+}
+
+TEST(ThreadPoolExecutorTest, MapVoidEmptyAndAfterShutdown) {
+  ThreadPoolExecutor pool(2);
+  std::atomic<int> ran{0};
+  std::vector<int> inputs = {1, 2, 3};
+  int ok = 0;
+  for (absl::Status s : pool.map([&ran](int i) { ran += i; }, inputs)) ok += s.ok() ? 1 : 0;
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(ran.load(), 6);
+  std::vector<int> none;
+  int count = 0;
+  for (absl::StatusOr<int> r : pool.map([](int i) { return i; }, none)) count += r.ok() ? 1 : 100;
+  EXPECT_EQ(count, 0);
+  pool.shutdown();
+  std::vector<absl::Status> statuses;
+  for (absl::StatusOr<int> r : pool.map([](int i) { return i; }, inputs)) statuses.push_back(r.status());
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_TRUE(absl::IsFailedPrecondition(statuses[0])) << statuses[0];
+}
+
+TEST(ThreadPoolExecutorTest, MapTimeoutWhileQueuedSkipsTheItems) {
+  ThreadPoolExecutor pool(1);
+  std::latch started(1), release(1);
+  Future<int> blocker = pool.submit([&] {
+    started.count_down();
+    release.wait();
+    return 1;
+  });
+  started.wait();
+  std::atomic<int> ran{0};
+  std::vector<int> inputs(100, 1);
+  std::vector<absl::Status> statuses;
+  for (absl::StatusOr<int> r : pool.map(
+           [&ran](int i) {
+             ran += i;
+             return i;
+           },
+           inputs, absl::Milliseconds(20))) {
+    statuses.push_back(r.status());
+  }
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(statuses[0])) << statuses[0];
+  EXPECT_THAT(std::string(statuses[0].message()), HasSubstr("PENDING"));
+  release.count_down();
+  EXPECT_EQ(*blocker.result(kLong), 1);
+  pool.shutdown();
+  EXPECT_EQ(ran.load(), 0);  // The generator ended: the items were never started.
+}
+
+TEST(ThreadPoolExecutorTest, MapGeneratorDestroyedEarlySkipsTheRest) {
+  ThreadPoolExecutor pool(1);
+  std::latch started(1), release(1);
+  std::atomic<int> ran{0};
+  std::vector<int> inputs(50);
+  for (int i = 0; i < 50; ++i) inputs[i] = i;
+  {
+    auto results = pool.map(
+        [&](int i) {
+          ++ran;
+          if (i == 1) {
+            started.count_down();
+            release.wait();
+          }
+          return i;
+        },
+        inputs);
+    auto it = results.begin();
+    ASSERT_TRUE(it != results.end());
+    absl::StatusOr<int> first = *it;
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(*first, 0);
+    started.wait();  // Item 1 runs; the generator is destroyed with it running.
+  }
+  release.count_down();
+  pool.shutdown();
+  EXPECT_EQ(ran.load(), 2);  // Items 2.. were never started.
+}
+
+TEST(ThreadPoolExecutorTest, ShutdownCancelFuturesDuringMap) {
+  ThreadPoolExecutor pool(1);
+  std::latch started(1), release(1);
+  std::atomic<int> ran{0};
+  std::vector<int> inputs(10);
+  for (int i = 0; i < 10; ++i) inputs[i] = i;
+  auto results = pool.map(
+      [&](int i) {
+        ++ran;
+        if (i == 0) {
+          started.count_down();
+          release.wait();
+        }
+        return i;
+      },
+      inputs);
+  started.wait();
+  pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
+  release.count_down();
+  std::vector<absl::StatusOr<int>> got;
+  for (absl::StatusOr<int> r : results) got.push_back(std::move(r));
+  ASSERT_EQ(got.size(), 2u);
+  ASSERT_TRUE(got[0].ok());
+  EXPECT_EQ(*got[0], 0);
+  EXPECT_TRUE(absl::IsCancelled(got[1].status())) << got[1].status();
+  pool.shutdown();
+  EXPECT_EQ(ran.load(), 1);
+}
+
+TEST(ThreadPoolExecutorTest, ShutdownCancelFuturesWakesAMapConsumer) {
+  // The only worker runs a blocker, so the map's runner stays queued and the
+  // consumer waits (spinning, then asleep) on an item no worker has started;
+  // shutdown(cancel_futures) must wake it with Cancelled.
+  ThreadPoolExecutor pool(1);
+  std::latch started(1), release(1);
+  Future<int> blocker = pool.submit([&] {
+    started.count_down();
+    release.wait();
+    return 1;
+  });
+  started.wait();
+  std::atomic<int> ran{0};
+  std::vector<int> inputs(8, 1);
+  auto results = pool.map(
+      [&ran](int i) {
+        ran += i;
+        return i;
+      },
+      inputs);
+  std::vector<absl::Status> statuses;
+  std::mutex mu;
+  Thread consumer([&] {
+    for (absl::StatusOr<int> r : results) {
+      std::lock_guard<std::mutex> lock(mu);
+      statuses.push_back(r.status());
+    }
+  });
+  ASSERT_TRUE(consumer.start().ok());
+  pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
+  ASSERT_TRUE(consumer.join(kLong).ok());
+  ASSERT_FALSE(consumer.is_alive());
+  release.count_down();
+  EXPECT_EQ(*blocker.result(kLong), 1);
+  pool.shutdown();
+  EXPECT_EQ(ran.load(), 0);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(statuses.size(), 1u);
+  EXPECT_TRUE(absl::IsCancelled(statuses[0])) << statuses[0];
+}
+
+TEST(ThreadPoolExecutorTest, MapItemWaitingOnALaterItemDoesNotDeadlock) {
+  // Python's pool with 2 workers runs item 1 while item 0 waits for it; batch
+  // runners must too, although item 1 is in the chunk of item 0's runner.
+  ThreadPoolExecutor pool(2);
+  std::vector<int> inputs(200);
+  for (int i = 0; i < 200; ++i) inputs[i] = i;
+  std::latch item1_ran(1);
+  std::vector<bool> ok;
+  for (absl::StatusOr<bool> r : pool.map(
+           [&item1_ran](int i) {
+             if (i == 1) item1_ran.count_down();
+             if (i == 0) {
+               // Bounded: fails the test instead of hanging it.
+               const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+               while (!item1_ran.try_wait() && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+               return item1_ran.try_wait();
+             }
+             return true;
+           },
+           inputs, absl::Seconds(60))) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    ok.push_back(*r);
+  }
+  ASSERT_EQ(ok.size(), 200u);
+  EXPECT_TRUE(ok[0]);
 }
 
 TEST(ThreadPoolExecutorTest, ShutdownCancelFutures) {

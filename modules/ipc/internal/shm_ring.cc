@@ -1,0 +1,482 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+
+#include "modules/ipc/internal/shm_ring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "modules/common/status.h"
+
+namespace conc::mp::internal {
+namespace {
+
+constexpr uint64_t kMagic = 0x636f6e632d6d7071;  // "conc-mpq"
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderSize = 4096;  // One page; the ring starts there.
+constexpr size_t kMaxCapacity = size_t{1} << 30;
+
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics must be address-free");
+static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics must be address-free");
+
+size_t PageSize() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
+
+size_t RecordSize(size_t payload) { return 8 + ((payload + 7) & ~size_t{7}); }
+
+long Futex(std::atomic<uint32_t>* word, int op, uint32_t val, const timespec* abs) {
+  // Not FUTEX_PRIVATE_FLAG: the word lives in memory shared between processes.
+  return ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, val, abs, nullptr,
+                   FUTEX_BITSET_MATCH_ANY);
+}
+
+void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+#endif
+}
+
+}  // namespace
+
+// The header page, shared by every process that maps the ring.
+//
+// Invariants (head, tail and the counters only grow):
+//   head <= tail <= head + capacity; get_count <= put_count;
+//   the records in [head, tail) are whole, published records;
+//   put_count - get_count is the number of records in the ring.
+// producer_mu guards writing at `tail` and the producer journal; consumer_mu
+// guards reading at `head` and the consumer journal. `tail`/`put_count` are
+// stored only under producer_mu, `head`/`get_count` only under consumer_mu;
+// anyone may load them.
+//
+// The journals: a producer first records the values it is about to publish
+// (pending_tail, then pending_put_count), then stores tail, then put_count.
+// If it dies holding the lock, the next producer sees EOWNERDEAD and repairs:
+// tail == pending_tail means the record was published, so put_count is set to
+// pending_put_count (idempotent); otherwise the record was never published and
+// is simply overwritten later, and a task it counted (task_counted) is taken
+// back. Consumers likewise with pending_head / pending_get_count.
+struct Shared {
+  std::atomic<uint64_t> magic;
+  uint32_t version;
+  uint32_t unused;
+  uint64_t capacity;
+  int64_t maxsize;
+  std::atomic<uint32_t> broken;  // 1: a lock could not be repaired.
+  pthread_mutex_t producer_mu;
+  pthread_mutex_t consumer_mu;
+
+  alignas(64) std::atomic<uint64_t> tail;
+  std::atomic<int64_t> put_count;
+  std::atomic<uint64_t> pending_tail;
+  std::atomic<int64_t> pending_put_count;
+  std::atomic<uint32_t> task_counted;
+  // The producers' last look at `head` (<= head): room is checked against it
+  // first, and `head` (a line the consumers write) is read only when it says
+  // "no room". Saves a cache miss per put.
+  std::atomic<uint64_t> head_cache;
+
+  alignas(64) std::atomic<uint64_t> head;
+  std::atomic<int64_t> get_count;
+  std::atomic<uint64_t> pending_head;
+  std::atomic<int64_t> pending_get_count;
+  std::atomic<uint64_t> tail_cache;  // The consumers' last look at `tail` (<= tail).
+
+  // Futex words: bumped when a record is published / removed / tasks reach 0.
+  alignas(64) std::atomic<uint32_t> not_empty_seq;
+  std::atomic<uint32_t> consumers_waiting;
+  alignas(64) std::atomic<uint32_t> not_full_seq;
+  std::atomic<uint32_t> producers_waiting;
+  alignas(64) std::atomic<int64_t> unfinished_tasks;
+  std::atomic<uint32_t> tasks_seq;
+  std::atomic<uint32_t> join_waiters;
+};
+static_assert(sizeof(Shared) <= kHeaderSize);
+
+absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Create(int64_t maxsize, size_t capacity) {
+  if (capacity > kMaxCapacity) {
+    return ValueError(absl::StrCat("mp::Queue capacity of ", capacity,
+                                   " bytes exceeds the limit of ", kMaxCapacity));
+  }
+  const size_t page = PageSize();
+  capacity = capacity == 0 ? page : (capacity + page - 1) / page * page;
+  FileDescriptor fd(::memfd_create("conc-mp-queue", MFD_CLOEXEC));
+  if (fd.get() < 0) return ErrnoToStatus(errno, "memfd_create");
+  if (::ftruncate(fd.get(), static_cast<off_t>(kHeaderSize + capacity)) != 0) {
+    return ErrnoToStatus(errno, "ftruncate");
+  }
+  absl::StatusOr<std::shared_ptr<ShmRing>> ring = Map(std::move(fd), capacity);
+  if (!ring.ok()) return ring.status();
+  Shared* s = new ((*ring)->shared_) Shared();  // The memfd is zero-filled.
+  s->version = kVersion;
+  s->capacity = capacity;
+  s->maxsize = maxsize <= 0 ? 0 : maxsize;
+  for (pthread_mutex_t* mu : {&s->producer_mu, &s->consumer_mu}) {
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    const int rc = pthread_mutex_init(mu, &attr);
+    pthread_mutexattr_destroy(&attr);
+    if (rc != 0) return ErrnoToStatus(rc, "pthread_mutex_init");
+  }
+  s->magic.store(kMagic, std::memory_order_release);
+  return ring;
+}
+
+absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Attach(int fd) {
+  FileDescriptor own(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  if (own.get() < 0) return ErrnoToStatus(errno, "mp::Queue attach: dup");
+  struct stat st;
+  if (::fstat(own.get(), &st) != 0) return ErrnoToStatus(errno, "mp::Queue attach: fstat");
+  const size_t size = static_cast<size_t>(st.st_size);
+  const size_t page = PageSize();
+  if (size <= kHeaderSize || size - kHeaderSize > kMaxCapacity || (size - kHeaderSize) % page) {
+    return ValueError(absl::StrCat("mp::Queue attach: descriptor ", fd, " (", size,
+                                   " bytes) is not an mp::Queue"));
+  }
+  const size_t capacity = size - kHeaderSize;
+  absl::StatusOr<std::shared_ptr<ShmRing>> ring = Map(std::move(own), capacity);
+  if (!ring.ok()) return ring.status();
+  const Shared* s = (*ring)->shared_;
+  if (s->magic.load(std::memory_order_acquire) != kMagic || s->version != kVersion ||
+      s->capacity != capacity) {
+    return ValueError(absl::StrCat("mp::Queue attach: descriptor ", fd,
+                                   " is not an mp::Queue of this version"));
+  }
+  return ring;
+}
+
+absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Map(FileDescriptor fd, size_t capacity) {
+  // Reserve header + 2 * capacity of address space, then map the file's header
+  // and ring over it, and the ring a second time right after the first.
+  const size_t total = kHeaderSize + 2 * capacity;
+  void* base = ::mmap(nullptr, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                      -1, 0);
+  if (base == MAP_FAILED) return ErrnoToStatus(errno, "mmap (reserve)");
+  char* b = static_cast<char*>(base);
+  if (::mmap(b, kHeaderSize + capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd.get(),
+             0) == MAP_FAILED ||
+      ::mmap(b + kHeaderSize + capacity, capacity, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+             fd.get(), static_cast<off_t>(kHeaderSize)) == MAP_FAILED) {
+    const int err = errno;
+    ::munmap(base, total);
+    return ErrnoToStatus(err, "mmap (ring)");
+  }
+  return std::shared_ptr<ShmRing>(new ShmRing(std::move(fd), b, total, capacity));
+}
+
+ShmRing::ShmRing(FileDescriptor fd, char* base, size_t map_size, size_t capacity)
+    : fd_(std::move(fd)),
+      base_(base),
+      map_size_(map_size),
+      capacity_(capacity),
+      shared_(reinterpret_cast<Shared*>(base)),
+      ring_(base + kHeaderSize) {}
+
+ShmRing::~ShmRing() { ::munmap(base_, map_size_); }
+
+int64_t ShmRing::maxsize() const { return shared_->maxsize; }
+
+int64_t ShmRing::size() const {
+  const int64_t got = shared_->get_count.load(std::memory_order_acquire);
+  const int64_t put = shared_->put_count.load(std::memory_order_acquire);
+  return put > got ? put - got : 0;
+}
+
+bool ShmRing::empty() const {
+  return shared_->tail.load(std::memory_order_acquire) ==
+         shared_->head.load(std::memory_order_acquire);
+}
+
+bool ShmRing::full(size_t bytes) const {
+  if (shared_->maxsize > 0 && size() >= shared_->maxsize) return true;
+  const uint64_t head = shared_->head.load(std::memory_order_acquire);
+  const uint64_t tail = shared_->tail.load(std::memory_order_acquire);
+  return tail - head + RecordSize(bytes) > capacity_;
+}
+
+// Locks `mu` by the deadline (at least a 50 ms grace: the lock is held only
+// for a copy, so a non-blocking call still waits out a holder in mid-copy).
+// On EOWNERDEAD runs `repair` and marks the lock consistent.
+static absl::Status LockRobust(pthread_mutex_t* mu, const Deadline& deadline,
+                               std::atomic<uint32_t>* broken, const char* what,
+                               const std::function<void()>& repair) {
+  int rc = ::pthread_mutex_trylock(mu);
+  if (rc == EBUSY) {
+    if (deadline.is_infinite()) {
+      rc = ::pthread_mutex_lock(mu);
+    } else {
+      // pthread_mutex_timedlock (CLOCK_REALTIME) rather than clocklock: TSan
+      // intercepts it. A wall-clock jump can only shorten or lengthen this
+      // short lock wait, not the monotonic wait for data or room.
+      absl::Duration left = deadline.remaining();
+      if (left < absl::Milliseconds(50)) left = absl::Milliseconds(50);
+      const timespec abs = absl::ToTimespec(absl::Now() + left);
+      rc = ::pthread_mutex_timedlock(mu, &abs);
+    }
+  }
+  if (rc == 0) {
+    if (broken->load(std::memory_order_acquire) != 0) {
+      ::pthread_mutex_unlock(mu);
+      return BrokenError(absl::StrCat("mp::Queue is broken: a dead ", what, " left it unrecoverable"));
+    }
+    return absl::OkStatus();
+  }
+  if (rc == ETIMEDOUT) return absl::DeadlineExceededError(absl::StrCat("mp::Queue ", what, " lock"));
+  if (rc == EOWNERDEAD) {
+    repair();
+    if (::pthread_mutex_consistent(mu) == 0) return absl::OkStatus();
+    broken->store(1, std::memory_order_release);
+    ::pthread_mutex_unlock(mu);
+  } else if (rc != ENOTRECOVERABLE) {
+    return ErrnoToStatus(rc, "pthread_mutex_lock");
+  }
+  broken->store(1, std::memory_order_release);
+  return BrokenError(absl::StrCat("mp::Queue is broken: a dead ", what, " left it unrecoverable"));
+}
+
+absl::Status ShmRing::LockProducer(const Deadline& deadline) {
+  Shared* s = shared_;
+  return LockRobust(&s->producer_mu, deadline, &s->broken, "producer", [s] {
+    // A producer died holding the lock: finish or discard its step.
+    if (s->tail.load() == s->pending_tail.load()) {
+      s->put_count.store(s->pending_put_count.load());
+    } else if (s->task_counted.load() != 0) {
+      s->unfinished_tasks.fetch_sub(1);
+    }
+    s->task_counted.store(0);
+  });
+}
+
+absl::Status ShmRing::LockConsumer(const Deadline& deadline) {
+  Shared* s = shared_;
+  return LockRobust(&s->consumer_mu, deadline, &s->broken, "consumer", [s] {
+    if (s->head.load() == s->pending_head.load()) {
+      s->get_count.store(s->pending_get_count.load());
+    }
+  });
+}
+
+void ShmRing::Unlock(bool producer) {
+  ::pthread_mutex_unlock(producer ? &shared_->producer_mu : &shared_->consumer_mu);
+}
+
+bool ShmRing::WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters,
+                        const Deadline& deadline, const std::function<bool()>& ready) {
+  if (ready()) return true;
+  if (deadline.expired()) return false;
+  // Bounded adaptive spin: a peer on another CPU usually answers within a few
+  // microseconds, far below the cost of a futex sleep and wake-up (~50 us on
+  // these VMs).
+  const int budget = spin_budget_.load(std::memory_order_relaxed);
+  for (int i = 0; i < budget; ++i) {
+    CpuRelax();
+    if (ready()) {
+      if (budget < 2048) spin_budget_.store(budget * 2, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  if (budget > 32) spin_budget_.store(budget / 2, std::memory_order_relaxed);
+  // The peer may be waiting for this very CPU (2 vCPUs shared with other
+  // work): give it a few chances to run before paying for a futex sleep.
+  for (int i = 0; i < 4; ++i) {
+    ::sched_yield();
+    if (ready()) return true;
+  }
+  for (;;) {
+    const uint32_t observed = seq->load(std::memory_order_seq_cst);
+    // Dekker-style handshake with Wake(): we increment `waiters` and then load
+    // the state (in ready()); the other side stores the state and then loads
+    // `waiters`. All four are seq_cst, so at least one of us sees the other.
+    waiters->fetch_add(1, std::memory_order_seq_cst);
+    if (ready()) {
+      waiters->fetch_sub(1, std::memory_order_seq_cst);
+      return true;
+    }
+    const std::optional<timespec> abs = deadline.to_monotonic_timespec();
+    if (deadline.expired()) {
+      waiters->fetch_sub(1, std::memory_order_seq_cst);
+      return false;
+    }
+    Futex(seq, FUTEX_WAIT_BITSET, observed, abs ? &*abs : nullptr);
+    waiters->fetch_sub(1, std::memory_order_seq_cst);
+    if (ready()) return true;
+    if (deadline.expired()) return false;
+  }
+}
+
+void ShmRing::Wake(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters) {
+  // The caller's seq_cst store (tail, head, unfinished_tasks) precedes this
+  // seq_cst load: see WaitUntil.
+  if (waiters->load(std::memory_order_seq_cst) == 0) return;  // The fast path: no syscall.
+  seq->fetch_add(1, std::memory_order_seq_cst);
+  Futex(seq, FUTEX_WAKE, INT_MAX, nullptr);
+}
+
+absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool count_task) {
+  if (bytes.size() > max_message_size()) {
+    return ValueError(absl::StrCat("mp::Queue.put: message of ", bytes.size(),
+                                   " bytes exceeds the queue's limit of ", max_message_size(),
+                                   " bytes (capacity ", capacity_, " minus an 8-byte header)"));
+  }
+  Shared* s = shared_;
+  const uint64_t need = RecordSize(bytes.size());
+  auto fits = [&] {
+    // seq_cst: these loads take part in the handshake with Wake().
+    const uint64_t tail = s->tail.load(std::memory_order_seq_cst);
+    const uint64_t head = s->head.load(std::memory_order_seq_cst);
+    if (tail - head + need > capacity_) return false;
+    return s->maxsize == 0 || s->put_count.load(std::memory_order_seq_cst) -
+                                      s->get_count.load(std::memory_order_seq_cst) <
+                                  s->maxsize;
+  };
+  for (;;) {
+    if (absl::Status st = LockProducer(deadline); !st.ok()) {
+      if (absl::IsDeadlineExceeded(st)) return FullError("mp::Queue.put: queue is full");
+      return st;
+    }
+    // Under the lock, check against the cached head first (no cache miss).
+    const uint64_t t = s->tail.load(std::memory_order_relaxed);
+    if (t - s->head_cache.load(std::memory_order_relaxed) + need > capacity_) {
+      s->head_cache.store(s->head.load(std::memory_order_seq_cst), std::memory_order_relaxed);
+    }
+    if (t - s->head_cache.load(std::memory_order_relaxed) + need <= capacity_ &&
+        (s->maxsize == 0 || fits())) {
+      break;
+    }
+    Unlock(true);
+    if (!WaitUntil(&s->not_full_seq, &s->producers_waiting, deadline, fits)) {
+      return FullError("mp::Queue.put: queue is full");
+    }
+  }
+  // Holding producer_mu: the only writer. The record goes at `tail`, in one
+  // piece thanks to the mirrored mapping.
+  const uint64_t tail = s->tail.load(std::memory_order_relaxed);
+  char* at = ring_ + (tail % capacity_);
+  const uint64_t len = bytes.size();
+  std::memcpy(at, &len, sizeof(len));
+  if (len != 0) std::memcpy(at + 8, bytes.data(), len);
+  const int64_t count = s->put_count.load(std::memory_order_relaxed) + 1;
+  // The journal first (release keeps the order a crash-time observer sees).
+  s->pending_tail.store(tail + need, std::memory_order_release);
+  s->pending_put_count.store(count, std::memory_order_release);
+  if (count_task) {
+    // Counted before the record is visible, so a consumer's task_done() can
+    // never see the count go negative.
+    s->unfinished_tasks.fetch_add(1);
+    s->task_counted.store(1);
+  }
+  // Publishes the record; seq_cst for the handshake with sleeping consumers.
+  s->tail.store(tail + need, std::memory_order_seq_cst);
+  s->put_count.store(count, std::memory_order_release);
+  s->task_counted.store(0, std::memory_order_relaxed);
+  Unlock(true);
+  Wake(&s->not_empty_seq, &s->consumers_waiting);
+  return absl::OkStatus();
+}
+
+absl::Status ShmRing::Get(const Deadline& deadline,
+                          const std::function<absl::Status(std::string_view)>& consume) {
+  Shared* s = shared_;
+  auto available = [s] {
+    return s->tail.load(std::memory_order_seq_cst) != s->head.load(std::memory_order_seq_cst);
+  };
+  for (;;) {
+    if (absl::Status st = LockConsumer(deadline); !st.ok()) {
+      if (absl::IsDeadlineExceeded(st)) return EmptyError("mp::Queue.get: queue is empty");
+      return st;
+    }
+    const uint64_t h = s->head.load(std::memory_order_relaxed);
+    if (h == s->tail_cache.load(std::memory_order_relaxed)) {
+      s->tail_cache.store(s->tail.load(std::memory_order_seq_cst), std::memory_order_relaxed);
+    }
+    if (h != s->tail_cache.load(std::memory_order_relaxed)) break;
+    Unlock(false);
+    if (!WaitUntil(&s->not_empty_seq, &s->consumers_waiting, deadline, available)) {
+      return EmptyError("mp::Queue.get: queue is empty");
+    }
+  }
+  const uint64_t head = s->head.load(std::memory_order_relaxed);
+  const uint64_t tail = s->tail_cache.load(std::memory_order_relaxed);
+  const char* at = ring_ + (head % capacity_);
+  uint64_t len = 0;
+  std::memcpy(&len, at, sizeof(len));
+  absl::Status result;
+  uint64_t need = 0;
+  if (len > max_message_size() || RecordSize(len) > tail - head) {
+    // Cannot happen unless something else wrote into the shared memory.
+    s->broken.store(1, std::memory_order_release);
+    Unlock(false);
+    return DataLossError(absl::StrCat("mp::Queue.get: corrupt record length ", len));
+  }
+  need = RecordSize(len);
+  result = consume(std::string_view(at + 8, len));
+  const int64_t count = s->get_count.load(std::memory_order_relaxed) + 1;
+  s->pending_head.store(head + need, std::memory_order_release);
+  s->pending_get_count.store(count, std::memory_order_release);
+  s->head.store(head + need, std::memory_order_seq_cst);  // Frees the room.
+  // seq_cst only when producers may wait on the item count (maxsize).
+  s->get_count.store(count, s->maxsize > 0 ? std::memory_order_seq_cst
+                                           : std::memory_order_release);
+  Unlock(false);
+  Wake(&s->not_full_seq, &s->producers_waiting);
+  return result;
+}
+
+absl::Status ShmRing::TaskDone() {
+  Shared* s = shared_;
+  int64_t v = s->unfinished_tasks.load(std::memory_order_acquire);
+  do {
+    if (v <= 0) return MisuseError("JoinableQueue.task_done: called too many times");
+  } while (!s->unfinished_tasks.compare_exchange_weak(v, v - 1, std::memory_order_seq_cst));
+  if (v == 1) Wake(&s->tasks_seq, &s->join_waiters);
+  return absl::OkStatus();
+}
+
+absl::Status ShmRing::Join(const Deadline& deadline) {
+  Shared* s = shared_;
+  auto done = [s] { return s->unfinished_tasks.load(std::memory_order_seq_cst) <= 0; };
+  if (WaitUntil(&s->tasks_seq, &s->join_waiters, deadline, done)) return absl::OkStatus();
+  return absl::DeadlineExceededError("JoinableQueue.join: tasks still unfinished at the deadline");
+}
+
+void ShmRing::TestOnlyDieDuringPut(std::string_view bytes, int stage) {
+  Shared* s = shared_;
+  if (!LockProducer(Deadline::Infinite()).ok()) ::_exit(3);
+  const uint64_t need = RecordSize(bytes.size());
+  const uint64_t tail = s->tail.load();
+  if (tail - s->head.load() + need > capacity_) ::_exit(4);
+  char* at = ring_ + (tail % capacity_);
+  const uint64_t len = bytes.size();
+  std::memcpy(at, &len, sizeof(len));
+  std::memcpy(at + 8, bytes.data(), stage == 1 ? len / 2 : len);
+  s->pending_tail.store(tail + need);
+  s->pending_put_count.store(s->put_count.load() + 1);
+  if (stage >= 2) s->tail.store(tail + need);
+  ::_exit(0);  // The kernel marks producer_mu EOWNERDEAD.
+}
+
+void ShmRing::TestOnlyDieDuringGet(int /*stage*/) {
+  Shared* s = shared_;
+  if (!LockConsumer(Deadline::Infinite()).ok()) ::_exit(3);
+  if (s->tail.load() == s->head.load()) ::_exit(4);
+  // Read the record, then die before advancing head.
+  ::_exit(0);
+}
+
+}  // namespace conc::mp::internal

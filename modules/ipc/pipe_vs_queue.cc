@@ -1,0 +1,177 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// pipe_vs_queue: "Is a Pipe three times faster than a Queue?" The article in
+// the seeds (Programmer's Python Async, "Pipes") says a multiprocessing Pipe
+// is about three times faster than a Queue. We measure it: N small messages
+// from one process to another, through a Pipe and through a Queue, in Python
+// (/usr/bin/python3 running the script embedded below) and in C++ (conc::Pipe
+// and conc::mp::Queue), and print both side by side.
+//
+// Why the answers differ: Python's Queue is a Pipe plus a feeder thread, locks
+// and pickling, so it can only be slower than the Pipe. conc's mp::Queue does
+// not use a pipe at all: it copies into a shared-memory ring, and a consumer
+// that keeps up never makes a system call, while every Pipe message costs a
+// write(2) and a read(2).
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "modules/common/lesson.h"
+#include "modules/ipc/mp_queue.h"
+#include "modules/ipc/pipe.h"
+#include "modules/threads/process.h"
+
+ABSL_FLAG(bool, quick, false, "a few thousand messages (for the tour)");
+
+namespace {
+constexpr char kPythonScript[] = R"PY(
+import multiprocessing as mp, sys, time
+N = int(sys.argv[1])
+MSG = b"x" * 64
+def pipe_reader(r, done):
+    for _ in range(N): r.recv()
+    done.put(1)
+def queue_reader(q, done):
+    for _ in range(N): q.get()
+    done.put(1)
+def measure(target, make):
+    done = mp.Queue()
+    reader_end, writer_end = make()
+    p = mp.Process(target=target, args=(reader_end, done)); p.start()
+    send = writer_end.send if hasattr(writer_end, "send") else writer_end.put
+    start = time.perf_counter()
+    for _ in range(N): send(MSG)
+    done.get(); elapsed = time.perf_counter() - start; p.join()
+    return N / elapsed
+def make_pipe(): return mp.Pipe(False)
+def make_queue():
+    q = mp.Queue(); return q, q
+print("%.0f %.0f" % (measure(pipe_reader, make_pipe), measure(queue_reader, make_queue)))
+)PY";
+}  // namespace
+
+// The C++ readers: take N messages, then report on `done`.
+void pipe_reader(conc::ConnectionHandle h, conc::mp::QueueHandle done, int n) {
+  auto r = conc::Connection::FromHandle(h);
+  auto d = conc::mp::Queue<int>::Attach(done);
+  if (!r.ok() || !d.ok()) std::exit(2);
+  for (int i = 0; i < n; ++i) {
+    if (!r->recv<std::string>().ok()) std::exit(3);
+  }
+  if (!d->put(1).ok()) std::exit(4);
+}
+void queue_reader(conc::mp::QueueHandle h, conc::mp::QueueHandle done, int n) {
+  auto q = conc::mp::Queue<std::string>::Attach(h);
+  auto d = conc::mp::Queue<int>::Attach(done);
+  if (!q.ok() || !d.ok()) std::exit(2);
+  for (int i = 0; i < n; ++i) {
+    if (!q->get().ok()) std::exit(3);
+  }
+  if (!d->put(1).ok()) std::exit(4);
+}
+CONC_PROCESS_FUNCTION(pipe_reader);
+CONC_PROCESS_FUNCTION(queue_reader);
+
+namespace {
+
+// Messages per second through `send`, read by the started child `reader`.
+template <class Send>
+double Measure(conc::Process& reader, conc::mp::Queue<int>& done, int n, Send send) {
+  if (!reader.start().ok()) std::exit(1);
+  const std::string msg(64, 'x');
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < n; ++i) {
+    if (!send(msg).ok()) std::exit(1);
+  }
+  if (!done.get(absl::Seconds(120)).ok() || !reader.join(absl::Seconds(120)).ok()) std::exit(1);
+  return n / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+// Runs the embedded Python script; false if there is no /usr/bin/python3.
+bool RunPython(int n, double* pipe_rate, double* queue_rate) {
+  if (::access("/usr/bin/python3", X_OK) != 0) return false;
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::string path = std::string(tmp ? tmp : "/tmp") + "/pipe_vs_queue_XXXXXX.py";
+  const int fd = ::mkstemps(path.data(), 3);
+  if (fd < 0) return false;
+  const bool written = ::write(fd, kPythonScript, sizeof(kPythonScript) - 1) ==
+                       static_cast<ssize_t>(sizeof(kPythonScript) - 1);
+  ::close(fd);
+  bool ok = false;
+  if (written) {
+    const std::string cmd = "/usr/bin/python3 " + path + " " + std::to_string(n);
+    if (FILE* out = ::popen(cmd.c_str(), "r")) {
+      ok = std::fscanf(out, "%lf %lf", pipe_rate, queue_rate) == 2;
+      ok = ::pclose(out) == 0 && ok;
+    }
+  }
+  ::unlink(path.c_str());
+  return ok;
+}
+
+void Row(const char* who, double pipe_rate, double queue_rate) {
+  std::printf("%-10s %14.0f %14.0f   Pipe is %.2fx %s than Queue\n", who, pipe_rate, queue_rate,
+              pipe_rate >= queue_rate ? pipe_rate / queue_rate : queue_rate / pipe_rate,
+              pipe_rate >= queue_rate ? "faster" : "slower");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  conc::ProcessMain(argc, argv);  // A spawned child runs its reader here and exits.
+  conc::InitLesson(argc, argv, "Is a Pipe three times faster than a Queue? Python and C++.");
+  const bool quick = absl::GetFlag(FLAGS_quick);
+  const int n_python = quick ? 3000 : 50000;
+  const int n_cpp = quick ? 3000 : 500000;
+
+  conc::Heading("C++: conc::Pipe(false) vs conc::mp::Queue, 64-byte strings, two processes");
+  auto done = conc::mp::Queue<int>::Create();
+  auto pipe = conc::Pipe(/*duplex=*/false);
+  auto q = conc::mp::Queue<std::string>::Create();
+  if (!done.ok() || !pipe.ok() || !q.ok()) return 1;
+  auto& [r, w] = *pipe;
+  std::vector<int> fds = r.fds_to_pass();
+  fds.push_back(done->handle().fd);
+  conc::Process pr({.pass_fds = fds}, conc::process_function<pipe_reader>, r.handle(),
+                   done->handle(), n_cpp);
+  const double cpp_pipe = Measure(pr, *done, n_cpp, [&](const std::string& m) { return w.send(m); });
+  fds = q->fds_to_pass();
+  fds.push_back(done->handle().fd);
+  conc::Process qr({.pass_fds = fds}, conc::process_function<queue_reader>, q->handle(),
+                   done->handle(), n_cpp);
+  const double cpp_queue = Measure(qr, *done, n_cpp, [&](const std::string& m) { return q->put(m); });
+  std::printf("%d messages each way\n", n_cpp);
+
+  conc::Heading("Python: multiprocessing.Pipe(False) vs multiprocessing.Queue");
+  double py_pipe = 0, py_queue = 0;
+  const bool have_python = RunPython(n_python, &py_pipe, &py_queue);
+  if (have_python) {
+    std::printf("%d messages each way (/usr/bin/python3)\n", n_python);
+  } else {
+    std::printf("/usr/bin/python3 is not available: Python row skipped\n");
+  }
+
+  conc::Heading("Side by side (messages per second)");
+  std::printf("%-10s %14s %14s\n", "", "Pipe", "Queue");
+  if (have_python) Row("Python", py_pipe, py_queue);
+  Row("C++", cpp_pipe, cpp_queue);
+  if (have_python) {
+    std::printf("C++ Queue vs Python Queue: %.0fx; C++ Pipe vs Python Pipe: %.0fx\n",
+                cpp_queue / py_queue, cpp_pipe / py_pipe);
+  }
+  if (have_python) {
+    std::printf("Python: the Pipe is %.2fx the Queue's speed here (the article says about 3x):\n"
+                "  its Queue is a Pipe plus a feeder thread and locks, so it can only be slower.\n",
+                py_pipe / py_queue);
+  }
+  std::printf("C++: a shared-memory queue turns it around (no system call per message).%s\n",
+              quick ? " (--quick: few messages, rough numbers)" : "");
+  return 0;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""CPython peer of modules/ipc/mp_queue_benchmark.cc.
+
+Measures multiprocessing.Queue between two processes, the same shape as the C++
+benchmark: the parent puts a batch of messages, a consumer process gets them and
+acknowledges the batch on a second queue; the time per message is end to end.
+
+  queue_64b     64-byte bytes objects, batches of 10000 (C++: BM_MpQueue_64B)
+  queue_4kib    4096-byte bytes objects, batches of 1000 (C++: BM_MpQueue_4KiB)
+
+Prints one JSON object per case per line, e.g.
+  {"case": "queue_64b", "ns_per_op": 1234.5, "ops": 100000}
+where ns_per_op is the best of several repeats, each repeating batches until
+--min-time seconds have passed. Run with Debian's interpreter:
+  /usr/bin/python3 tools/peers/ipc_queue_peer.py [--case=NAME] [--min-time=SECONDS]
+"""
+
+import argparse
+import json
+import multiprocessing
+import time
+
+REPEATS = 3
+CASES = {"queue_64b": (64, 10000), "queue_4kib": (4096, 1000)}
+
+
+def consumer(q, ack, batch):
+    while True:
+        for _ in range(batch):
+            if not q.get():
+                return
+        ack.put(1)
+
+
+def run(size, batch, min_time):
+    q, ack = multiprocessing.Queue(), multiprocessing.Queue()
+    p = multiprocessing.Process(target=consumer, args=(q, ack, batch))
+    p.start()
+    msg = b"x" * size
+    best = None
+    ops = 0
+    for _ in range(REPEATS):
+        n = 0
+        start = time.perf_counter()
+        while True:
+            for _ in range(batch):
+                q.put(msg)
+            ack.get()
+            n += batch
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        per_op = elapsed * 1e9 / n
+        if best is None or per_op < best:
+            best, ops = per_op, n
+    q.put(b"")
+    p.join()
+    return best, ops
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--case", choices=sorted(CASES), action="append")
+    parser.add_argument("--min-time", type=float, default=0.5)
+    args = parser.parse_args()
+    for case in args.case or sorted(CASES):
+        size, batch = CASES[case]
+        ns, ops = run(size, batch, args.min_time)
+        print(json.dumps({"case": case, "ns_per_op": ns, "ops": ops}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
