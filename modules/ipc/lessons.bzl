@@ -107,4 +107,10 @@ LESSONS = [
             "C++: a shared-memory queue turns it around",
         ],
     ),
+    # --- Process-shared locks, Value and Array (lessons go here) ---
+    # --- end of process-shared locks, Value and Array ---
+    # --- Shared memory (lessons go here) ---
+    # --- end of shared memory ---
+    # --- Manager (lessons go here) ---
+    # --- end of Manager ---
 ]
