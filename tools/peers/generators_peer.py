@@ -14,9 +14,7 @@ where ns_per_op is the best of several repeats, each repeating the workload unti
   /usr/bin/python3 tools/peers/generators_peer.py [--case=NAME] [--min-time=SECONDS]
 """
 
-import argparse
-import json
-import time
+import peer_util
 
 N = 1 << 16  # Items per run, as kN in generator_benchmark.cc.
 REPEATS = 5
@@ -44,37 +42,15 @@ def plain_loop():
 CASES = {"generator_resume": generator_resume, "plain_loop": plain_loop}
 
 
-def measure(fn, min_time):
-    """Returns (best ns per item, items in that repeat) over REPEATS repeats."""
-    best = None
-    for _ in range(REPEATS):
-        runs = 0
-        start = time.perf_counter_ns()
-        deadline = start + int(min_time * 1e9)
-        while True:
-            fn()
-            runs += 1
-            now = time.perf_counter_ns()
-            if now >= deadline:
-                break
-        ops = runs * N
-        ns_per_op = (now - start) / ops
-        if best is None or ns_per_op < best[0]:
-            best = (ns_per_op, ops)
-    return best
+def measure(name, min_time):
+    """(best ns per item, items in that repeat) over REPEATS repeats."""
+    fn = CASES[name]
 
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=sorted(CASES), help="one case (default: all)")
-    parser.add_argument("--min-time", type=float, default=0.2,
-                        help="seconds per repeat (default: 0.2)")
-    args = parser.parse_args()
-    for name in [args.case] if args.case else sorted(CASES):
-        ns_per_op, ops = measure(CASES[name], args.min_time)
-        print(json.dumps({"case": name, "ns_per_op": round(ns_per_op, 3), "ops": ops}),
-              flush=True)
+    def step():
+        fn()
+        return N
+    return peer_util.best_of(REPEATS, step, min_time)
 
 
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, measure)

@@ -19,10 +19,10 @@ Debian's interpreter:
   /usr/bin/python3 tools/peers/ipc_pipe_peer.py [--case=NAME] [--min-time=SECONDS]
 """
 
-import argparse
-import json
 import multiprocessing
 import time
+
+import peer_util
 
 REPEATS = 3
 BATCH = 100  # Messages sent between two looks at the clock.
@@ -70,18 +70,10 @@ CASES = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=sorted(CASES), help="one case (default: all)")
-    parser.add_argument("--min-time", type=float, default=0.2,
-                        help="seconds per repeat (default: 0.2)")
-    args = parser.parse_args()
-    for name in [args.case] if args.case else sorted(CASES):
-        size, duplex = CASES[name]
-        best = min(measure(size, duplex, args.min_time) for _ in range(REPEATS))
-        print(json.dumps({"case": name, "ns_per_op": round(best[0], 3), "ops": best[1]}),
-              flush=True)
+def measure_case(name, min_time):
+    size, duplex = CASES[name]
+    return min(measure(size, duplex, min_time) for _ in range(REPEATS))
 
 
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, measure_case)

@@ -15,10 +15,10 @@ where ns_per_op is the best of several repeats, each repeating batches until
   /usr/bin/python3 tools/peers/ipc_queue_peer.py [--case=NAME] [--min-time=SECONDS]
 """
 
-import argparse
-import json
 import multiprocessing
 import time
+
+import peer_util
 
 REPEATS = 3
 CASES = {"queue_64b": (64, 10000), "queue_4kib": (4096, 1000)}
@@ -58,16 +58,10 @@ def run(size, batch, min_time):
     return best, ops
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--case", choices=sorted(CASES), action="append")
-    parser.add_argument("--min-time", type=float, default=0.5)
-    args = parser.parse_args()
-    for case in args.case or sorted(CASES):
-        size, batch = CASES[case]
-        ns, ops = run(size, batch, args.min_time)
-        print(json.dumps({"case": case, "ns_per_op": ns, "ops": ops}), flush=True)
+def measure_case(name, min_time):
+    size, batch = CASES[name]
+    return run(size, batch, min_time)
 
 
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, measure_case, default_min_time=0.5)

@@ -18,11 +18,10 @@ where ns_per_op is the best of several repeats, each repeating the workload unti
   /usr/bin/python3 tools/peers/process_peer.py [--case=NAME] [--min-time=SECONDS]
 """
 
-import argparse
 import concurrent.futures
-import json
 import multiprocessing
-import time
+
+import peer_util
 
 REPEATS = 3
 BATCH = 100
@@ -66,40 +65,15 @@ CASES = {
 }
 
 
-def measure(make, min_time):
-    """Returns (best ns per op, ops in that repeat) over REPEATS repeats."""
-    fn, resource = make()
-    best = None
+def measure(name, min_time):
+    """(best ns per op, ops in that repeat) over REPEATS repeats."""
+    fn, resource = CASES[name]()
     try:
-        for _ in range(REPEATS):
-            ops = 0
-            start = time.perf_counter_ns()
-            deadline = start + int(min_time * 1e9)
-            while True:
-                ops += fn()
-                now = time.perf_counter_ns()
-                if now >= deadline:
-                    break
-            ns_per_op = (now - start) / ops
-            if best is None or ns_per_op < best[0]:
-                best = (ns_per_op, ops)
+        return peer_util.best_of(REPEATS, fn, min_time)
     finally:
         if resource is not None:
             resource.shutdown()
-    return best
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=sorted(CASES), help="one case (default: all)")
-    parser.add_argument("--min-time", type=float, default=0.2,
-                        help="seconds per repeat (default: 0.2)")
-    args = parser.parse_args()
-    for name in [args.case] if args.case else sorted(CASES):
-        ns_per_op, ops = measure(CASES[name], args.min_time)
-        print(json.dumps({"case": name, "ns_per_op": round(ns_per_op, 3), "ops": ops}),
-              flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, measure)

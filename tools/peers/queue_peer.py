@@ -10,12 +10,11 @@ As in the C++ benchmark, the clock runs from the first put to the consumer's las
 get. Prints one JSON line: {"case": NAME, "ns_per_op": X} (ns per item moved).
 """
 
-import argparse
-import json
 import queue
-import sys
 import threading
 import time
+
+import peer_util
 
 STOP = -1
 
@@ -50,21 +49,16 @@ CASES = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", required=True, choices=sorted(CASES))
-    parser.add_argument("--min-time", type=float, default=0.5, help="seconds to measure at least")
-    args = parser.parse_args()
-    make_queue = CASES[args.case]
+def measure(name, min_time):
+    make_queue = CASES[name]
     n = 1000
     while True:  # Grow the run until it lasts min_time, as Google Benchmark does.
         elapsed = run_once(make_queue, n)
-        if elapsed >= args.min_time or n >= 1 << 26:
+        if elapsed >= min_time or n >= 1 << 26:
             break
-        n = min(n * 10, max(n * 2, int(n * 1.4 * args.min_time / max(elapsed, 1e-9))))
-    print(json.dumps({"case": args.case, "ns_per_op": elapsed * 1e9 / n}))
-    return 0
+        n = min(n * 10, max(n * 2, int(n * 1.4 * min_time / max(elapsed, 1e-9))))
+    return elapsed * 1e9 / n, n
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    peer_util.main(__doc__, CASES, measure, default_min_time=0.5)

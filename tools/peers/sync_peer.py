@@ -17,11 +17,11 @@ thread (on Linux it applies to the calling thread only); the main thread's mask
 is restored afterwards.
 """
 
-import argparse
-import json
 import os
 import threading
 import time
+
+import peer_util
 
 
 def lock_acquire_release(min_time):
@@ -134,14 +134,9 @@ CASES = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", required=True, choices=sorted(CASES))
-    parser.add_argument("--min-time", type=float, default=1.0)
-    args = parser.parse_args()
-    ns = CASES[args.case](args.min_time)
-    print(json.dumps({"case": args.case, "ns_per_op": ns}))
+def measure(name, min_time):
+    return CASES[name](min_time)
 
 
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, measure, default_min_time=1.0)
