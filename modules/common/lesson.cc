@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 #include "absl/flags/parse.h"
@@ -61,6 +62,13 @@ std::vector<char*> InitLesson(int argc, char** argv, std::string_view descriptio
 
 void Heading(std::string_view title) {
   std::printf("== %.*s ==\n\n", static_cast<int>(title.size()), title.data());
+  std::fflush(stdout);
+}
+
+void Say(std::string_view line) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> guard(mu);
+  std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
   std::fflush(stdout);
 }
 

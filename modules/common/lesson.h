@@ -39,6 +39,11 @@ std::vector<char*> InitLesson(int argc, char** argv, std::string_view descriptio
 // correctly with child processes and threads.
 void Heading(std::string_view title);
 
+// Prints `line` and a newline as one piece, even when several threads print at
+// once (a process-wide mutex around printf), and flushes stdout. The lessons'
+// counterpart of Python's print() from threads, which can interleave.
+void Say(std::string_view line);
+
 }  // namespace conc
 
 #endif  // MODULES_COMMON_LESSON_H_

@@ -5,7 +5,6 @@
 // before anyone goes on. Then a timeout breaks a barrier, and reset() mends it.
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,45 +14,33 @@
 #include "modules/common/lesson.h"
 #include "modules/sync/barrier.h"
 
-namespace {
-
-std::mutex print_mu;  // one line at a time from many threads
-
-void Say(const std::string& line) {
-  std::lock_guard<std::mutex> guard(print_mu);
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "Threads meeting at a Barrier, round after round (Module 3).");
 
   conc::Heading("b = Barrier(3, action); three threads, three rounds");
   int round = 0;  // touched only by the action, which runs alone
-  conc::Barrier b(3, [&] { Say("--- all 3 arrived: round " + std::to_string(round++) + " complete ---"); });
+  conc::Barrier b(3, [&] { conc::Say("--- all 3 arrived: round " + std::to_string(round++) + " complete ---"); });
   std::vector<std::jthread> threads;
   for (int i = 0; i < 3; ++i) {
     threads.emplace_back([&b, name = "Thread-" + std::to_string(i)] {
       for (int r = 0; r < 3; ++r) {
-        Say(std::to_string(r) + ": " + name + " arrives");
+        conc::Say(std::to_string(r) + ": " + name + " arrives");
         absl::StatusOr<int> index = b.wait();  // index = b.wait()
-        if (!index.ok()) Say(name + ": " + index.status().ToString());
+        if (!index.ok()) conc::Say(name + ": " + index.status().ToString());
       }
     });
   }
   threads.clear();
-  Say("after 3 rounds: n_waiting = " + std::to_string(b.n_waiting()) +
+  conc::Say("after 3 rounds: n_waiting = " + std::to_string(b.n_waiting()) +
       ", broken = " + (b.broken() ? "true" : "false") + "\n");
 
   conc::Heading("a timeout breaks the barrier for everyone");
   conc::Barrier pair(2);
   absl::StatusOr<int> alone = pair.wait(absl::Milliseconds(50));  // nobody comes
-  Say("pair.wait(timeout=0.05) -> " + alone.status().ToString());
-  Say(std::string("pair.broken = ") + (pair.broken() ? "true" : "false"));
-  Say("pair.wait() again -> " + pair.wait().status().ToString());
+  conc::Say("pair.wait(timeout=0.05) -> " + alone.status().ToString());
+  conc::Say(std::string("pair.broken = ") + (pair.broken() ? "true" : "false"));
+  conc::Say("pair.wait() again -> " + pair.wait().status().ToString());
   pair.reset();
-  Say(std::string("after pair.reset(): broken = ") + (pair.broken() ? "true" : "false"));
+  conc::Say(std::string("after pair.reset(): broken = ") + (pair.broken() ? "true" : "false"));
   return 0;
 }

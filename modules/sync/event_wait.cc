@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,18 +13,6 @@
 #include "modules/common/lesson.h"
 #include "modules/sync/event.h"
 #include "modules/sync/semaphore.h"
-
-namespace {
-
-std::mutex print_mu;  // one line at a time from many threads
-
-void Say(const std::string& line) {
-  std::lock_guard<std::mutex> guard(print_mu);
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   conc::InitLesson(argc, argv,
@@ -42,19 +29,19 @@ int main(int argc, char** argv) {
       threads.emplace_back([&, name = "Thread-" + std::to_string(i)] {
         for (int round = 0; round < rounds; ++round) {
           const std::string prefix = rounds == 1 ? "" : std::to_string(round) + ": ";
-          Say(prefix + name + " is waiting");
+          conc::Say(prefix + name + " is waiting");
           if (round == 0) (void)started.release();
           (void)e.wait();  // e.wait()
-          Say(prefix + name + " is done waiting");
+          conc::Say(prefix + name + " is done waiting");
           done.fetch_add(1);
         }
       });
       (void)started.acquire();  // one at a time, so the first lines come in order
     }
-    Say("main: e.set()");
+    conc::Say("main: e.set()");
     e.set();
     threads.clear();  // join
-    Say(std::to_string(done.load()) + " waits returned; e.is_set() = " +
+    conc::Say(std::to_string(done.load()) + " waits returned; e.is_set() = " +
         (e.is_set() ? "true" : "false") + "\n");
   }
   return 0;

@@ -8,24 +8,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "modules/common/lesson.h"
 #include "modules/sync/queue.h"
-
-namespace {
-
-std::mutex print_mu;  // one line at a time from two threads
-
-void Say(const std::string& line) {
-  std::lock_guard<std::mutex> guard(print_mu);
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "A producer blocked in Queue.join() until every task_done() (Module 3).");
@@ -34,13 +21,13 @@ int main(int argc, char** argv) {
   conc::Queue<int> q(5);
   std::jthread producer([&q, name = std::string("Producer")] {
     for (int i = 0; i < 3; ++i) {
-      Say(std::to_string(i) + ": " + name + " is waiting to put");
+      conc::Say(std::to_string(i) + ": " + name + " is waiting to put");
       (void)q.put(i + 10);
-      Say(std::to_string(i) + ": " + name + " is done putting");
+      conc::Say(std::to_string(i) + ": " + name + " is done putting");
     }
-    Say(name + " is waiting for acknowledgement");
+    conc::Say(name + " is waiting for acknowledgement");
     q.join();  // Until every item put has been task_done()'d.
-    Say(name + " is done waiting for acknowledgement");
+    conc::Say(name + " is done waiting for acknowledgement");
   });
 
   // The lesson's own bookkeeping: wait until the producer sits in join(), so
@@ -49,13 +36,13 @@ int main(int argc, char** argv) {
 
   conc::Heading("The consumer: print(q.get()); q.task_done()");
   for (int i = 0; i < 3; ++i) {
-    Say(std::to_string(*q.get()));
-    Say("unfinished tasks before task_done(): " + std::to_string(q.unfinished_tasks()));
+    conc::Say(std::to_string(*q.get()));
+    conc::Say("unfinished tasks before task_done(): " + std::to_string(q.unfinished_tasks()));
     (void)q.task_done();  // The last one releases the producer.
   }
   producer.join();
 
   conc::Heading("One task_done() too many");
-  Say("q.task_done() -> " + q.task_done().ToString());
+  conc::Say("q.task_done() -> " + q.task_done().ToString());
   return 0;
 }

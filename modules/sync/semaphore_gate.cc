@@ -6,7 +6,6 @@
 // BoundedSemaphore refuses a release it never handed out.
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,18 +13,6 @@
 #include "absl/status/status.h"
 #include "modules/common/lesson.h"
 #include "modules/sync/semaphore.h"
-
-namespace {
-
-std::mutex print_mu;  // one line at a time from many threads
-
-void Say(const std::string& line) {
-  std::lock_guard<std::mutex> guard(print_mu);
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "Semaphore(0) as a gate, one release() at a time (Module 3).");
@@ -37,22 +24,22 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 5; ++i) {
     threads.emplace_back([&, name = "Thread-" + std::to_string(i)] {
       for (int round = 0; round < 3; ++round) {
-        Say(std::to_string(round) + ": " + name + " is waiting");
+        conc::Say(std::to_string(round) + ": " + name + " is waiting");
         if (round == 0) (void)started.release();
         (void)s.acquire();  // s.acquire()
-        Say(std::to_string(round) + ": " + name + " is done waiting");
+        conc::Say(std::to_string(round) + ": " + name + " is done waiting");
         (void)passed.release();
       }
     });
     (void)started.acquire();  // one at a time, so the first lines come in order
   }
   for (int k = 1; k <= 15; ++k) {
-    Say("main: s.release() #" + std::to_string(k));
+    conc::Say("main: s.release() #" + std::to_string(k));
     (void)s.release();
     (void)passed.acquire();  // exactly one thread got through
   }
   threads.clear();
-  Say("15 releases let 15 waits through, one at a time\n");
+  conc::Say("15 releases let 15 waits through, one at a time\n");
 
   conc::Heading("BoundedSemaphore(2): a release without an acquire is an error");
   conc::BoundedSemaphore pool(2);
