@@ -76,13 +76,16 @@
 // Memory ordering: everything a producer did before `put(x)` happens-before
 // everything the consumer does after the `get()` that returns `x`; everything
 // a consumer did before `task_done()` happens-before the return of a `join()`
-// it released. (Every hand-over goes through a `std::mutex`: producers' and
-// consumers' halves each have one, and items cross between them under both.)
+// it released. (Every hand-over goes through a lock with acquire/release
+// order, queue_internal::SpinLock: producers' and consumers' halves each have
+// one, and items cross between them under both.)
 //
 // Performance: a FIFO `Queue` is a two-lock queue whose consumers take what
 // producers queued in batches, so the two sides rarely share a lock or a
-// cache line; a notify is sent only when a getter sleeps; an idle getter
-// polls for up to ~10 µs before it sleeps (adaptively; never on one CPU).
+// cache line; each lock costs one atomic exchange to take and a plain store
+// to release (nobody sleeps on it: sleepers wait on conditions, which release
+// it); a notify is sent only when a getter sleeps; an idle getter polls for
+// up to ~10 µs before it sleeps (adaptively; never on one CPU).
 // Buffers keep their capacity (that of the largest backlog) until the queue
 // is destroyed, and a queue takes ~0.6 KB for its padding and conditions.
 // `LifoQueue` and `PriorityQueue` hand items over one at a time.
@@ -188,8 +191,7 @@ class Queue {
       T item, bool block = true,
       std::optional<absl::Duration> timeout = std::nullopt)
       ABSL_LOCKS_EXCLUDED(mu_, get_mu_) {
-    queue_internal::LockSpinning(mu_);
-    std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+    std::unique_lock<queue_internal::SpinLock> lock(mu_);
     if (is_shutdown_) return ShutDownError("Queue.put: the queue is shut down");
     if (maxsize_ > 0) {
       if (!block) {
@@ -236,8 +238,8 @@ class Queue {
       ABSL_LOCKS_EXCLUDED(mu_, get_mu_) {
     if (block && timeout.has_value() && *timeout < absl::ZeroDuration()) {
       // Python checks "shut down and empty" first, then the timeout.
-      std::lock_guard<std::mutex> get_lock(get_mu_);
-      std::lock_guard<std::mutex> lock(mu_);
+      std::lock_guard<queue_internal::SpinLock> get_lock(get_mu_);
+      std::lock_guard<queue_internal::SpinLock> lock(mu_);
       if (is_shutdown_ && Size() == 0) {
         return ShutDownError("Queue.get: the queue is shut down");
       }
@@ -249,7 +251,7 @@ class Queue {
                                       : Deadline::Infinite());
     bool spun = false;
     while (true) {
-      std::unique_lock<std::mutex> get_lock(get_mu_);
+      std::unique_lock<queue_internal::SpinLock> get_lock(get_mu_);
       if constexpr (kBatching) {
         if (!head_.empty()) return PopHead(get_lock);
       }
@@ -262,8 +264,7 @@ class Queue {
         (void)queue_internal::PollFor(tail_nonempty_, spin_budget_);
         continue;
       }
-      queue_internal::LockSpinning(mu_);
-      std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+      std::unique_lock<queue_internal::SpinLock> lock(mu_);
       if (storage_.size() > 0) {
         if constexpr (kBatching) {
           // Take everything the producers queued in one hand-over.
@@ -315,7 +316,7 @@ class Queue {
   // Returns `FailedPrecondition` ("task_done() called too many times", Python's
   // ValueError) if there is no unfinished task; nothing changes then.
   [[nodiscard]] absl::Status task_done() ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     if (unfinished_tasks_ == 0) {
       return MisuseError("Queue.task_done: task_done() called too many times");
     }
@@ -329,7 +330,7 @@ class Queue {
   // (returns at once if there is none). Shutdown does not end it by itself;
   // see the table above.
   void join() ABSL_LOCKS_EXCLUDED(mu_) {
-    std::unique_lock<std::mutex> lock(mu_);
+    std::unique_lock<queue_internal::SpinLock> lock(mu_);
     while (unfinished_tasks_ > 0) {
       ++joiners_waiting_;
       all_tasks_done_.wait(lock);
@@ -341,7 +342,7 @@ class Queue {
   // Returns true if the unfinished-task count reached zero, false on timeout.
   [[nodiscard]] bool join(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_) {
     const Deadline deadline = Deadline::FromTimeout(timeout);
-    std::unique_lock<std::mutex> lock(mu_);
+    std::unique_lock<queue_internal::SpinLock> lock(mu_);
     while (unfinished_tasks_ > 0) {
       if (deadline.expired()) return false;
       ++joiners_waiting_;
@@ -364,8 +365,8 @@ class Queue {
     // The dropped items are destroyed after the locks are released, so that
     // a destructor that touches this queue does not deadlock.
     std::vector<T> dropped;
-    std::lock_guard<std::mutex> get_lock(get_mu_);
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> get_lock(get_mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     is_shutdown_ = true;
     if (immediate) {
       while (!head_.empty()) dropped.push_back(head_.pop_front());
@@ -384,7 +385,7 @@ class Queue {
   // The number of queued items. Approximate: other threads may change it
   // before the caller acts on it (Python: "not reliable!").
   std::size_t qsize() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     return Size();
   }
 
@@ -394,7 +395,7 @@ class Queue {
   // True if a bounded queue holds maxsize items (never for an unbounded one),
   // with the same caveat.
   bool full() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     return maxsize_ > 0 && Size() >= capacity();
   }
 
@@ -403,28 +404,28 @@ class Queue {
 
   // True after `shutdown()`. Python's `is_shutdown` attribute.
   bool is_shutdown() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     return is_shutdown_;
   }
 
   // Puts counted but not yet task_done'd. Python's `unfinished_tasks`.
   std::size_t unfinished_tasks() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     return unfinished_tasks_;
   }
 
   // Diagnostics (tests use them to know a thread is blocked without
   // sleeping): how many threads are waiting in `get`, `put` and `join` now.
   std::size_t getters_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     return getters_waiting_;
   }
   std::size_t putters_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     return putters_waiting_.load(std::memory_order_relaxed);
   }
   std::size_t joiners_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<queue_internal::SpinLock> lock(mu_);
     return joiners_waiting_;
   }
 
@@ -442,7 +443,7 @@ class Queue {
   // size: a getter that takes from head_ (without mu_) stores the new size and
   // then reads the count, so one of the two sees the other (both seq_cst), and
   // a getter that sees the count notifies under mu_, after this wait began.
-  void WaitForRoom(std::unique_lock<std::mutex>& lock, const Deadline& deadline)
+  void WaitForRoom(std::unique_lock<queue_internal::SpinLock>& lock, const Deadline& deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     putters_waiting_.fetch_add(1, std::memory_order_seq_cst);
     if (Size() >= capacity()) {
@@ -468,7 +469,7 @@ class Queue {
   }
 
   // Hands out the oldest item of the consumers' batch.
-  T PopHead(std::unique_lock<std::mutex>& get_lock)
+  T PopHead(std::unique_lock<queue_internal::SpinLock>& get_lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(get_mu_) {
     T item = head_.pop_front();
     if (maxsize_ <= 0) {
@@ -480,7 +481,7 @@ class Queue {
     head_size_.store(head_.size(), std::memory_order_seq_cst);
     get_lock.unlock();
     if (putters_waiting_.load(std::memory_order_seq_cst) > 0) {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::lock_guard<queue_internal::SpinLock> lock(mu_);
       not_full_.notify_one();
     }
     return item;
@@ -496,6 +497,12 @@ class Queue {
   //   mu_      guards everything else, as Python's `self.mutex`: storage_,
   //            the task count, the shutdown flag, and the three conditions.
   //
+  // Both are queue_internal::SpinLock (one exchange to lock, a store to
+  // unlock; a std::mutex's second read-modify-write made each hand-over wait
+  // for the other CPU's cache line, ~1/3 of the time per item); the conditions
+  // are condition_variable_any, which releases mu_ while waiting, so nobody
+  // ever sleeps holding or waiting for either lock.
+  //
   // Every item in head_ is older than every item in storage_, so the order is
   // still first-in-first-out. Lock order: get_mu_, then mu_. Nobody waits on
   // a condition while holding get_mu_.
@@ -507,7 +514,7 @@ class Queue {
   // alignas: an over-aligned Queue would be misaligned in ASan's fake stack
   // frames and in allocators that ignore over-alignment.
   char leading_padding_[64];
-  mutable std::mutex get_mu_;
+  mutable queue_internal::SpinLock get_mu_;
   queue_internal::Batch<T> head_ ABSL_GUARDED_BY(get_mu_);
   // head_.size(), stored under get_mu_; read under mu_ to know the queue's
   // size without taking get_mu_ (bounded puts, qsize).
@@ -531,20 +538,20 @@ class Queue {
   const int maxsize_;
   char waiters_padding_[64];
 
-  mutable std::mutex mu_;
+  mutable queue_internal::SpinLock mu_;
 
   // Notified (one waiter) by a put that finds a getter waiting, and (every
   // waiter) on shutdown. A getter waits on it only after finding both head_
   // and storage_ empty with both locks held, then keeping mu_.
-  std::condition_variable not_empty_;
+  std::condition_variable_any not_empty_;
 
   // Notified (one waiter) by a get that finds a putter waiting, and (every
   // waiter) on shutdown.
-  std::condition_variable not_full_;
+  std::condition_variable_any not_full_;
 
   // Notified (every waiter) whenever the number of unfinished tasks drops to
   // zero, and on an immediate shutdown: threads in `join` wake then.
-  std::condition_variable all_tasks_done_;
+  std::condition_variable_any all_tasks_done_;
 
   Storage storage_ ABSL_GUARDED_BY(mu_);
   // Puts minus task_done()s; never negative.

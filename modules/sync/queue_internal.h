@@ -78,6 +78,42 @@ inline bool PollFor(const std::atomic<bool>& flag, SpinBudget& budget) {
   return false;
 }
 
+// The lock of Queue's two halves: a flag taken with one atomic exchange and
+// released with one plain (release) store. A std::mutex pays a second atomic
+// read-modify-write to unlock (to learn whether a sleeper needs a futex
+// wake-up), and on x86 every such instruction also waits for the thread's
+// pending stores to reach the cache: for a producer those are the item it just
+// wrote into lines the consumer last read, i.e. a cache-line transfer between
+// CPUs. With one exchange per hand-over instead of two, Queue's put+get went
+// from ~36 to ~25 ns on the project VM (doc/queue_performance.md).
+//
+// Nobody ever sleeps on the lock itself (sleepers wait on a condition, which
+// releases it): critical sections are a few dozen instructions. A thread that
+// finds it taken polls it (reads only, so the holder keeps the line) with
+// `pause`, then yields its CPU, because on a loaded 2-CPU VM a long wait almost
+// always means the holder was preempted and needs this CPU to finish. On a
+// single CPU it yields at once.
+//
+// Meets BasicLockable and Lockable (std::unique_lock, std::lock_guard,
+// std::condition_variable_any). Acquire/release order, as a mutex.
+class SpinLock {
+ public:
+  void lock() {
+    if (!locked_.exchange(true, std::memory_order_acquire)) return;
+    LockSlow();
+  }
+  bool try_lock() {
+    return !locked_.load(std::memory_order_relaxed) &&
+           !locked_.exchange(true, std::memory_order_acquire);
+  }
+  void unlock() { locked_.store(false, std::memory_order_release); }
+
+ private:
+  void LockSlow();
+
+  std::atomic<bool> locked_{false};
+};
+
 // Locks `mu`, polling it briefly first: the queue's critical sections last
 // tens of nanoseconds, so a thread that finds the lock taken is better off
 // retrying than sleeping in the kernel (and making the owner pay a futex
@@ -88,6 +124,24 @@ inline void LockSpinning(std::mutex& mu) {
     CpuRelax();
   }
   mu.lock();
+}
+
+inline void SpinLock::LockSlow() {
+  // ~1.5-2.5 us of polling (128 `pause`s), then yields: a critical section
+  // takes tens of nanoseconds, so a lock still held after that means a
+  // preempted holder, and polling longer only burns the CPU it may need.
+  const int spins = SpinCount() > 0 ? 128 : 0;
+  for (int i = 0;; ++i) {
+    if (!locked_.load(std::memory_order_relaxed) &&
+        !locked_.exchange(true, std::memory_order_acquire)) {
+      return;
+    }
+    if (i < spins) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 // A first-in-first-out buffer that keeps its memory: a vector and a read
