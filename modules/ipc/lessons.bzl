@@ -108,9 +108,194 @@ LESSONS = [
         ],
     ),
     # --- Process-shared locks, Value and Array (lessons go here) ---
+    # Value("b", 129) is -127: a Value holds a C type (Value<int8_t>).
+    lesson(
+        name = "value_int8_wraps",
+        deps = [":shared_value"],
+        expect = [
+            "v.value -> -127",
+            "Value<uint8_t>(300).value() -> 44",
+            "Value<int16_t>(40000).value() -> -25536",
+            "set_value(32768) -> -32768",
+        ],
+    ),
+    # A Value counter incremented by several processes, without and with its lock.
+    lesson(
+        name = "value_counter_race",
+        deps = [
+            ":shared_value",
+            "//modules/threads:process",
+            "//third_party:absl_flags",
+        ],
+        size = "medium",
+        expect = [
+            "without the lock: expected 80000, got ",
+            "with v.get_lock(): expected 80000, got 80000 (lost 0 updates)",
+        ],
+    ),
+    # Array('i', [...]) and array.array: homogeneous and typed; a float into an int array does not compile.
+    lesson(
+        name = "array_typed",
+        deps = [":shared_value"],
+        expect = [
+            "a[:] -> [3, 2, 6, 8, 3, 1, 8, 5, 9, 4]   len(a) -> 10",
+            "a[0] -> 22",
+            "a[10] -> INVALID_ARGUMENT: array index 10 out of range (size 10)",
+            "Array<int>::set(i, 4.5) compiles: no",
+            "Array<int>::set(i, 7) compiles: yes",
+            "Array<double>::set(i, 7) compiles: yes",
+            "std::vector<int>::push_back(4.5) compiles: yes -> [22, 33, 44, 4]",
+        ],
+    ),
+    # Computing pi with worker processes writing partial sums into a shared Array<double>.
+    lesson(
+        name = "pi_shared_memory",
+        deps = [
+            ":shared_value",
+            "//modules/threads:process",
+            "//third_party:absl_flags",
+            "//third_party:absl_time",
+        ],
+        args = ["--quick"],
+        size = "medium",
+        expect = [
+            "serial:   pi = 3.14159265",
+            "parallel: pi = 3.14159265",
+            "speed-up: ",
+        ],
+    ),
+    # Processes meet at an mp::Barrier round after round; an mp::Event starts them.
+    lesson(
+        name = "mp_barrier_event",
+        deps = [
+            ":mp_barrier",
+            ":mp_event",
+            ":mp_queue",
+            "//modules/threads:process",
+            "//third_party:absl_time",
+        ],
+        expect = [
+            "workers waiting at start.wait(): 3",
+            "start.set()",
+            "round 0: indices 0 1 2; the action ran 1 time(s)",
+            "round 1: indices 0 1 2; the action ran 1 time(s)",
+            "round 2: indices 0 1 2; the action ran 1 time(s)",
+            "exit codes: 0 0 0",
+            "pair.wait(timeout=0.05) -> ABORTED",
+            "pair.broken = true",
+            "pair.wait() again -> ABORTED",
+            "after pair.reset(): broken = false",
+        ],
+    ),
     # --- end of process-shared locks, Value and Array ---
     # --- Shared memory (lessons go here) ---
+    # SharedMemory and ShareableList: the parent creates, a spawned child attaches by name.
+    lesson(
+        name = "shared_memory_two_processes",
+        deps = [
+            ":shareable_list",
+            ":shared_memory",
+            "//modules/threads:process",
+        ],
+        expect = [
+            "parent: shm.size = 16, buf[:5] = b'hello'",
+            "parent: sl = [1, 2.5, 'three', None, True], len(sl) = 5, sl.format = 'qd8sxxxxxx?xxxxxxxx?'",
+            "child: attached by name: buf[:5] = b'hello', sl = [1, 2.5, 'three', None, True]",
+            "parent after join: buf[:5] = b'HELLO', sl = [100, 2.5, 'THREE!', None, False]",
+            "sl[-6]: OUT_OF_RANGE",
+            "sl[2] = 'a much longer string': INVALID_ARGUMENT",
+            "-> [100, 'fits!!!', 'THREE!', None, False]",
+            "after unlink: NOT_FOUND",
+        ],
+    ),
+    # SharedMemoryManager: /dev/shm before, during and after; a child uses the segments.
+    lesson(
+        name = "shared_memory_manager",
+        srcs = ["shared_memory_manager_lesson.cc"],
+        deps = [
+            ":shareable_list",
+            ":shared_memory",
+            ":shared_memory_manager_lib",
+            "//modules/threads:process",
+            "//third_party:absl_strings",
+        ],
+        expect = [
+            "/dev/shm before: 0 segment(s) of ours",
+            "/dev/shm during: 2 segment(s) of ours",
+            "child: sum(sl) = 10 written into shm",
+            "parent: the child wrote 10",
+            "smm.shutdown() done",
+            "/dev/shm after: 0 segment(s) of ours",
+        ],
+    ),
     # --- end of shared memory ---
     # --- Manager (lessons go here) ---
+    # "Sharing lists and dictionaries using Manager": four workers fill a dict and a list.
+    lesson(
+        name = "manager_dict_list_workers",
+        deps = [
+            ":manager",
+            "//modules/threads:process",
+        ],
+        size = "medium",
+        expect = [
+            "all 4 workers exited with code 0",
+            "d[worker-0] = [0, 1, 4, 9, 16]\nd[worker-1] = [25, 36, 49, 64, 81]\nd[worker-2] = [100, 121, 144, 169, 196]\nd[worker-3] = [225, 256, 289, 324, 361]",
+            "sorted(l) has 20 results, sum 2470",
+        ],
+    ),
+    # A Namespace as shared configuration, read by three worker processes.
+    lesson(
+        name = "manager_namespace_config",
+        deps = [
+            ":manager",
+            "//modules/threads:process",
+        ],
+        size = "medium",
+        expect = [
+            "ns.mode = fast, ns.retries = 3",
+            "ns.seen_by_0 = fast/3\nns.seen_by_1 = fast/3\nns.seen_by_2 = fast/3",
+            "attributes, sorted as Namespace's repr: mode retries seen_by_0 seen_by_1 seen_by_2",
+            "ns.timeout: NOT_FOUND: AttributeError: 'Namespace' object has no attribute 'timeout'",
+            "ns.retries read as a string: DATA_LOSS",
+        ],
+    ),
+    # BaseManager on TCP with an authkey; a client with a wrong key is refused.
+    lesson(
+        name = "manager_tcp_authkey",
+        deps = [
+            ":manager",
+            "//modules/threads:process",
+            "//third_party:absl_strings",
+        ],
+        size = "medium",
+        expect = [
+            "listening on 127.0.0.1:<port chosen by the kernel> (yes)",
+            "client exit code: 0",
+            "inbox.get() -> hello from a client process over TCP",
+            "client exit code: 10 (refused: AuthenticationError)",
+            "connect with a wrong key: UNAUTHENTICATED",
+            "reason: AuthenticationError: digest received was wrong",
+        ],
+    ),
+    # One round trip per proxy call vs get_many: the per-call cost, measured.
+    lesson(
+        name = "manager_batch_vs_per_call",
+        deps = [
+            ":manager",
+            "//modules/threads:process",
+            "//third_party:absl_flags",
+            "//third_party:absl_time",
+        ],
+        args = ["--quick"],
+        size = "medium",
+        expect = [
+            "per call: for k in keys: d[k]",
+            "x 100 gets, sum ",
+            "x get_many(100), sum ",
+            "same answers: yes",
+            "the batch is many times cheaper per item",
+        ],
+    ),
     # --- end of Manager ---
 ]

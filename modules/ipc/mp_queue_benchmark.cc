@@ -9,7 +9,15 @@
 // This binary has its own main(): spawned children must go through
 // conc::ProcessMain before Google Benchmark parses the command line.
 
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "absl/time/time.h"
@@ -87,6 +95,98 @@ void BM_MpQueue_64B_SameThread(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MpQueue_64B_SameThread);
+
+// What bounds the rows above (limits, not mp::Queue):
+
+// One trylock + unlock of a robust, process-shared pthread mutex, the lock
+// each put and each get takes once: glibc's robust-list bookkeeping included.
+void BM_RobustSharedMutex_TrylockUnlock(benchmark::State& state) {
+  pthread_mutex_t mu;
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+  pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+  pthread_mutex_init(&mu, &attr);
+  pthread_mutexattr_destroy(&attr);
+  for (auto _ : state) {
+    if (pthread_mutex_trylock(&mu) != 0) std::abort();
+    pthread_mutex_unlock(&mu);
+  }
+  pthread_mutex_destroy(&mu);
+}
+BENCHMARK(BM_RobustSharedMutex_TrylockUnlock);
+
+// The floor for moving 64-byte messages between two processes through shared
+// memory: a single-producer single-consumer ring of 64-byte slots in a
+// MAP_SHARED mapping, a forked consumer, no lock, no codec, no allocation, no
+// robustness, no wake-ups (the consumer spins). Same shape as BM_MpQueue_64B
+// (batches of 10000, acknowledged). What is left is the cache lines crossing
+// between the two CPUs: the slots, and the head/tail words when one side
+// catches up with the other.
+struct RawRing {
+  static constexpr uint64_t kSlots = 1 << 14;  // 1 MiB of 64-byte slots.
+  alignas(64) std::atomic<uint64_t> tail{0};   // Written by the producer.
+  alignas(64) std::atomic<uint64_t> head{0};   // Written by the consumer.
+  alignas(64) std::atomic<uint64_t> acked{0};  // Batches the consumer finished.
+  alignas(64) char slots[kSlots][64];
+};
+
+void RawConsumer(RawRing* r, int batch) {
+  uint64_t head = 0;
+  uint64_t tail = 0;
+  uint64_t batches = 0;
+  char msg[64];
+  for (;;) {
+    for (int i = 0; i < batch; ++i) {
+      while (head == tail) {
+        __builtin_ia32_pause();  // Polling less often leaves the line to the producer.
+        tail = r->tail.load(std::memory_order_acquire);
+      }
+      std::memcpy(msg, r->slots[head % RawRing::kSlots], sizeof msg);
+      r->head.store(++head, std::memory_order_release);
+      if (msg[0] == 0) return;  // The stop message.
+    }
+    r->acked.store(++batches, std::memory_order_release);
+  }
+}
+
+void BM_RawShmRing_64B(benchmark::State& state) {
+  constexpr int kBatch = 10000;
+  void* mem = ::mmap(nullptr, sizeof(RawRing), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+  if (mem == MAP_FAILED) return state.SkipWithError("mmap failed");
+  RawRing* r = new (mem) RawRing();
+  const pid_t child = ::fork();
+  if (child < 0) return state.SkipWithError("fork failed");
+  if (child == 0) {
+    RawConsumer(r, kBatch);
+    ::_exit(0);
+  }
+  char msg[64];
+  std::memset(msg, 'x', sizeof msg);
+  uint64_t tail = 0;
+  uint64_t head = 0;
+  uint64_t batches = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) {
+      while (tail - head == RawRing::kSlots) head = r->head.load(std::memory_order_acquire);
+      std::memcpy(r->slots[tail % RawRing::kSlots], msg, sizeof msg);
+      r->tail.store(++tail, std::memory_order_release);
+    }
+    ++batches;
+    while (r->acked.load(std::memory_order_acquire) != batches) {
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  msg[0] = 0;
+  while (tail - head == RawRing::kSlots) head = r->head.load(std::memory_order_acquire);
+  std::memcpy(r->slots[tail % RawRing::kSlots], msg, sizeof msg);
+  r->tail.store(++tail, std::memory_order_release);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::munmap(mem, sizeof(RawRing));
+}
+BENCHMARK(BM_RawShmRing_64B)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

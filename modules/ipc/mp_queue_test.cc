@@ -407,6 +407,23 @@ TEST(MpQueueTest, AttachRejectsWhatIsNotAQueue) {
   EXPECT_FALSE(Queue<int>::Attach(QueueHandle{-1}).ok());
 }
 
+// get() decodes straight from the ring: bytes that are not a T (here a
+// string read as an int32) are DataLoss, the record is consumed all the same,
+// and the next record decodes normally.
+TEST(MpQueueTest, UndecodableItemIsDataLossAndConsumed) {
+  Queue<std::string> q = Make(Queue<std::string>::Create());
+  Queue<int32_t> as_int = Make(Queue<int32_t>::Attach(q.handle()));
+  ASSERT_TRUE(q.put("abc").ok());  // 11 bytes: a length and 3 characters.
+  ASSERT_TRUE(as_int.put(7).ok());
+  absl::StatusOr<int32_t> bad = as_int.get_nowait();
+  EXPECT_TRUE(absl::IsDataLoss(bad.status())) << bad.status();
+  EXPECT_EQ(q.qsize(), 1);
+  absl::StatusOr<int32_t> good = as_int.get_nowait();
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(*good, 7);
+  EXPECT_TRUE(q.empty());
+}
+
 TEST(MpQueueTest, WrapAroundWithOddSizes) {
   // A small ring and messages of odd sizes: records straddle the end of the
   // ring in every possible position; a thread consumes while the other puts.

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstddef>
 #include <cstring>
 #include <new>
 #include <string>
@@ -25,7 +26,7 @@ namespace conc::mp::internal {
 namespace {
 
 constexpr uint64_t kMagic = 0x636f6e632d6d7071;  // "conc-mpq"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: cache-line layout of Shared.
 constexpr size_t kHeaderSize = 4096;  // One page; the ring starts there.
 constexpr size_t kMaxCapacity = size_t{1} << 30;
 
@@ -71,17 +72,23 @@ void CpuRelax() {
 // is simply overwritten later, and a task it counted (task_counted) is taken
 // back. Consumers likewise with pending_head / pending_get_count.
 struct Shared {
+  // Read-only after Create (and `broken`, written once, if ever): shared by
+  // every CPU's cache without ever moving.
   std::atomic<uint64_t> magic;
   uint32_t version;
   uint32_t unused;
   uint64_t capacity;
   int64_t maxsize;
   std::atomic<uint32_t> broken;  // 1: a lock could not be repaired.
-  pthread_mutex_t producer_mu;
-  pthread_mutex_t consumer_mu;
 
-  alignas(64) std::atomic<uint64_t> tail;
-  std::atomic<int64_t> put_count;
+  // Layout: what only producers write, what only consumers write, and what
+  // one side writes for the other to read each have cache lines of their own.
+  // (In version 1 the two mutexes shared a line with each other and with the
+  // read-mostly fields above, so every put and every get pulled that line
+  // away from the other side: ~3/4 of the time per message between two CPUs.)
+
+  // Producers only: their lock, their journal, their view of `head`.
+  alignas(64) pthread_mutex_t producer_mu;
   std::atomic<uint64_t> pending_tail;
   std::atomic<int64_t> pending_put_count;
   std::atomic<uint32_t> task_counted;
@@ -90,11 +97,19 @@ struct Shared {
   // "no room". Saves a cache miss per put.
   std::atomic<uint64_t> head_cache;
 
-  alignas(64) std::atomic<uint64_t> head;
-  std::atomic<int64_t> get_count;
+  // Written by producers, read by consumers.
+  alignas(64) std::atomic<uint64_t> tail;
+  std::atomic<int64_t> put_count;
+
+  // Consumers only.
+  alignas(64) pthread_mutex_t consumer_mu;
   std::atomic<uint64_t> pending_head;
   std::atomic<int64_t> pending_get_count;
   std::atomic<uint64_t> tail_cache;  // The consumers' last look at `tail` (<= tail).
+
+  // Written by consumers, read by producers (only when the ring looks full).
+  alignas(64) std::atomic<uint64_t> head;
+  std::atomic<int64_t> get_count;
 
   // Futex words: bumped when a record is published / removed / tasks reach 0.
   alignas(64) std::atomic<uint32_t> not_empty_seq;
@@ -106,6 +121,15 @@ struct Shared {
   std::atomic<uint32_t> join_waiters;
 };
 static_assert(sizeof(Shared) <= kHeaderSize);
+// What each side writes per message stays off the other side's lines: the
+// producers' block (lock to head_cache) ends before tail's line, the
+// consumers' block (lock to tail_cache) before head's line.
+constexpr size_t LineOf(size_t offset) { return offset / 64; }
+static_assert(LineOf(offsetof(Shared, broken)) < LineOf(offsetof(Shared, producer_mu)));
+static_assert(LineOf(offsetof(Shared, head_cache)) < LineOf(offsetof(Shared, tail)));
+static_assert(LineOf(offsetof(Shared, put_count)) < LineOf(offsetof(Shared, consumer_mu)));
+static_assert(LineOf(offsetof(Shared, tail_cache)) < LineOf(offsetof(Shared, head)));
+static_assert(LineOf(offsetof(Shared, get_count)) < LineOf(offsetof(Shared, not_empty_seq)));
 
 absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Create(int64_t maxsize, size_t capacity) {
   if (capacity > kMaxCapacity) {
@@ -215,7 +239,7 @@ bool ShmRing::full(size_t bytes) const {
 // On EOWNERDEAD runs `repair` and marks the lock consistent.
 static absl::Status LockRobust(pthread_mutex_t* mu, const Deadline& deadline,
                                std::atomic<uint32_t>* broken, const char* what,
-                               const std::function<void()>& repair) {
+                               void (*repair)(Shared*), Shared* shared) {
   int rc = ::pthread_mutex_trylock(mu);
   if (rc == EBUSY) {
     if (deadline.is_infinite()) {
@@ -239,7 +263,7 @@ static absl::Status LockRobust(pthread_mutex_t* mu, const Deadline& deadline,
   }
   if (rc == ETIMEDOUT) return absl::DeadlineExceededError(absl::StrCat("mp::Queue ", what, " lock"));
   if (rc == EOWNERDEAD) {
-    repair();
+    repair(shared);
     if (::pthread_mutex_consistent(mu) == 0) return absl::OkStatus();
     broken->store(1, std::memory_order_release);
     ::pthread_mutex_unlock(mu);
@@ -251,25 +275,28 @@ static absl::Status LockRobust(pthread_mutex_t* mu, const Deadline& deadline,
 }
 
 absl::Status ShmRing::LockProducer(const Deadline& deadline) {
-  Shared* s = shared_;
-  return LockRobust(&s->producer_mu, deadline, &s->broken, "producer", [s] {
-    // A producer died holding the lock: finish or discard its step.
-    if (s->tail.load() == s->pending_tail.load()) {
-      s->put_count.store(s->pending_put_count.load());
-    } else if (s->task_counted.load() != 0) {
-      s->unfinished_tasks.fetch_sub(1);
-    }
-    s->task_counted.store(0);
-  });
+  // A function pointer, not a std::function: this runs twice per message.
+  return LockRobust(&shared_->producer_mu, deadline, &shared_->broken, "producer",
+                    [](Shared* s) {
+                      // A producer died holding the lock: finish or discard its step.
+                      if (s->tail.load() == s->pending_tail.load()) {
+                        s->put_count.store(s->pending_put_count.load());
+                      } else if (s->task_counted.load() != 0) {
+                        s->unfinished_tasks.fetch_sub(1);
+                      }
+                      s->task_counted.store(0);
+                    },
+                    shared_);
 }
 
 absl::Status ShmRing::LockConsumer(const Deadline& deadline) {
-  Shared* s = shared_;
-  return LockRobust(&s->consumer_mu, deadline, &s->broken, "consumer", [s] {
-    if (s->head.load() == s->pending_head.load()) {
-      s->get_count.store(s->pending_get_count.load());
-    }
-  });
+  return LockRobust(&shared_->consumer_mu, deadline, &shared_->broken, "consumer",
+                    [](Shared* s) {
+                      if (s->head.load() == s->pending_head.load()) {
+                        s->get_count.store(s->pending_get_count.load());
+                      }
+                    },
+                    shared_);
 }
 
 void ShmRing::Unlock(bool producer) {

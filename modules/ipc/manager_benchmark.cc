@@ -1,0 +1,113 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// conc::Manager's proxy calls: one dict get per round trip, against a batch of
+// 100 gets in one round trip (get_many), and the floor under both: an empty
+// Execute RPC (gRPC's own per-call cost plus the token check, no object work).
+//
+//   BM_ManagerDictGet             d.get("key"), one client, local abstract Unix socket
+//   BM_ManagerDictGet_Tcp         the same over TCP 127.0.0.1
+//   BM_ManagerDictGetMany_100     get_many of 100 keys; time per item (items_per_second)
+//   BM_ManagerEmptyCall           an Execute with no ops: the per-call floor
+//
+// Peer: tools/peers/ipc_manager_peer.py (multiprocessing.Manager().dict()).
+// This binary has its own main(): the manager's server is a spawned copy of it
+// and must go through conc::ProcessMain before Google Benchmark parses flags.
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "modules/ipc/manager.h"
+#include "modules/threads/process.h"
+
+namespace {
+
+// One manager per transport for the whole run, started on first use.
+conc::Manager& LocalManager() {
+  static conc::Manager* m = [] {
+    auto* manager = new conc::Manager();
+    if (!manager->start().ok()) std::abort();
+    return manager;
+  }();
+  return *m;
+}
+
+conc::Manager& TcpManager() {
+  static conc::Manager* m = [] {
+    auto* manager = new conc::Manager({.address = "127.0.0.1:0"});
+    if (!manager->start().ok()) std::abort();
+    return manager;
+  }();
+  return *m;
+}
+
+void DictGet(benchmark::State& state, conc::Manager& m) {
+  auto d = m.dict<std::string, int>();
+  if (!d.ok() || !d->set("key", 42).ok()) {
+    state.SkipWithError("manager dict failed");
+    return;
+  }
+  for (auto _ : state) {
+    absl::StatusOr<int> v = d->get("key");
+    if (!v.ok()) {
+      state.SkipWithError("get failed");
+      break;
+    }
+    benchmark::DoNotOptimize(*v);
+  }
+}
+
+void BM_ManagerDictGet(benchmark::State& state) { DictGet(state, LocalManager()); }
+BENCHMARK(BM_ManagerDictGet)->UseRealTime();
+
+void BM_ManagerDictGet_Tcp(benchmark::State& state) { DictGet(state, TcpManager()); }
+BENCHMARK(BM_ManagerDictGet_Tcp)->UseRealTime();
+
+void BM_ManagerDictGetMany_100(benchmark::State& state) {
+  auto d = LocalManager().dict<std::string, int>();
+  std::vector<std::pair<std::string, int>> items;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 100; ++i) {
+    items.emplace_back("key" + std::to_string(i), i);
+    keys.push_back("key" + std::to_string(i));
+  }
+  if (!d.ok() || !d->update(items).ok()) {
+    state.SkipWithError("manager dict failed");
+    return;
+  }
+  for (auto _ : state) {
+    auto v = d->get_many(keys);
+    if (!v.ok()) {
+      state.SkipWithError("get_many failed");
+      break;
+    }
+    benchmark::DoNotOptimize(v->data());
+  }
+  state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_ManagerDictGetMany_100)->UseRealTime();
+
+void BM_ManagerEmptyCall(benchmark::State& state) {
+  std::shared_ptr<conc::internal::ManagerClient> client = LocalManager().client();
+  for (auto _ : state) {
+    auto r = client->Execute({});
+    if (!r.ok()) {
+      state.SkipWithError("Execute failed");
+      break;
+    }
+  }
+}
+BENCHMARK(BM_ManagerEmptyCall)->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  conc::ProcessMain(argc, argv);  // The spawned manager server stops here.
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

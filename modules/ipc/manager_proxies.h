@@ -1,0 +1,525 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// manager_proxies.h: the proxies of conc::Manager (manager.h): DictProxy,
+// ListProxy, NamespaceProxy, QueueProxy, LockProxy, EventProxy, ValueProxy.
+//
+// A proxy names one object held by a manager's server process; every method is
+// one gRPC round trip to that process (~60-100 µs locally, see
+// modules/ipc/doc/manager.md), so prefer the batched calls (`get_many`,
+// `update`, `extend`, `items`) when moving many items. Keys and values travel
+// in conc's codec (codec.h); the server keeps the bytes and never decodes them,
+// so two proxies of different types on the same object see each other's bytes:
+// decoding the wrong type is DataLoss, as everywhere in conc.
+//
+//   Python                          C++
+//   d[k]; d.get(k, dflt)            d.get(k); d.get(k, dflt)          StatusOr<V>
+//   d[k] = v; del d[k]; k in d      d.set(k, v); d.del(k); d.contains(k)
+//   d.update(...); d.pop(k[, x])    d.update({{k, v}, ...}); d.pop(k[, x])
+//   d.keys(), values(), items()     same names (std::vector)
+//   len(d)                          d.len()
+//   l.append(x); l.extend(xs)       l.append(x); l.extend(xs)
+//   l[i]; l[i] = x; l.pop([i])      l.get(i); l.set(i, x); l.pop([i])   (i < 0 from the end)
+//   ns.x; ns.x = 1                  ns.get<int>("x"); ns.set("x", 1)
+//   q.put(x, timeout=t); q.get()    q.put(x, t); q.get()
+//   lock.acquire(timeout=t)         lock.acquire(t)                    StatusOr<bool>
+//   e.set(); e.wait(t)              e.set(); e.wait(t)                 StatusOr<bool>
+//   v.value; v.value = x            v.get(); v.set(x)
+//
+// Errors (Python's exception → code; modules/common/status.h has no rows for
+// the first three yet, so the manager fixes them here):
+//   KeyError (missing key), AttributeError (missing attribute)  NotFound
+//   IndexError (list index out of range, pop from empty list)   OutOfRange
+//   AuthenticationError (wrong authkey)                         Unauthenticated
+//   queue.Empty / queue.Full after the timeout                  DeadlineExceeded
+//   releasing an unlocked Lock (RuntimeError)                   FailedPrecondition
+//   the manager is gone, or did not answer within the deadline  Unavailable
+//   bytes that do not decode as the requested type              DataLoss
+//   an op the object does not have (a dict proxy on a list)     InvalidArgument
+//
+// Where it differs from Python: an operation's errors are statuses; the
+// objects live until the manager shuts down (no reference counting across
+// processes); a proxy is passed to another process as its `id()` plus the
+// manager's address and authkey (Manager::connect, then e.g. `m.dict<K,V>(id)`)
+// instead of being pickled.
+//
+// Thread-safety: a proxy may be used from several threads at once; each call is
+// atomic on the server (one lock guards all objects), but a sequence of calls
+// is not: `d.set(k, *d.get(k) + 1)` from two processes loses updates unless a
+// manager Lock is held around it (the chapter's lesson).
+
+#ifndef MODULES_IPC_MANAGER_PROXIES_H_
+#define MODULES_IPC_MANAGER_PROXIES_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "modules/common/codec.h"
+#include "modules/ipc/internal/manager_client.h"
+#include "modules/ipc/manager.pb.h"
+
+namespace conc {
+
+class Manager;
+
+namespace internal {
+
+// Decodes a result's bytes as T, with the operation in the error message.
+template <Encodable T>
+absl::StatusOr<T> DecodeManagerValue(const std::string& bytes, std::string_view what) {
+  absl::StatusOr<T> value = Decode<T>(bytes);
+  if (!value.ok()) {
+    return absl::DataLossError(
+        absl::StrCat(std::string(what), ": the stored value is not of the requested type: ",
+                     value.status().message()));
+  }
+  return value;
+}
+
+template <Encodable T>
+absl::StatusOr<std::vector<T>> DecodeManagerItems(
+    const google::protobuf::RepeatedPtrField<std::string>& items, std::string_view what) {
+  std::vector<T> out;
+  out.reserve(static_cast<size_t>(items.size()));
+  for (const std::string& bytes : items) {
+    absl::StatusOr<T> v = DecodeManagerValue<T>(bytes, what);
+    if (!v.ok()) return v.status();
+    out.push_back(*std::move(v));
+  }
+  return out;
+}
+
+}  // namespace internal
+
+// What every proxy has: the object's id and the connection to its manager.
+class BaseProxy {
+ public:
+  // The object's id in its manager: what another process passes to the
+  // manager's factory (`m.dict<K, V>(id)`) to reach the same object.
+  const std::string& id() const { return id_; }
+  // The manager's address.
+  const std::string& address() const { return client_->address(); }
+
+ protected:
+  BaseProxy(std::shared_ptr<internal::ManagerClient> client, std::string id)
+      : client_(std::move(client)), id_(std::move(id)) {}
+
+  managerpb::Op NewOp(managerpb::OpKind kind) const {
+    managerpb::Op op;
+    op.set_kind(kind);
+    op.set_object(id_);
+    return op;
+  }
+  absl::StatusOr<managerpb::Result> Call(managerpb::Op op) const {
+    return client_->Call(std::move(op));
+  }
+  absl::StatusOr<managerpb::Result> CallBlocking(managerpb::Op op,
+                                                 std::optional<absl::Duration> timeout) const {
+    return client_->CallBlocking(std::move(op), timeout);
+  }
+  absl::Status CallStatus(managerpb::Op op) const { return Call(std::move(op)).status(); }
+  absl::StatusOr<int64_t> CallNumber(managerpb::Op op) const {
+    absl::StatusOr<managerpb::Result> r = Call(std::move(op));
+    if (!r.ok()) return r.status();
+    return r->number();
+  }
+
+  std::shared_ptr<internal::ManagerClient> client_;  // Never null.
+  std::string id_;
+};
+
+// A dict in the manager: Python's DictProxy (`manager.dict()`).
+//
+//   absl::StatusOr<conc::DictProxy<std::string, int>> d = m.dict<std::string, int>();
+//   absl::Status s = d->set("a", 1);
+//   absl::StatusOr<int> a = d->get("a");              // 1
+//   absl::StatusOr<int> b = d->get("b");              // NotFound (KeyError)
+//   absl::StatusOr<int> c = d->get("b", 0);           // 0
+template <Encodable K, Encodable V>
+class DictProxy : public BaseProxy {
+ public:
+  // d[key]: NotFound (KeyError) if absent.
+  [[nodiscard]] absl::StatusOr<V> get(const K& key) const {
+    managerpb::Op op = NewOp(managerpb::GET);
+    op.set_key(Encode(key));
+    return Value(std::move(op), "dict get");
+  }
+  // d.get(key, default_value).
+  [[nodiscard]] absl::StatusOr<V> get(const K& key, const V& default_value) const {
+    managerpb::Op op = NewOp(managerpb::GET);
+    op.set_key(Encode(key));
+    op.set_has_default(true);
+    op.set_value(Encode(default_value));
+    return Value(std::move(op), "dict get");
+  }
+  // Batched d.get(key) for every key, in one round trip: nullopt where absent.
+  [[nodiscard]] absl::StatusOr<std::vector<std::optional<V>>> get_many(
+      const std::vector<K>& keys) const {
+    managerpb::Op op = NewOp(managerpb::GET_MANY);
+    for (const K& key : keys) EncodeTo(key, op.add_items());
+    absl::StatusOr<managerpb::Result> r = Call(std::move(op));
+    if (!r.ok()) return r.status();
+    std::vector<std::optional<V>> out(keys.size());
+    for (int i = 0; i < r->items_size() && i < r->found_size(); ++i) {
+      if (!r->found(i)) continue;
+      absl::StatusOr<V> v = internal::DecodeManagerValue<V>(r->items(i), "dict get_many");
+      if (!v.ok()) return v.status();
+      out[static_cast<size_t>(i)] = *std::move(v);
+    }
+    return out;
+  }
+  // d[key] = value.
+  [[nodiscard]] absl::Status set(const K& key, const V& value) const {
+    managerpb::Op op = NewOp(managerpb::SET);
+    op.set_key(Encode(key));
+    op.set_value(Encode(value));
+    return CallStatus(std::move(op));
+  }
+  // d.update(items), one round trip for all of them, applied in order.
+  [[nodiscard]] absl::Status update(const std::vector<std::pair<K, V>>& items) const {
+    managerpb::Op op = NewOp(managerpb::UPDATE);
+    for (const auto& [k, v] : items) {
+      EncodeTo(k, op.add_items());
+      EncodeTo(v, op.add_items());
+    }
+    return CallStatus(std::move(op));
+  }
+  // del d[key]: NotFound (KeyError) if absent.
+  [[nodiscard]] absl::Status del(const K& key) const {
+    managerpb::Op op = NewOp(managerpb::DEL);
+    op.set_key(Encode(key));
+    return CallStatus(std::move(op));
+  }
+  // d.pop(key): NotFound (KeyError) if absent. d.pop(key, default_value).
+  [[nodiscard]] absl::StatusOr<V> pop(const K& key) const {
+    managerpb::Op op = NewOp(managerpb::POP);
+    op.set_key(Encode(key));
+    return Value(std::move(op), "dict pop");
+  }
+  [[nodiscard]] absl::StatusOr<V> pop(const K& key, const V& default_value) const {
+    managerpb::Op op = NewOp(managerpb::POP);
+    op.set_key(Encode(key));
+    op.set_has_default(true);
+    op.set_value(Encode(default_value));
+    return Value(std::move(op), "dict pop");
+  }
+  // key in d.
+  [[nodiscard]] absl::StatusOr<bool> contains(const K& key) const {
+    managerpb::Op op = NewOp(managerpb::CONTAINS);
+    op.set_key(Encode(key));
+    absl::StatusOr<int64_t> n = CallNumber(std::move(op));
+    if (!n.ok()) return n.status();
+    return *n != 0;
+  }
+  // len(d).
+  [[nodiscard]] absl::StatusOr<size_t> len() const {
+    absl::StatusOr<int64_t> n = CallNumber(NewOp(managerpb::LEN));
+    if (!n.ok()) return n.status();
+    return static_cast<size_t>(*n);
+  }
+  // d.clear().
+  [[nodiscard]] absl::Status clear() const { return CallStatus(NewOp(managerpb::CLEAR)); }
+  // list(d.keys()), list(d.values()), list(d.items()): insertion order, as Python.
+  [[nodiscard]] absl::StatusOr<std::vector<K>> keys() const {
+    absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::KEYS));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerItems<K>(r->items(), "dict keys");
+  }
+  [[nodiscard]] absl::StatusOr<std::vector<V>> values() const {
+    absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::VALUES));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerItems<V>(r->items(), "dict values");
+  }
+  [[nodiscard]] absl::StatusOr<std::vector<std::pair<K, V>>> items() const {
+    absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::ITEMS));
+    if (!r.ok()) return r.status();
+    std::vector<std::pair<K, V>> out;
+    for (int i = 0; i + 1 < r->items_size(); i += 2) {
+      absl::StatusOr<K> k = internal::DecodeManagerValue<K>(r->items(i), "dict items");
+      if (!k.ok()) return k.status();
+      absl::StatusOr<V> v = internal::DecodeManagerValue<V>(r->items(i + 1), "dict items");
+      if (!v.ok()) return v.status();
+      out.emplace_back(*std::move(k), *std::move(v));
+    }
+    return out;
+  }
+
+ private:
+  friend class Manager;
+  using BaseProxy::BaseProxy;
+
+  absl::StatusOr<V> Value(managerpb::Op op, std::string_view what) const {
+    absl::StatusOr<managerpb::Result> r = Call(std::move(op));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerValue<V>(r->value(), what);
+  }
+};
+
+// A list in the manager: Python's ListProxy (`manager.list()`). Indices follow
+// Python: negative counts from the end; out of range is OutOfRange (IndexError).
+//
+//   absl::StatusOr<conc::ListProxy<int>> l = m.list<int>();
+//   absl::Status s = l->append(1);
+//   absl::StatusOr<int> last = l->get(-1);            // 1
+template <Encodable T>
+class ListProxy : public BaseProxy {
+ public:
+  // l.append(x).
+  [[nodiscard]] absl::Status append(const T& item) const {
+    managerpb::Op op = NewOp(managerpb::APPEND);
+    op.set_value(Encode(item));
+    return CallStatus(std::move(op));
+  }
+  // l.extend(items): one round trip.
+  [[nodiscard]] absl::Status extend(const std::vector<T>& items) const {
+    managerpb::Op op = NewOp(managerpb::EXTEND);
+    for (const T& item : items) EncodeTo(item, op.add_items());
+    return CallStatus(std::move(op));
+  }
+  // l.insert(index, x): the index is clamped, as Python.
+  [[nodiscard]] absl::Status insert(int64_t index, const T& item) const {
+    managerpb::Op op = NewOp(managerpb::INSERT);
+    op.set_index(index);
+    op.set_value(Encode(item));
+    return CallStatus(std::move(op));
+  }
+  // l[index].
+  [[nodiscard]] absl::StatusOr<T> get(int64_t index) const {
+    managerpb::Op op = NewOp(managerpb::GET);
+    op.set_index(index);
+    absl::StatusOr<managerpb::Result> r = Call(std::move(op));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerValue<T>(r->value(), "list get");
+  }
+  // l[index] = x.
+  [[nodiscard]] absl::Status set(int64_t index, const T& item) const {
+    managerpb::Op op = NewOp(managerpb::SET);
+    op.set_index(index);
+    op.set_value(Encode(item));
+    return CallStatus(std::move(op));
+  }
+  // del l[index].
+  [[nodiscard]] absl::Status del(int64_t index) const {
+    managerpb::Op op = NewOp(managerpb::DEL);
+    op.set_index(index);
+    return CallStatus(std::move(op));
+  }
+  // l.pop(index=-1).
+  [[nodiscard]] absl::StatusOr<T> pop(int64_t index = -1) const {
+    managerpb::Op op = NewOp(managerpb::POP);
+    op.set_index(index);
+    absl::StatusOr<managerpb::Result> r = Call(std::move(op));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerValue<T>(r->value(), "list pop");
+  }
+  // len(l).
+  [[nodiscard]] absl::StatusOr<size_t> len() const {
+    absl::StatusOr<int64_t> n = CallNumber(NewOp(managerpb::LEN));
+    if (!n.ok()) return n.status();
+    return static_cast<size_t>(*n);
+  }
+  // l.clear().
+  [[nodiscard]] absl::Status clear() const { return CallStatus(NewOp(managerpb::CLEAR)); }
+  // l[:] (a copy of the whole list, one round trip).
+  [[nodiscard]] absl::StatusOr<std::vector<T>> to_vector() const {
+    absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::VALUES));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerItems<T>(r->items(), "list copy");
+  }
+
+ private:
+  friend class Manager;
+  using BaseProxy::BaseProxy;
+};
+
+// A Namespace in the manager: attributes by name, each of any encodable type
+// (`manager.Namespace()`). A missing attribute is NotFound (AttributeError).
+//
+//   absl::StatusOr<conc::NamespaceProxy> ns = m.Namespace();
+//   absl::Status s = ns->set("workers", 4);
+//   absl::StatusOr<int> w = ns->get<int>("workers");  // 4
+class NamespaceProxy : public BaseProxy {
+ public:
+  // ns.name.
+  template <Encodable T>
+  [[nodiscard]] absl::StatusOr<T> get(const std::string& name) const {
+    managerpb::Op op = NewOp(managerpb::GET);
+    op.set_key(name);
+    absl::StatusOr<managerpb::Result> r = Call(std::move(op));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerValue<T>(r->value(), "Namespace." + name);
+  }
+  // ns.name = value.
+  template <Encodable T>
+  [[nodiscard]] absl::Status set(const std::string& name, const T& value) const {
+    managerpb::Op op = NewOp(managerpb::SET);
+    op.set_key(name);
+    op.set_value(Encode(value));
+    return CallStatus(std::move(op));
+  }
+  // hasattr(ns, name).
+  [[nodiscard]] absl::StatusOr<bool> has(const std::string& name) const {
+    managerpb::Op op = NewOp(managerpb::CONTAINS);
+    op.set_key(name);
+    absl::StatusOr<int64_t> n = CallNumber(std::move(op));
+    if (!n.ok()) return n.status();
+    return *n != 0;
+  }
+  // del ns.name.
+  [[nodiscard]] absl::Status del(const std::string& name) const {
+    managerpb::Op op = NewOp(managerpb::DEL);
+    op.set_key(name);
+    return CallStatus(std::move(op));
+  }
+  // The attribute names, in the order they were first set (Namespace's repr).
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> names() const {
+    absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::KEYS));
+    if (!r.ok()) return r.status();
+    return std::vector<std::string>(r->items().begin(), r->items().end());
+  }
+
+ private:
+  friend class Manager;
+  using BaseProxy::BaseProxy;
+};
+
+// A queue.Queue in the manager (`manager.Queue(maxsize)`). Timeouts follow the
+// project's convention; an infinite wait is sent in slices (manager_client.h).
+//
+//   absl::StatusOr<conc::QueueProxy<std::string>> q = m.Queue<std::string>();
+//   absl::Status s = q->put("job");
+//   absl::StatusOr<std::string> job = q->get(absl::Seconds(1));
+template <Encodable T>
+class QueueProxy : public BaseProxy {
+ public:
+  // q.put(item, timeout=timeout): DeadlineExceeded (queue.Full) if still full.
+  [[nodiscard]] absl::Status put(const T& item,
+                                 std::optional<absl::Duration> timeout = std::nullopt) const {
+    managerpb::Op op = NewOp(managerpb::PUT);
+    op.set_value(Encode(item));
+    return CallBlocking(std::move(op), timeout).status();
+  }
+  // q.get(timeout=timeout): DeadlineExceeded (queue.Empty) if still empty.
+  [[nodiscard]] absl::StatusOr<T> get(std::optional<absl::Duration> timeout = std::nullopt) const {
+    absl::StatusOr<managerpb::Result> r = CallBlocking(NewOp(managerpb::TAKE), timeout);
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerValue<T>(r->value(), "Queue get");
+  }
+  // q.qsize().
+  [[nodiscard]] absl::StatusOr<size_t> qsize() const {
+    absl::StatusOr<int64_t> n = CallNumber(NewOp(managerpb::LEN));
+    if (!n.ok()) return n.status();
+    return static_cast<size_t>(*n);
+  }
+
+ private:
+  friend class Manager;
+  using BaseProxy::BaseProxy;
+};
+
+// A threading.Lock in the manager (`manager.Lock()`). Any process may release
+// it, as threading.Lock. A process that dies holding it leaves it locked (as in
+// Python): unlike conc::mp::Lock there is no owner-died recovery.
+//
+//   absl::StatusOr<conc::LockProxy> lock = m.Lock();
+//   if (absl::StatusOr<bool> got = lock->acquire(); got.ok() && *got) {
+//     ...;
+//     absl::Status s = lock->release();
+//   }
+class LockProxy : public BaseProxy {
+ public:
+  // lock.acquire(timeout=timeout): true if acquired, false when the timeout
+  // expired (zero polls once). Unavailable if the manager is gone.
+  [[nodiscard]] absl::StatusOr<bool> acquire(
+      std::optional<absl::Duration> timeout = std::nullopt) const {
+    if (timeout.has_value()) {
+      absl::StatusOr<managerpb::Result> r = CallBlocking(NewOp(managerpb::ACQUIRE), timeout);
+      if (!r.ok()) return r.status();
+      return r->number() != 0;
+    }
+    // Forever: slices that each answer "not yet" (false) until acquired.
+    while (true) {
+      absl::StatusOr<managerpb::Result> r =
+          CallBlocking(NewOp(managerpb::ACQUIRE), client_->call_timeout());
+      if (!r.ok()) return r.status();
+      if (r->number() != 0) return true;
+    }
+  }
+  // lock.release(): FailedPrecondition (RuntimeError) if not locked.
+  [[nodiscard]] absl::Status release() const { return CallStatus(NewOp(managerpb::RELEASE)); }
+
+ private:
+  friend class Manager;
+  using BaseProxy::BaseProxy;
+};
+
+// A threading.Event in the manager (`manager.Event()`).
+//
+//   absl::StatusOr<conc::EventProxy> e = m.Event();
+//   absl::Status s = e->set();
+//   absl::StatusOr<bool> was_set = e->wait(absl::Seconds(1));  // true
+class EventProxy : public BaseProxy {
+ public:
+  [[nodiscard]] absl::Status set() const { return CallStatus(NewOp(managerpb::EVENT_SET)); }
+  [[nodiscard]] absl::Status clear() const { return CallStatus(NewOp(managerpb::EVENT_CLEAR)); }
+  [[nodiscard]] absl::StatusOr<bool> is_set() const {
+    absl::StatusOr<int64_t> n = CallNumber(NewOp(managerpb::EVENT_IS_SET));
+    if (!n.ok()) return n.status();
+    return *n != 0;
+  }
+  // e.wait(timeout): the flag at the end (false if the timeout expired).
+  [[nodiscard]] absl::StatusOr<bool> wait(
+      std::optional<absl::Duration> timeout = std::nullopt) const {
+    if (timeout.has_value()) {
+      absl::StatusOr<managerpb::Result> r = CallBlocking(NewOp(managerpb::EVENT_WAIT), timeout);
+      if (!r.ok()) return r.status();
+      return r->number() != 0;
+    }
+    while (true) {
+      absl::StatusOr<managerpb::Result> r =
+          CallBlocking(NewOp(managerpb::EVENT_WAIT), client_->call_timeout());
+      if (!r.ok()) return r.status();
+      if (r->number() != 0) return true;
+    }
+  }
+
+ private:
+  friend class Manager;
+  using BaseProxy::BaseProxy;
+};
+
+// A Value in the manager (`manager.Value(typecode, value)`; the type is T).
+// Like Python's, `v.set(v.get() + 1)` is not atomic: hold a manager Lock.
+//
+//   absl::StatusOr<conc::ValueProxy<int>> v = m.Value<int>(0);
+//   absl::Status s = v->set(42);
+//   absl::StatusOr<int> x = v->get();                  // 42
+template <Encodable T>
+class ValueProxy : public BaseProxy {
+ public:
+  [[nodiscard]] absl::StatusOr<T> get() const {
+    absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::GET));
+    if (!r.ok()) return r.status();
+    return internal::DecodeManagerValue<T>(r->value(), "Value get");
+  }
+  [[nodiscard]] absl::Status set(const T& value) const {
+    managerpb::Op op = NewOp(managerpb::SET);
+    op.set_value(Encode(value));
+    return CallStatus(std::move(op));
+  }
+
+ private:
+  friend class Manager;
+  using BaseProxy::BaseProxy;
+};
+
+}  // namespace conc
+
+#endif  // MODULES_IPC_MANAGER_PROXIES_H_

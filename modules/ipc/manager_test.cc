@@ -1,0 +1,624 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// conc::Manager: the proxies' Python behaviours and edge cases (as CPython's
+// _TestContainers / _TestManagerRestart / _TestListener cases check them),
+// several processes on one dict, authentication, a manager killed mid-use, a
+// TCP manager reached from another process, and server-side concurrency.
+//
+// The binary has its own main(): the manager's server and the worker processes
+// are spawned copies of it (conc::ProcessMain).
+//
+// Timing: the CI machine is a loaded 2-core VM, three times (plain, tsan,
+// asan). Bounds on how long a failure may take are the call's deadline plus a
+// wide margin (kMargin), so a slow machine does not fail them, while a hang
+// (the bug they catch) still does.
+
+#include "modules/ipc/manager.h"
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "modules/ipc/manager.grpc.pb.h"
+#include "modules/threads/process.h"
+
+// --- Worker processes (spawned: they get everything they need as arguments) ---
+
+// Adds 1 to d["counter"] `n` times under the manager's Lock, and records its
+// own count under d["worker-<i>"], appending its index to the list each time.
+void increment_worker(std::string address, std::string authkey, std::string dict_id,
+                      std::string lock_id, std::string list_id, int worker, int n) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, authkey, absl::Seconds(30));
+  if (!m.ok()) std::exit(2);
+  auto d = m->dict<std::string, int>(dict_id);
+  auto lock = m->Lock(lock_id);
+  auto l = m->list<int>(list_id);
+  if (!d.ok() || !lock.ok() || !l.ok()) std::exit(3);
+  for (int i = 0; i < n; ++i) {
+    absl::StatusOr<bool> got = lock->acquire();
+    if (!got.ok() || !*got) std::exit(4);
+    absl::StatusOr<int> v = d->get("counter", 0);
+    if (!v.ok() || !d->set("counter", *v + 1).ok()) std::exit(5);
+    if (!lock->release().ok()) std::exit(6);
+  }
+  if (!d->set("worker-" + std::to_string(worker), n).ok()) std::exit(7);
+  if (!l->append(worker).ok()) std::exit(8);
+}
+CONC_PROCESS_FUNCTION(increment_worker);
+
+// Reaches a TCP manager and writes its pid into the named dict.
+void tcp_client(std::string address, std::string authkey) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, authkey, absl::Seconds(30));
+  if (!m.ok()) std::exit(2);
+  auto d = m->dict<std::string, std::string>("results");
+  if (!d.ok()) std::exit(3);
+  if (!d->set("from-child", "hello over TCP").ok()) std::exit(4);
+  // And reads what the parent left for it.
+  absl::StatusOr<std::string> note = d->get("from-parent");
+  if (!note.ok() || *note != "hi child") std::exit(5);
+}
+CONC_PROCESS_FUNCTION(tcp_client);
+
+// Tries a wrong key; exits 0 only if refused with Unauthenticated.
+void wrong_key_client(std::string address) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, "not the key", absl::Seconds(30));
+  std::exit(absl::IsUnauthenticated(m.status()) ? 0 : 1);
+}
+CONC_PROCESS_FUNCTION(wrong_key_client);
+
+// g++ 12 workaround (see mp_queue_test.cc): instantiate before use.
+static_assert(sizeof(conc::ProcessFunction<&increment_worker>) > 0);
+static_assert(sizeof(conc::ProcessFunction<&tcp_client>) > 0);
+static_assert(sizeof(conc::ProcessFunction<&wrong_key_client>) > 0);
+
+namespace conc {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Optional;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+// Slack for a loaded 2-core VM under a sanitizer; see the top of the file.
+constexpr absl::Duration kMargin = absl::Seconds(10);
+
+// True once /proc/PID/stat shows the process stopped ('T'), false after `limit`.
+bool WaitUntilStopped(pid_t pid, absl::Duration limit) {
+  const absl::Time give_up = absl::Now() + limit;
+  while (absl::Now() < give_up) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    // "PID (comm) STATE ...": the state follows the last ')'.
+    const size_t paren = line.rfind(')');
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'T') {
+      return true;
+    }
+    absl::SleepFor(absl::Milliseconds(1));  // Polling /proc: there is nothing to wait on.
+  }
+  return false;
+}
+
+class ManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(m_.start().ok()); }
+  Manager m_;
+};
+
+TEST_F(ManagerTest, DictBehavesLikePythonDict) {
+  absl::StatusOr<DictProxy<std::string, int>> d = m_.dict<std::string, int>();
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(*d->len(), 0u);
+  ASSERT_TRUE(d->set("b", 2).ok());
+  ASSERT_TRUE(d->set("a", 1).ok());
+  ASSERT_TRUE(d->set("b", 20).ok());  // Overwriting keeps the position.
+  EXPECT_EQ(*d->get("b"), 20);
+  EXPECT_EQ(*d->len(), 2u);
+  // Insertion order, as Python's dict.
+  EXPECT_THAT(*d->keys(), ElementsAre("b", "a"));
+  EXPECT_THAT(*d->values(), ElementsAre(20, 1));
+  EXPECT_THAT(*d->items(), ElementsAre(Pair("b", 20), Pair("a", 1)));
+  EXPECT_TRUE(*d->contains("a"));
+  EXPECT_FALSE(*d->contains("zzz"));
+
+  // d["missing"] is KeyError; d.get("missing", 7) is the default.
+  absl::StatusOr<int> missing = d->get("missing");
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("KeyError"));
+  EXPECT_EQ(*d->get("missing", 7), 7);
+  EXPECT_FALSE(*d->contains("missing"));  // get with a default does not insert.
+
+  ASSERT_TRUE(d->update({{"c", 3}, {"a", 10}}).ok());
+  EXPECT_THAT(*d->items(), ElementsAre(Pair("b", 20), Pair("a", 10), Pair("c", 3)));
+
+  EXPECT_EQ(*d->pop("c"), 3);
+  EXPECT_TRUE(absl::IsNotFound(d->pop("c").status()));
+  EXPECT_EQ(*d->pop("c", -1), -1);
+  ASSERT_TRUE(d->del("b").ok());
+  EXPECT_TRUE(absl::IsNotFound(d->del("b")));
+  EXPECT_THAT(*d->keys(), ElementsAre("a"));
+
+  // get_many: one round trip, nullopt for the absent keys.
+  EXPECT_THAT(*d->get_many({"a", "nope", "a"}),
+              ElementsAre(Optional(10), std::nullopt, Optional(10)));
+  EXPECT_TRUE(d->get_many({})->empty());
+
+  ASSERT_TRUE(d->clear().ok());
+  EXPECT_EQ(*d->len(), 0u);
+}
+
+TEST_F(ManagerTest, DictKeysMayBeAnyEncodableType) {
+  auto d = m_.dict<std::pair<int, int>, std::vector<std::string>>();
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(d->set({1, 2}, {"x", "y"}).ok());
+  EXPECT_THAT(*d->get({1, 2}), ElementsAre("x", "y"));
+  EXPECT_TRUE(absl::IsNotFound(d->get({2, 1}).status()));
+}
+
+TEST_F(ManagerTest, ListBehavesLikePythonList) {
+  absl::StatusOr<ListProxy<int>> l = m_.list<int>();
+  ASSERT_TRUE(l.ok()) << l.status();
+  // Everything on an empty list: IndexError.
+  EXPECT_TRUE(absl::IsOutOfRange(l->get(0).status()));
+  EXPECT_TRUE(absl::IsOutOfRange(l->get(-1).status()));
+  absl::StatusOr<int> popped = l->pop();
+  EXPECT_TRUE(absl::IsOutOfRange(popped.status()));
+  EXPECT_THAT(std::string(popped.status().message()), HasSubstr("pop from empty list"));
+
+  ASSERT_TRUE(l->append(1).ok());
+  ASSERT_TRUE(l->extend({2, 3, 4}).ok());
+  ASSERT_TRUE(l->extend({}).ok());
+  EXPECT_EQ(*l->len(), 4u);
+  EXPECT_EQ(*l->get(0), 1);
+  EXPECT_EQ(*l->get(-1), 4);
+  EXPECT_EQ(*l->get(-4), 1);
+  EXPECT_TRUE(absl::IsOutOfRange(l->get(4).status()));
+  EXPECT_TRUE(absl::IsOutOfRange(l->get(-5).status()));
+
+  ASSERT_TRUE(l->set(-1, 40).ok());
+  EXPECT_EQ(*l->get(3), 40);
+  absl::Status bad_set = l->set(4, 0);
+  EXPECT_TRUE(absl::IsOutOfRange(bad_set));
+  EXPECT_THAT(std::string(bad_set.message()), HasSubstr("assignment index out of range"));
+
+  EXPECT_EQ(*l->pop(), 40);  // pop() takes the last.
+  EXPECT_EQ(*l->pop(0), 1);
+  EXPECT_TRUE(absl::IsOutOfRange(l->pop(5).status()));
+  EXPECT_THAT(*l->to_vector(), ElementsAre(2, 3));
+
+  // insert clamps, as Python's.
+  ASSERT_TRUE(l->insert(-100, 0).ok());
+  ASSERT_TRUE(l->insert(100, 9).ok());
+  ASSERT_TRUE(l->insert(-1, 8).ok());
+  EXPECT_THAT(*l->to_vector(), ElementsAre(0, 2, 3, 8, 9));
+  ASSERT_TRUE(l->del(-2).ok());
+  EXPECT_TRUE(absl::IsOutOfRange(l->del(10)));
+  EXPECT_THAT(*l->to_vector(), ElementsAre(0, 2, 3, 9));
+  ASSERT_TRUE(l->clear().ok());
+  EXPECT_EQ(*l->len(), 0u);
+}
+
+TEST_F(ManagerTest, NamespaceAttributesOfMixedTypes) {
+  absl::StatusOr<NamespaceProxy> ns = m_.Namespace();
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  ASSERT_TRUE(ns->set("workers", 4).ok());
+  ASSERT_TRUE(ns->set("mode", std::string("fast")).ok());
+  EXPECT_EQ(*ns->get<int>("workers"), 4);
+  EXPECT_EQ(*ns->get<std::string>("mode"), "fast");
+  absl::StatusOr<int> missing = ns->get<int>("nope");
+  EXPECT_TRUE(absl::IsNotFound(missing.status()));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("'Namespace' object has no attribute 'nope'"));
+  EXPECT_TRUE(*ns->has("mode"));
+  EXPECT_THAT(*ns->names(), ElementsAre("workers", "mode"));
+  ASSERT_TRUE(ns->del("mode").ok());
+  EXPECT_TRUE(absl::IsNotFound(ns->del("mode")));
+  EXPECT_FALSE(*ns->has("mode"));
+  // Reading an attribute as the wrong type is DataLoss, never garbage.
+  EXPECT_TRUE(absl::IsDataLoss(ns->get<std::string>("workers").status()));
+}
+
+TEST_F(ManagerTest, WrongTypeOnDecodeIsDataLoss) {
+  auto d = m_.dict<std::string, int>("typed");
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(d->set("k", 1).ok());
+  auto as_strings = m_.dict<std::string, std::string>("typed");
+  ASSERT_TRUE(as_strings.ok());
+  absl::StatusOr<std::string> v = as_strings->get("k");
+  EXPECT_TRUE(absl::IsDataLoss(v.status())) << v.status();
+  // The stored value is untouched.
+  EXPECT_EQ(*d->get("k"), 1);
+}
+
+TEST_F(ManagerTest, NamedObjectsAreSharedAndKindsChecked) {
+  auto a = m_.dict<std::string, int>("config");
+  auto b = m_.dict<std::string, int>("config");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->id(), b->id());
+  ASSERT_TRUE(a->set("x", 1).ok());
+  EXPECT_EQ(*b->get("x"), 1);
+  // The same name as another kind: InvalidArgument (TypeError).
+  EXPECT_TRUE(absl::IsInvalidArgument(m_.list<int>("config").status()));
+  // An anonymous object reached by its id; an unknown id is NotFound.
+  auto anon = m_.list<int>();
+  ASSERT_TRUE(anon.ok());
+  EXPECT_THAT(anon->id(), ::testing::StartsWith("#"));
+  auto again = m_.list<int>(anon->id());
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(anon->append(5).ok());
+  EXPECT_EQ(*again->get(0), 5);
+  EXPECT_TRUE(absl::IsNotFound(m_.list<int>("#999999").status()));
+}
+
+TEST_F(ManagerTest, QueuePutGetAndTimeouts) {
+  absl::StatusOr<QueueProxy<std::string>> q = m_.Queue<std::string>(/*maxsize=*/2);
+  ASSERT_TRUE(q.ok()) << q.status();
+  // get on an empty queue: queue.Empty after the timeout, and not much before.
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> empty = q->get(absl::Milliseconds(200));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(empty.status())) << empty.status();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(190));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(q->get(absl::ZeroDuration()).status()));
+
+  ASSERT_TRUE(q->put("a").ok());
+  ASSERT_TRUE(q->put("b", absl::ZeroDuration()).ok());
+  EXPECT_EQ(*q->qsize(), 2u);
+  // Full: put_nowait and put with a timeout are queue.Full.
+  EXPECT_TRUE(absl::IsDeadlineExceeded(q->put("c", absl::ZeroDuration())));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(q->put("c", absl::Milliseconds(100))));
+  EXPECT_EQ(*q->get(), "a");  // FIFO.
+  EXPECT_EQ(*q->get(absl::Seconds(1)), "b");
+  EXPECT_EQ(*q->qsize(), 0u);
+}
+
+TEST_F(ManagerTest, BlockedGetIsWokenByAnotherClientsPut) {
+  auto q = m_.Queue<int>();
+  ASSERT_TRUE(q.ok());
+  auto other = Manager::connect(m_.address(), m_.authkey());
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto q2 = other->Queue<int>(0, q->id());
+  ASSERT_TRUE(q2.ok());
+  absl::StatusOr<int> got;
+  std::thread getter([&] { got = q->get(absl::Seconds(60)); });
+  ASSERT_TRUE(q2->put(42).ok());
+  getter.join();
+  EXPECT_EQ(*got, 42);
+}
+
+TEST(ManagerSlicesTest, WaitWithoutTimeoutOutlastsTheCallDeadline) {
+  // A 300 ms call timeout: a get() without timeout is sent in 300 ms slices.
+  Manager m({.call_timeout = absl::Milliseconds(300)});
+  ASSERT_TRUE(m.start().ok());
+  auto q = m.Queue<int>();
+  auto e = m.Event();
+  auto lock = m.Lock();
+  ASSERT_TRUE(q.ok() && e.ok() && lock.ok());
+  ASSERT_TRUE(*lock->acquire());
+  absl::StatusOr<int> got;
+  absl::StatusOr<bool> waited, acquired;
+  std::thread getter([&] { got = q->get(); });
+  std::thread waiter([&] { waited = e->wait(); });
+  std::thread locker([&] { acquired = lock->acquire(); });
+  // Sleep on purpose: the three must wait through several slices (three call
+  // timeouts) before being released, which is what this test checks.
+  absl::SleepFor(absl::Milliseconds(1000));
+  ASSERT_TRUE(q->put(7).ok());
+  ASSERT_TRUE(e->set().ok());
+  ASSERT_TRUE(lock->release().ok());
+  getter.join();
+  waiter.join();
+  locker.join();
+  EXPECT_EQ(*got, 7);
+  EXPECT_TRUE(*waited);
+  EXPECT_TRUE(*acquired);
+}
+
+TEST_F(ManagerTest, LockAcquireReleaseAndMisuse) {
+  absl::StatusOr<LockProxy> lock = m_.Lock();
+  ASSERT_TRUE(lock.ok()) << lock.status();
+  // Releasing an unlocked lock: RuntimeError → FailedPrecondition.
+  EXPECT_TRUE(absl::IsFailedPrecondition(lock->release()));
+  EXPECT_TRUE(*lock->acquire());
+  EXPECT_FALSE(*lock->acquire(absl::ZeroDuration()));  // Non-blocking: false.
+  const absl::Time start = absl::Now();
+  EXPECT_FALSE(*lock->acquire(absl::Milliseconds(200)));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(190));
+  // Another thread may release it (threading.Lock has no owner).
+  std::thread releaser([&] { EXPECT_TRUE(lock->release().ok()); });
+  releaser.join();
+  EXPECT_TRUE(*lock->acquire(absl::Seconds(5)));
+  EXPECT_TRUE(lock->release().ok());
+}
+
+TEST_F(ManagerTest, EventSetClearWait) {
+  absl::StatusOr<EventProxy> e = m_.Event();
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_FALSE(*e->is_set());
+  EXPECT_FALSE(*e->wait(absl::Milliseconds(100)));
+  EXPECT_FALSE(*e->wait(absl::ZeroDuration()));
+  absl::StatusOr<bool> woken;
+  std::thread waiter([&] { woken = e->wait(absl::Seconds(60)); });
+  ASSERT_TRUE(e->set().ok());
+  waiter.join();
+  EXPECT_TRUE(*woken);
+  EXPECT_TRUE(*e->is_set());
+  EXPECT_TRUE(*e->wait());  // Already set: returns at once.
+  ASSERT_TRUE(e->clear().ok());
+  EXPECT_FALSE(*e->is_set());
+}
+
+TEST_F(ManagerTest, ValueGetSet) {
+  absl::StatusOr<ValueProxy<double>> v = m_.Value<double>(1.5);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(*v->get(), 1.5);
+  ASSERT_TRUE(v->set(-2.25).ok());
+  EXPECT_EQ(*v->get(), -2.25);
+  // A named Value keeps its first value when attached with another initial.
+  auto named = m_.Value<int>(10, "counter");
+  auto attached = m_.Value<int>(99, "counter");
+  ASSERT_TRUE(named.ok() && attached.ok());
+  EXPECT_EQ(*attached->get(), 10);
+  // The wrong kind of op on an object is InvalidArgument.
+  auto as_dict = m_.dict<int, int>();
+  ASSERT_TRUE(as_dict.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(m_.Value<int>(0, as_dict->id()).status()));
+}
+
+TEST_F(ManagerTest, BlockedCallsDoNotStarveOtherClients) {
+  // Four calls blocked in the server (queue get, lock acquire, event wait)...
+  auto q = m_.Queue<int>();
+  auto lock = m_.Lock();
+  auto e = m_.Event();
+  auto d = m_.dict<int, int>();
+  ASSERT_TRUE(q.ok() && lock.ok() && e.ok() && d.ok());
+  ASSERT_TRUE(*lock->acquire());
+  std::vector<std::thread> blocked;
+  std::vector<absl::StatusOr<int>> gets(2);
+  absl::StatusOr<bool> acquired, waited;
+  for (auto& g : gets) blocked.emplace_back([&g, &q] { g = q->get(absl::Seconds(60)); });
+  blocked.emplace_back([&] { acquired = lock->acquire(absl::Seconds(60)); });
+  blocked.emplace_back([&] { waited = e->wait(absl::Seconds(60)); });
+  // ...while another client does 100 round trips, each answered promptly.
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(d->set(i, i).ok());
+  EXPECT_EQ(*d->len(), 100u);
+  EXPECT_LT(absl::Now() - start, kMargin);  // Far below the blocked calls' 60 s.
+  ASSERT_TRUE(q->put(1).ok());
+  ASSERT_TRUE(q->put(2).ok());
+  ASSERT_TRUE(lock->release().ok());
+  ASSERT_TRUE(e->set().ok());
+  for (std::thread& t : blocked) t.join();
+  EXPECT_THAT((std::vector<int>{*gets[0], *gets[1]}), UnorderedElementsAre(1, 2));
+  EXPECT_TRUE(*acquired);
+  EXPECT_TRUE(*waited);
+}
+
+// The lost-update problem, solved with the manager's Lock: four processes add
+// 1 each 100 times; nothing is lost.
+TEST_F(ManagerTest, FourProcessesUpdateOneDictWithoutLostUpdates) {
+  auto d = m_.dict<std::string, int>();
+  auto lock = m_.Lock();
+  auto l = m_.list<int>();
+  ASSERT_TRUE(d.ok() && lock.ok() && l.ok());
+  constexpr int kWorkers = 4, kIncrements = 100;
+  std::vector<Process> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back(process_function<increment_worker>, m_.address(), m_.authkey(), d->id(),
+                         lock->id(), l->id(), w, kIncrements);
+  }
+  for (Process& p : workers) ASSERT_TRUE(p.start().ok());
+  for (Process& p : workers) {
+    ASSERT_TRUE(p.join(absl::Seconds(300)).ok());
+    EXPECT_EQ(p.exitcode(), 0);
+  }
+  EXPECT_EQ(*d->get("counter"), kWorkers * kIncrements);
+  for (int w = 0; w < kWorkers; ++w) EXPECT_EQ(*d->get("worker-" + std::to_string(w)), kIncrements);
+  EXPECT_THAT(*l->to_vector(), UnorderedElementsAre(0, 1, 2, 3));
+}
+
+TEST_F(ManagerTest, WrongAuthkeyIsRefused) {
+  // From this process...
+  absl::StatusOr<Manager> bad = Manager::connect(m_.address(), "wrong key");
+  EXPECT_TRUE(absl::IsUnauthenticated(bad.status())) << bad.status();
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("digest received was wrong"));
+  // ...and from another one.
+  Process p(process_function<wrong_key_client>, m_.address());
+  ASSERT_TRUE(p.start().ok());
+  ASSERT_TRUE(p.join(absl::Seconds(120)).ok());
+  EXPECT_EQ(p.exitcode(), 0);
+  // The right key works.
+  absl::StatusOr<Manager> good = Manager::connect(m_.address(), m_.authkey());
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_TRUE((good->dict<int, int>().ok()));
+}
+
+TEST_F(ManagerTest, ServerRefusesCallsWithoutTheToken) {
+  // A raw gRPC client that skips the handshake: every call is refused, so
+  // knowing the address alone gives nothing.
+  auto channel = grpc::CreateChannel(m_.address(), grpc::InsecureChannelCredentials());
+  auto stub = managerpb::ManagerService::NewStub(channel);
+  for (const char* token : {"", "00", "not-a-token"}) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (*token != '\0') context.AddMetadata("conc-manager-token", token);
+    managerpb::ExecuteRequest request;
+    request.add_ops()->set_kind(managerpb::CREATE);
+    managerpb::ExecuteReply reply;
+    grpc::Status status = stub->Execute(&context, request, &reply);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  managerpb::ShutdownReply reply;
+  EXPECT_EQ(stub->Shutdown(&context, managerpb::ShutdownRequest(), &reply).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Still alive.
+  EXPECT_TRUE((m_.dict<int, int>().ok()));
+}
+
+TEST(ManagerFaultTest, KilledManagerFailsEveryCallWithinItsDeadline) {
+  const absl::Duration call_timeout = absl::Seconds(2);
+  Manager m({.call_timeout = call_timeout});
+  ASSERT_TRUE(m.start().ok());
+  auto d = m.dict<std::string, int>();
+  auto q = m.Queue<int>();
+  ASSERT_TRUE(d.ok() && q.ok());
+  ASSERT_TRUE(d->set("a", 1).ok());
+  // A call blocked in the server when it dies.
+  absl::StatusOr<int> blocked;
+  absl::Time blocked_end;
+  std::thread getter([&] {
+    blocked = q->get(absl::Seconds(120));
+    blocked_end = absl::Now();
+  });
+  // Whether the get is already blocked in the server or still on its way when
+  // the server dies, it must fail with Unavailable: no need to synchronise.
+  ASSERT_TRUE(m.pid().has_value());
+  const absl::Time killed = absl::Now();
+  ASSERT_EQ(::kill(*m.pid(), SIGKILL), 0);
+  getter.join();
+  EXPECT_TRUE(absl::IsUnavailable(blocked.status())) << blocked.status();
+  EXPECT_LT(blocked_end - killed, call_timeout + kMargin);
+
+  // Every later call fails with Unavailable within its deadline.
+  for (int i = 0; i < 3; ++i) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<int> v = d->get("a");
+    EXPECT_TRUE(absl::IsUnavailable(v.status())) << v.status();
+    EXPECT_TRUE(absl::IsUnavailable(q->put(1)));
+    EXPECT_TRUE(absl::IsUnavailable(m.Lock().status()));
+    EXPECT_LT(absl::Now() - start, 3 * call_timeout + kMargin);
+  }
+  // shutdown() reaps the dead server and returns promptly.
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(m.shutdown().ok());
+  EXPECT_LT(absl::Now() - start, call_timeout + kMargin);
+}
+
+TEST(ManagerFaultTest, HungManagerFailsCallsWithinTheirDeadline) {
+  // A server that stops answering (SIGSTOP: alive, connection open, silent) is
+  // the case only a deadline catches.
+  const absl::Duration call_timeout = absl::Seconds(1);
+  Manager m({.call_timeout = call_timeout});
+  ASSERT_TRUE(m.start().ok());
+  auto d = m.dict<int, int>();
+  auto e = m.Event();
+  ASSERT_TRUE(d.ok() && e.ok());
+  ASSERT_TRUE(d->set(1, 1).ok());
+  ASSERT_EQ(::kill(*m.pid(), SIGSTOP), 0);
+  // kill() returns before every thread of the target has stopped; a call sent
+  // now could still be answered. Wait (bounded) until the kernel reports it
+  // stopped.
+  ASSERT_TRUE(WaitUntilStopped(*m.pid(), kMargin));
+  absl::Time start = absl::Now();
+  EXPECT_TRUE(absl::IsUnavailable(d->get(1).status()));
+  EXPECT_GE(absl::Now() - start, call_timeout - absl::Milliseconds(50));
+  EXPECT_LT(absl::Now() - start, call_timeout + kMargin);
+  // A wait without timeout is sent in slices: it fails after one slice plus
+  // one call timeout, not never.
+  start = absl::Now();
+  EXPECT_TRUE(absl::IsUnavailable(e->wait().status()));
+  EXPECT_LT(absl::Now() - start, 2 * call_timeout + kMargin);
+  ASSERT_EQ(::kill(*m.pid(), SIGCONT), 0);
+  EXPECT_EQ(*d->get(1), 1);  // Answers again once resumed.
+}
+
+TEST(ManagerFaultTest, ShutdownEndsTheServerAndProxiesFail) {
+  Manager m;
+  ASSERT_TRUE(m.start().ok());
+  auto d = m.dict<int, int>();
+  ASSERT_TRUE(d.ok());
+  const pid_t pid = *m.pid();
+  EXPECT_TRUE(m.shutdown().ok());
+  EXPECT_FALSE(m.pid().has_value());
+  EXPECT_NE(::kill(pid, 0), 0);  // Reaped: the pid is gone.
+  EXPECT_TRUE(absl::IsUnavailable(d->set(1, 1)));
+  EXPECT_TRUE(m.shutdown().ok());  // Twice is fine.
+  EXPECT_TRUE(absl::IsFailedPrecondition(m.start()));
+}
+
+TEST(ManagerFaultTest, StartErrors) {
+  Manager m;
+  ASSERT_TRUE(m.start().ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(m.start()));
+  // A second server on the same address cannot listen: Unavailable, and no
+  // process is left behind.
+  Manager clash({.address = m.address()});
+  absl::Status s = clash.start();
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+  EXPECT_FALSE(clash.pid().has_value());
+  // Nothing listens there: connect gives up within its deadline.
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Manager> nobody =
+      Manager::connect("unix-abstract:conc-manager-nobody-here", "k", absl::Seconds(1));
+  EXPECT_TRUE(absl::IsUnavailable(nobody.status())) << nobody.status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1) + kMargin);
+  // Factories before start.
+  Manager idle;
+  EXPECT_TRUE(absl::IsFailedPrecondition(idle.dict<int, int>().status()));
+}
+
+TEST(ManagerTcpTest, ReachedFromASecondProcessOverTcp) {
+  Manager m({.address = "127.0.0.1:0", .authkey = "tcp secret"});
+  ASSERT_TRUE(m.start().ok());
+  // The kernel-chosen port is reported back.
+  EXPECT_TRUE(absl::StartsWith(m.address(), "127.0.0.1:")) << m.address();
+  EXPECT_NE(m.address(), "127.0.0.1:0");
+  auto d = m.dict<std::string, std::string>("results");
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(d->set("from-parent", "hi child").ok());
+  Process p(process_function<tcp_client>, m.address(), m.authkey());
+  ASSERT_TRUE(p.start().ok());
+  ASSERT_TRUE(p.join(absl::Seconds(120)).ok());
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_EQ(*d->get("from-child"), "hello over TCP");
+  // A connect()ed client does not own the server.
+  absl::StatusOr<Manager> client = Manager::connect(m.address(), "tcp secret");
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(client->shutdown()));
+  auto via_client = client->dict<std::string, std::string>("results");
+  ASSERT_TRUE(via_client.ok());
+  EXPECT_EQ(*via_client->get("from-child"), "hello over TCP");
+}
+
+TEST(ManagerScopeTest, DestructorShutsDownAndReaps) {
+  pid_t pid = 0;
+  std::optional<DictProxy<int, int>> d;
+  {
+    Manager m;
+    ASSERT_TRUE(m.start().ok());
+    pid = *m.pid();
+    d = *m.dict<int, int>();
+    ASSERT_TRUE(d->set(1, 1).ok());
+    Manager moved = std::move(m);  // Ownership moves; only `moved` shuts down.
+    EXPECT_FALSE(m.pid().has_value());
+    EXPECT_EQ(moved.pid(), pid);
+  }
+  EXPECT_NE(::kill(pid, 0), 0);
+  // The proxy outlives its manager and fails cleanly.
+  EXPECT_TRUE(absl::IsUnavailable(d->set(2, 2)));
+}
+
+}  // namespace
+}  // namespace conc
+
+int main(int argc, char** argv) {
+  conc::ProcessMain(argc, argv);  // Spawned servers and workers run here.
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

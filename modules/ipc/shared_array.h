@@ -1,0 +1,301 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// shared_array.h: conc::mp::Array<T> and conc::mp::RawArray<T>, Python's
+// multiprocessing.Array and multiprocessing.sharedctypes.RawArray: a fixed-size
+// array of a plain C type in shared memory ("the shared memory equivalent of
+// array.array": homogeneous and typed).
+//
+//   Python                                   C++
+//   a = Array("i", 10)                       auto a = conc::mp::Array<int>::Create(10);          // zeros
+//   a = Array("i", [3, 2, 6])                auto a = conc::mp::Array<int>::Create({3, 2, 6});
+//   a = Array("d", some_list)                auto a = conc::mp::Array<double>::Create(std::span<const double>(v));
+//   len(a)                                   a->size()
+//   a[i]; a[i] = x                           absl::StatusOr<int> x = a->get(i); absl::Status s = a->set(i, x);
+//   a[:]                                     std::vector<int> all = a->to_vector();
+//   with a.get_lock(): a[0] += 1             (void)a->with_lock([](std::span<int> s) { ++s[0]; });
+//   a[i] = 4.5  # TypeError                  a->set(i, 4.5);   // compile error (see shared_value.h, CONVERSIONS)
+//   Array("i", 10, lock=False)               auto r = conc::mp::Array<int>::Create(10, conc::mp::no_lock);  // a RawArray<int>
+//   RawArray("i", 10)                        auto r = conc::mp::RawArray<int>::Create(10);
+//
+// BOUNDS. get(i), at(i) and set(i, x) check the index: one past the end (or
+// more) is InvalidArgument (Python's IndexError) and nothing is read or
+// written. Python's negative indexes have no counterpart (the index is a
+// size_t). The one unchecked access is the std::span a caller gets inside
+// with_lock (Array) or from span() (RawArray): it is the raw memory, for
+// loops over many elements at C speed; its operator[] is as unchecked as any
+// std::span's (size() tells the bound).
+//
+// LOCKING, as Python's synchronized array: get, set, to_vector each take the
+// array's mp::RLock (Python's default) for their access; with_lock(f) runs f
+// on the whole array with the lock held; get_lock() returns the lock for
+// longer critical sections. A holder that died: get_lock().acquire() and
+// with_lock() return OwnerDiedError (holding the lock); get/set/to_vector
+// recover the lock silently, as Value's accessors do (shared_value.h).
+// RawArray has no lock: each element load and store is a relaxed atomic for
+// lock-free T (a racing reader sees old or new, never torn), nothing more.
+//
+// Conversions, the trivially-copyable requirement, crossing fork and spawn:
+// as Value (shared_value.h). Attach with the same T; the size comes from the
+// region.
+//
+// Thread-safety: every method may be called from any thread of any process.
+//
+// Example:
+//
+//   auto partial = conc::mp::Array<double>::Create(workers);      // one slot per worker
+//   // worker k (another process): (void)partial->set(k, sum);
+//   // parent, after join: for (double x : partial->to_vector()) pi += x;
+
+#ifndef MODULES_IPC_SHARED_ARRAY_H_
+#define MODULES_IPC_SHARED_ARRAY_H_
+
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "modules/common/codec.h"
+#include "modules/common/status.h"
+#include "modules/ipc/internal/mp_lock_core.h"
+#include "modules/ipc/internal/mp_lock_data.h"
+#include "modules/ipc/mp_lock.h"
+
+namespace conc::mp {
+
+// What a spawned child needs to attach an Array or RawArray. Encodable.
+struct ArrayHandle {
+  int fd = -1;
+  CONC_CODEC_FIELDS(fd);
+};
+
+namespace internal {
+
+template <class T>
+conc::internal::MpLayout ArrayLayout(bool locked, size_t n) {
+  return {conc::internal::MpKind::kArray,
+          locked ? conc::internal::MpLockKind::kRLock : conc::internal::MpLockKind::kNone,
+          sizeof(T), alignof(T), n, conc::internal::TypeTag<T>()};
+}
+
+inline absl::Status IndexError(size_t i, size_t n) {
+  return ValueError(absl::StrCat("array index ", i, " out of range (size ", n, ")"));
+}
+
+// The element storage both array kinds share: region, pointer, size, and the
+// unlocked element operations.
+template <class T>
+class ArrayStorage {
+ public:
+  [[nodiscard]] size_t size() const { return size_; }
+
+ protected:
+  ArrayStorage(std::shared_ptr<conc::internal::SharedRegion> region, T* data, size_t n)
+      : region_(std::move(region)), data_(data), size_(n) {}
+
+  static absl::StatusOr<conc::internal::MpRegion> Make(bool locked, std::span<const T> init,
+                                                       size_t n) {
+    absl::StatusOr<conc::internal::MpRegion> r =
+        conc::internal::CreateMpRegion(ArrayLayout<T>(locked, n), "conc-mp-array");
+    if (!r.ok()) return r.status();
+    T* data = reinterpret_cast<T*>(r->data);
+    for (size_t i = 0; i < init.size(); ++i) StoreElement(data + i, init[i]);
+    return r;
+  }
+
+  static absl::StatusOr<conc::internal::MpRegion> Map(bool locked, int fd) {
+    return conc::internal::AttachMpRegion(fd, ArrayLayout<T>(locked, 0));
+  }
+
+  T LoadAt(size_t i) const { return LoadElement(data_ + i); }
+  void StoreAt(size_t i, const T& v) { StoreElement(data_ + i, v); }
+  std::vector<T> Copy() const {
+    std::vector<T> out;
+    out.reserve(size_);
+    for (size_t i = 0; i < size_; ++i) out.push_back(LoadAt(i));
+    return out;
+  }
+
+  std::shared_ptr<conc::internal::SharedRegion> region_;
+  T* data_;
+  size_t size_;
+};
+
+}  // namespace internal
+
+// Python's multiprocessing.sharedctypes.RawArray: no lock.
+template <class T>
+class RawArray : public internal::ArrayStorage<T> {
+  static_assert(std::is_trivially_copyable_v<T>, CONC_MP_TRIVIALLY_COPYABLE_MESSAGE);
+  using Base = internal::ArrayStorage<T>;
+
+ public:
+  // `n` zero-filled elements (Python's RawArray("i", 10)). InvalidArgument if
+  // the array would exceed 1 GiB; the errno's status otherwise.
+  [[nodiscard]] static absl::StatusOr<RawArray> Create(size_t n) {
+    return From(Base::Make(false, {}, n));
+  }
+  // The elements of `init` (Python's RawArray("i", [3, 2, 6])).
+  [[nodiscard]] static absl::StatusOr<RawArray> Create(std::initializer_list<T> init) {
+    return Create(std::span<const T>(init.begin(), init.size()));
+  }
+  [[nodiscard]] static absl::StatusOr<RawArray> Create(std::span<const T> init) {
+    return From(Base::Make(false, init, init.size()));
+  }
+
+  // The RawArray<T> a parent passed. InvalidArgument if it holds something else.
+  [[nodiscard]] static absl::StatusOr<RawArray> Attach(ArrayHandle handle) {
+    return From(Base::Map(false, handle.fd));
+  }
+
+  // Python's `a[i]`: InvalidArgument if i >= size().
+  [[nodiscard]] absl::StatusOr<T> get(size_t i) const {
+    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    return this->LoadAt(i);
+  }
+  [[nodiscard]] absl::StatusOr<T> at(size_t i) const { return get(i); }
+
+  // Python's `a[i] = x`, x converted to T: InvalidArgument if i >= size()
+  // (nothing written).
+  template <class U>
+    requires internal::StorableAs<U, T>
+  [[nodiscard]] absl::Status set(size_t i, const U& x) {
+    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    this->StoreAt(i, static_cast<T>(x));
+    return absl::OkStatus();
+  }
+
+  // Python's `a[:]`: a copy of every element (element by element: a writer
+  // racing with it may show in some elements and not others).
+  [[nodiscard]] std::vector<T> to_vector() const { return this->Copy(); }
+
+  // The raw memory, unchecked and unsynchronised (Python's memoryview of a
+  // RawArray): for a process that owns its slice of the array, or for
+  // reading after the writers are joined. Concurrent plain writes through it
+  // and reads elsewhere are a data race: use get/set then.
+  [[nodiscard]] std::span<T> span() { return {this->data_, this->size_}; }
+
+  [[nodiscard]] ArrayHandle handle() const { return {this->region_->handle().fd}; }
+  [[nodiscard]] std::vector<int> fds_to_pass() const { return this->region_->fds_to_pass(); }
+
+ private:
+  using Base::Base;
+  static absl::StatusOr<RawArray> From(absl::StatusOr<conc::internal::MpRegion> r) {
+    if (!r.ok()) return r.status();
+    return RawArray(std::move(r->region), reinterpret_cast<T*>(r->data), r->header->count);
+  }
+};
+
+// Python's multiprocessing.Array: an array guarded by an mp::RLock.
+template <class T>
+class Array : public internal::ArrayStorage<T> {
+  static_assert(std::is_trivially_copyable_v<T>, CONC_MP_TRIVIALLY_COPYABLE_MESSAGE);
+  using Base = internal::ArrayStorage<T>;
+
+ public:
+  // As RawArray::Create, with a lock.
+  [[nodiscard]] static absl::StatusOr<Array> Create(size_t n) {
+    return From(Base::Make(true, {}, n));
+  }
+  [[nodiscard]] static absl::StatusOr<Array> Create(std::initializer_list<T> init) {
+    return Create(std::span<const T>(init.begin(), init.size()));
+  }
+  [[nodiscard]] static absl::StatusOr<Array> Create(std::span<const T> init) {
+    return From(Base::Make(true, init, init.size()));
+  }
+  // Python's `Array(typecode, n, lock=False)`: a RawArray<T>.
+  [[nodiscard]] static absl::StatusOr<RawArray<T>> Create(size_t n, NoLock) {
+    return RawArray<T>::Create(n);
+  }
+  [[nodiscard]] static absl::StatusOr<RawArray<T>> Create(std::initializer_list<T> init, NoLock) {
+    return RawArray<T>::Create(init);
+  }
+
+  // The Array<T> a parent passed. InvalidArgument if it holds something else.
+  [[nodiscard]] static absl::StatusOr<Array> Attach(ArrayHandle handle) {
+    return From(Base::Map(true, handle.fd));
+  }
+
+  // Python's `a[i]`, under the lock. InvalidArgument if i >= size().
+  [[nodiscard]] absl::StatusOr<T> get(size_t i) const {
+    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    const bool held = Lock();
+    T v = this->LoadAt(i);
+    if (held) (void)lock_.release();
+    return v;
+  }
+  [[nodiscard]] absl::StatusOr<T> at(size_t i) const { return get(i); }
+
+  // Python's `a[i] = x`, under the lock. InvalidArgument if i >= size()
+  // (nothing written).
+  template <class U>
+    requires internal::StorableAs<U, T>
+  [[nodiscard]] absl::Status set(size_t i, const U& x) {
+    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    const bool held = Lock();
+    this->StoreAt(i, static_cast<T>(x));
+    if (held) (void)lock_.release();
+    return absl::OkStatus();
+  }
+
+  // Python's `a[:]` (under the lock: a consistent snapshot).
+  [[nodiscard]] std::vector<T> to_vector() const {
+    const bool held = Lock();
+    std::vector<T> v = this->Copy();
+    if (held) (void)lock_.release();
+    return v;
+  }
+
+  // Python's `get_lock()`: the RLock guarding the array.
+  [[nodiscard]] RLock& get_lock() const { return lock_; }
+
+  // Runs `f(std::span<T>)` over the whole array with the lock held: the
+  // view is unchecked raw memory (see BOUNDS) and valid only inside f.
+  // OK; OwnerDiedError if the previous holder died (f ran anyway: repair
+  // what it may have left half-written); another error (f not run) only on a
+  // broken system.
+  template <class F>
+    requires std::is_invocable_v<F&, std::span<T>>
+  [[nodiscard]] absl::Status with_lock(F&& f) {
+    absl::StatusOr<bool> got = lock_.acquire();
+    if (!got.ok() && !IsOwnerDied(got.status())) return got.status();
+    std::invoke(f, std::span<T>(this->data_, this->size_));
+    (void)lock_.release();
+    return got.ok() ? absl::OkStatus() : got.status();
+  }
+
+  [[nodiscard]] ArrayHandle handle() const { return {this->region_->handle().fd}; }
+  [[nodiscard]] std::vector<int> fds_to_pass() const { return this->region_->fds_to_pass(); }
+
+ private:
+  Array(RLock lock, std::shared_ptr<conc::internal::SharedRegion> region, T* data, size_t n)
+      : Base(std::move(region), data, n), lock_(std::move(lock)) {}
+
+  static absl::StatusOr<Array> From(absl::StatusOr<conc::internal::MpRegion> r) {
+    if (!r.ok()) return r.status();
+    RLock lock(r->region, r->lock);
+    T* data = reinterpret_cast<T*>(r->data);
+    const size_t n = r->header->count;
+    return Array(std::move(lock), std::move(r->region), data, n);
+  }
+
+  // As Value's: takes the lock unless the caller holds it; true if the
+  // access must release it afterwards.
+  bool Lock() const {
+    if (lock_.is_owned()) return false;  // already ours (get_lock() held): no re-entry needed
+    absl::StatusOr<bool> got = lock_.acquire();
+    return got.ok() || IsOwnerDied(got.status());
+  }
+
+  mutable RLock lock_;
+};
+
+}  // namespace conc::mp
+
+#endif  // MODULES_IPC_SHARED_ARRAY_H_

@@ -1,0 +1,220 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+
+#include "modules/ipc/shared_memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "modules/common/status.h"
+
+namespace conc {
+namespace {
+
+// The name without its optional leading '/'.
+std::string_view StripSlash(std::string_view name) {
+  if (!name.empty() && name.front() == '/') name.remove_prefix(1);
+  return name;
+}
+
+std::string ShmPath(std::string_view bare) { return "/" + std::string(bare); }
+
+// shm_open, retried on EINTR (PEP 475).
+int ShmOpen(const std::string& path, int flags, mode_t mode) {
+  for (;;) {
+    int fd = ::shm_open(path.c_str(), flags | O_CLOEXEC, mode);
+    if (fd >= 0 || errno != EINTR) return fd;
+  }
+}
+
+// Reserves the blocks of a new segment. fallocate makes a full /dev/shm an
+// ENOSPC now; ftruncate alone would succeed and the first write to a page with
+// no backing would be a SIGBUS. Falls back to ftruncate where fallocate is
+// unsupported.
+int SizeSegment(int fd, int64_t size) {
+  for (;;) {
+    if (::fallocate(fd, 0, 0, size) == 0) return 0;
+    if (errno == EINTR) continue;
+    if (errno == EOPNOTSUPP || errno == ENOSYS) break;
+    return -1;
+  }
+  for (;;) {
+    if (::ftruncate(fd, size) == 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+}  // namespace
+
+absl::Status SharedMemory::ValidateName(std::string_view name) {
+  std::string_view bare = StripSlash(name);
+  if (bare.empty()) return ValueError("SharedMemory: the name is empty");
+  if (bare.size() > kMaxNameLength) {
+    return ValueError(absl::StrCat("SharedMemory: the name is ", bare.size(),
+                                   " bytes long; the limit is ", kMaxNameLength));
+  }
+  if (bare.find('/') != std::string_view::npos) {
+    return ValueError("SharedMemory: a name may not contain '/' after its first character");
+  }
+  if (bare.find('\0') != std::string_view::npos) {
+    return ValueError("SharedMemory: a name may not contain a NUL byte");
+  }
+  if (bare == "." || bare == "..") return ValueError("SharedMemory: '.' and '..' are not names");
+  return absl::OkStatus();
+}
+
+std::string SharedMemory::UniqueName(std::string_view prefix) {
+  // Fresh bits from the kernel for every name (Python: secrets.token_hex): a
+  // generator's state would be copied by fork, and parent and child would
+  // then draw the same names.
+  uint64_t bits = 0;
+  if (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits)) {
+    bits = (uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(bits));
+  return std::string(prefix) + hex;
+}
+
+absl::StatusOr<SharedMemory> SharedMemory::Create(std::string_view name, int64_t size) {
+  if (size <= 0) {
+    return ValueError(
+        absl::StrCat("SharedMemory: 'size' must be a positive number on create, not ", size));
+  }
+  const bool generated = name.empty();
+  if (!generated) {
+    if (absl::Status s = ValidateName(name); !s.ok()) return s;
+  }
+  // Python retries generated names on FileExistsError; so do we, a few times.
+  for (int attempt = 0;; ++attempt) {
+    std::string bare = generated ? UniqueName() : std::string(StripSlash(name));
+    std::string path = ShmPath(bare);
+    int fd = ShmOpen(path, O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd < 0) {
+      int err = errno;
+      if (err == EEXIST && generated && attempt < 16) continue;
+      if (err == EEXIST) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("SharedMemory: a segment named '", bare, "' already exists"));
+      }
+      return ErrnoToStatus(err, absl::StrCat("shm_open('", bare, "', O_CREAT|O_EXCL)"));
+    }
+    if (SizeSegment(fd, size) != 0) {
+      int err = errno;
+      ::close(fd);
+      ::shm_unlink(path.c_str());  // Ours: made above with O_EXCL.
+      return ErrnoToStatus(err, absl::StrCat("SharedMemory: sizing '", bare, "' to ", size, " bytes"));
+    }
+    void* p = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+      int err = errno;
+      ::close(fd);
+      ::shm_unlink(path.c_str());
+      return ErrnoToStatus(err, absl::StrCat("SharedMemory: mmap of '", bare, "'"));
+    }
+    return SharedMemory(std::move(bare), static_cast<std::byte*>(p), static_cast<size_t>(size), fd);
+  }
+}
+
+absl::StatusOr<SharedMemory> SharedMemory::Attach(std::string_view name) {
+  if (name.empty()) {
+    return ValueError("SharedMemory: a name is needed to attach ('name' can only be empty on create)");
+  }
+  if (absl::Status s = ValidateName(name); !s.ok()) return s;
+  std::string bare(StripSlash(name));
+  int fd = ShmOpen(ShmPath(bare), O_RDWR, 0600);
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT) {
+      return absl::NotFoundError(absl::StrCat("SharedMemory: no segment named '", bare, "'"));
+    }
+    return ErrnoToStatus(err, absl::StrCat("shm_open('", bare, "')"));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoToStatus(err, "SharedMemory: fstat");
+  }
+  if (st.st_size <= 0) {
+    ::close(fd);
+    // Also what an attacher sees between its creator's shm_open and fallocate.
+    return ValueError(absl::StrCat("SharedMemory: segment '", bare, "' is empty (size 0)"));
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoToStatus(err, absl::StrCat("SharedMemory: mmap of '", bare, "'"));
+  }
+  return SharedMemory(std::move(bare), static_cast<std::byte*>(p), size, fd);
+}
+
+absl::StatusOr<SharedMemory> SharedMemory::Open(std::string_view name, bool create, int64_t size) {
+  if (size < 0) return ValueError(absl::StrCat("SharedMemory: 'size' must be a positive integer, not ", size));
+  if (create) return Create(name, size);
+  return Attach(name);
+}
+
+SharedMemory::SharedMemory(SharedMemory&& other) noexcept
+    : name_(std::move(other.name_)),
+      data_(std::exchange(other.data_, nullptr)),
+      size_(other.size_),
+      fd_(std::exchange(other.fd_, -1)) {}
+
+SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
+  if (this != &other) {
+    (void)close();
+    name_ = std::move(other.name_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = other.size_;
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+SharedMemory::~SharedMemory() { (void)close(); }
+
+absl::StatusOr<std::span<std::byte>> SharedMemory::buffer() const {
+  if (data_ == nullptr) {
+    return MisuseError(absl::StrCat("SharedMemory '", name_, "' is closed"));
+  }
+  return std::span<std::byte>(data_, size_);
+}
+
+absl::Status SharedMemory::close() {
+  absl::Status status;
+  if (data_ != nullptr) {
+    if (::munmap(data_, size_) != 0) status = ErrnoToStatus(errno, "SharedMemory: munmap");
+    data_ = nullptr;
+  }
+  if (fd_ >= 0) {
+    // close() is not retried on EINTR: on Linux the descriptor is gone anyway.
+    ::close(fd_);
+    fd_ = -1;
+  }
+  return status;
+}
+
+absl::Status SharedMemory::unlink() {
+  if (name_.empty()) return MisuseError("SharedMemory: unlink of a moved-from object");
+  if (::shm_unlink(ShmPath(name_).c_str()) != 0) {
+    int err = errno;
+    if (err == ENOENT) {
+      return absl::NotFoundError(absl::StrCat("SharedMemory: no segment named '", name_, "'"));
+    }
+    return ErrnoToStatus(err, absl::StrCat("shm_unlink('", name_, "')"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace conc

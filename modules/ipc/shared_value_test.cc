@@ -1,0 +1,301 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// Tests of conc::mp::Value, RawValue, Array and RawArray: ctypes' conversions
+// (Value("b", 129) is -127; a float into an int is refused at compile time),
+// Python's docs example across a spawned and a forked child, bounds, Attach
+// checks, "no lost update under the lock" between two processes, and the
+// fault: a process killed holding a Value's lock.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "modules/common/status.h"
+#include "modules/ipc/mp_queue.h"
+#include "modules/ipc/shared_array.h"
+#include "modules/ipc/shared_value.h"
+#include "modules/threads/process.h"
+
+using ::conc::mp::Array;
+using ::conc::mp::ArrayHandle;
+using ::conc::mp::Queue;
+using ::conc::mp::QueueHandle;
+using ::conc::mp::RawArray;
+using ::conc::mp::RawValue;
+using ::conc::mp::Value;
+using ::conc::mp::ValueHandle;
+
+constexpr absl::Duration kLong = absl::Seconds(60);
+
+// ---- Process targets ----
+
+// Python's docs example: def f(n, a): n.value = 3.1415927; a[i] = -a[i].
+void negate(ValueHandle n_h, ArrayHandle a_h) {
+  auto n = Value<double>::Attach(n_h);
+  auto a = Array<int>::Attach(a_h);
+  if (!n.ok() || !a.ok()) std::exit(2);
+  n->set_value(3.1415927);
+  for (size_t i = 0; i < a->size(); ++i) {
+    if (!a->set(i, -*a->get(i)).ok()) std::exit(3);
+  }
+  // One past the end is refused, not written.
+  if (!absl::IsInvalidArgument(a->set(a->size(), 1))) std::exit(4);
+}
+
+// `n` locked increments of the Value and of element 1 of the Array.
+void increment(ValueHandle v_h, ArrayHandle a_h, int n) {
+  auto v = Value<int>::Attach(v_h);
+  auto a = Array<int64_t>::Attach(a_h);
+  if (!v.ok() || !a.ok()) std::exit(2);
+  for (int i = 0; i < n; ++i) {
+    if (!v->with_lock([](int& x) { ++x; }).ok()) std::exit(3);
+    conc::mp::ScopedAcquire g(a->get_lock());  // with a.get_lock(): a[1] += 1
+    if (!a->set(1, *a->get(1) + 1).ok()) std::exit(4);
+  }
+}
+
+// Takes the Value's lock, says so, and waits to be killed.
+void hold_value_lock(ValueHandle v_h, QueueHandle ready_h) {
+  auto v = Value<int>::Attach(v_h);
+  auto ready = Queue<int>::Attach(ready_h);
+  if (!v.ok() || !ready.ok()) std::exit(2);
+  absl::StatusOr<bool> got = v->get_lock().acquire();
+  if (!got.ok() || !*got) std::exit(3);
+  v->set_value(41);  // under the lock (re-entrant)
+  if (!ready->put(1).ok()) std::exit(4);
+  for (;;) ::pause();
+}
+CONC_PROCESS_FUNCTION(negate);
+CONC_PROCESS_FUNCTION(increment);
+CONC_PROCESS_FUNCTION(hold_value_lock);
+static_assert(sizeof(conc::ProcessFunction<&negate>) > 0);
+static_assert(sizeof(conc::ProcessFunction<&increment>) > 0);
+static_assert(sizeof(conc::ProcessFunction<&hold_value_lock>) > 0);
+
+// ---- What compiles (ctypes' TypeErrors become compile errors) ----
+
+template <class V, class U>
+concept CanSetValue = requires(V& v, U u) { v.set_value(u); };
+template <class A, class U>
+concept CanSetElement = requires(A& a, U u) { a.set(0, u); };
+template <class V>
+concept HasGetLock = requires(V& v) { v.get_lock(); };
+
+static_assert(CanSetValue<Value<int>, long>);
+static_assert(CanSetValue<Value<double>, int>);              // Value("d", 1) is fine
+static_assert(!CanSetValue<Value<int>, double>);             // Value("i", 4.5): TypeError
+static_assert(!CanSetValue<RawValue<int8_t>, float>);
+static_assert(CanSetElement<Array<int>, int>);
+static_assert(!CanSetElement<Array<int>, double>);           // array('i').append(4.5): TypeError
+static_assert(!CanSetElement<RawArray<int>, double>);
+static_assert(HasGetLock<Value<int>> && HasGetLock<Array<int>>);
+static_assert(!HasGetLock<RawValue<int>> && !HasGetLock<RawArray<int>>);
+// lock=False gives the raw types.
+static_assert(std::is_same_v<decltype(Value<int>::Create(0, conc::mp::no_lock)),
+                             absl::StatusOr<RawValue<int>>>);
+static_assert(std::is_same_v<decltype(Array<int>::Create(3, conc::mp::no_lock)),
+                             absl::StatusOr<RawArray<int>>>);
+
+namespace {
+
+template <class T>
+T Make(absl::StatusOr<T> v) {
+  EXPECT_TRUE(v.ok()) << v.status();
+  return *std::move(v);
+}
+
+std::vector<int> Concat(std::vector<std::vector<int>> parts) {
+  std::vector<int> all;
+  for (auto& p : parts) all.insert(all.end(), p.begin(), p.end());
+  return all;
+}
+
+struct Point {
+  int32_t x, y;
+};
+
+TEST(ValueTest, ConversionsAreCtypes) {
+  EXPECT_EQ(Make(Value<int8_t>::Create(129)).value(), -127);  // Value("b", 129).value
+  EXPECT_EQ(Make(Value<uint8_t>::Create(300)).value(), 44);
+  EXPECT_EQ(Make(Value<double>::Create()).value(), 0.0);
+  EXPECT_EQ(Make(Value<float>::Create(0.5)).value(), 0.5f);
+  Value<int16_t> v = Make(Value<int16_t>::Create(1));
+  v.set_value(70000);  // 70000 - 65536
+  EXPECT_EQ(v.value(), 4464);
+  RawValue<Point> p = Make(RawValue<Point>::Create(Point{3, 4}));
+  EXPECT_EQ(p.value().y, 4);
+}
+
+TEST(ValueTest, GetLockIsReentrantAndWithLockUpdates) {
+  Value<int> v = Make(Value<int>::Create(5));
+  {
+    conc::mp::ScopedAcquire g(v.get_lock());
+    ASSERT_TRUE(g.held());
+    v.set_value(v.value() + 1);  // re-enters the RLock twice
+    EXPECT_EQ(v.get_lock().recursion_level(), 1u);
+  }
+  EXPECT_FALSE(v.get_lock().locked());
+  EXPECT_TRUE(v.with_lock([](int& x) { x *= 10; }).ok());
+  EXPECT_EQ(v.value(), 60);
+}
+
+TEST(ValueTest, ThreadsLoseNoUpdateUnderTheLock) {
+  Value<int> v = Make(Value<int>::Create(0));
+  RawValue<int64_t> raw = Make(RawValue<int64_t>::Create(0));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        ASSERT_TRUE(v.with_lock([](int& x) { ++x; }).ok());
+        raw.set_value(raw.value() + 1);  // racy by design, but never UB: atomics
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(v.value(), 8000);
+  EXPECT_LE(raw.value(), 8000);
+  EXPECT_GE(raw.value(), 2000);
+}
+
+TEST(ArrayTest, CreateGetSetBounds) {
+  Array<int> a = Make(Array<int>::Create({3, 2, 6, 8, 3, 1, 8, 5, 9, 4}));
+  EXPECT_EQ(a.size(), 10u);
+  EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(3, 2, 6, 8, 3, 1, 8, 5, 9, 4));
+  EXPECT_EQ(*a.get(3), 8);
+  EXPECT_EQ(*a.at(9), 4);
+  EXPECT_TRUE(absl::IsInvalidArgument(a.get(10).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(a.at(static_cast<size_t>(-1)).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(a.set(10, 7)));
+  EXPECT_TRUE(a.set(0, 7).ok());
+  EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(7, 2, 6, 8, 3, 1, 8, 5, 9, 4));
+  EXPECT_TRUE(a.with_lock([](std::span<int> s) { for (int& x : s) x *= 2; }).ok());
+  EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(14, 4, 12, 16, 6, 2, 16, 10, 18, 8));
+
+  EXPECT_THAT(Make(Array<double>::Create(3)).to_vector(), ::testing::ElementsAre(0, 0, 0));
+  const std::vector<int8_t> src = {1, -2, 3};
+  EXPECT_THAT(Make(Array<int8_t>::Create(std::span<const int8_t>(src))).to_vector(),
+              ::testing::ElementsAre(1, -2, 3));
+  Array<int> empty = Make(Array<int>::Create(0));
+  EXPECT_EQ(empty.size(), 0u);
+  EXPECT_TRUE(absl::IsInvalidArgument(empty.get(0).status()));
+  // Too big for the 1 GiB limit: refused before anything is mapped.
+  EXPECT_TRUE(absl::IsInvalidArgument(Array<int64_t>::Create(size_t{1} << 40).status()));
+
+  RawArray<uint8_t> raw = Make(Array<uint8_t>::Create({1, 2}, conc::mp::no_lock));
+  EXPECT_TRUE(raw.set(1, 258).ok());  // wraps, as ctypes
+  EXPECT_EQ(*raw.get(1), 2);
+  EXPECT_TRUE(absl::IsInvalidArgument(raw.set(2, 0)));
+  EXPECT_EQ(raw.span().size(), 2u);
+}
+
+TEST(AttachTest, RefusesAnotherKindOrType) {
+  Value<int> v = Make(Value<int>::Create(1));
+  Array<int> a = Make(Array<int>::Create(4));
+  EXPECT_TRUE(absl::IsInvalidArgument(Value<float>::Attach(v.handle()).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(RawValue<int>::Attach(v.handle()).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(Array<int>::Attach({v.handle().fd}).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(Value<int>::Attach({a.handle().fd}).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(Array<uint32_t>::Attach(a.handle()).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(Value<int>::Attach({-1}).status()));
+  Array<int> again = Make(Array<int>::Attach(a.handle()));
+  EXPECT_EQ(again.size(), 4u);
+  ASSERT_TRUE(again.set(2, 9).ok());
+  EXPECT_EQ(*a.get(2), 9);
+}
+
+// ---- Across processes ----
+
+TEST(SharedValueProcessTest, PythonDocsExampleInASpawnedChild) {
+  Value<double> n = Make(Value<double>::Create(0.0));
+  Array<int> a = Make(Array<int>::Create({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  conc::Process p({.pass_fds = Concat({n.fds_to_pass(), a.fds_to_pass()})},
+                  conc::process_function<negate>, n.handle(), a.handle());
+  ASSERT_TRUE(p.start().ok());
+  ASSERT_TRUE(p.join(kLong).ok());
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_EQ(n.value(), 3.1415927);
+  EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(0, -1, -2, -3, -4, -5, -6, -7, -8, -9));
+}
+
+TEST(SharedValueProcessTest, ForkedChildWritesTheSameMemory) {
+  Value<int> v = Make(Value<int>::Create(1));
+  RawArray<double> r = Make(RawArray<double>::Create(2));
+  conc::Process p(conc::kForkMethod, [v, r]() mutable {
+    v.set_value(2);
+    if (!r.set(1, 0.25).ok()) std::_Exit(3);
+  });
+  ASSERT_TRUE(p.start().ok());
+  ASSERT_TRUE(p.join(kLong).ok());
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_EQ(v.value(), 2);
+  EXPECT_THAT(r.to_vector(), ::testing::ElementsAre(0.0, 0.25));
+}
+
+TEST(SharedValueProcessTest, TwoProcessesLoseNoUpdateUnderTheLock) {
+  constexpr int kEach = 20000;
+  Value<int> v = Make(Value<int>::Create(0));
+  Array<int64_t> a = Make(Array<int64_t>::Create(3));
+  std::vector<conc::Process> ps;
+  for (int i = 0; i < 2; ++i) {
+    ps.emplace_back(conc::ProcessOptions{.pass_fds = Concat({v.fds_to_pass(), a.fds_to_pass()})},
+                    conc::process_function<increment>, v.handle(), a.handle(), kEach);
+  }
+  for (auto& p : ps) ASSERT_TRUE(p.start().ok());
+  for (auto& p : ps) {
+    ASSERT_TRUE(p.join(kLong).ok());
+    EXPECT_EQ(p.exitcode(), 0);
+  }
+  EXPECT_EQ(v.value(), 2 * kEach);
+  EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(0, 2 * kEach, 0));
+}
+
+// The fault: a process killed holding a Value's lock.
+TEST(SharedValueProcessTest, HolderOfTheValueLockKilled) {
+  Value<int> v = Make(Value<int>::Create(0));
+  Queue<int> ready = Make(Queue<int>::Create());
+  for (int round = 0; round < 2; ++round) {
+    conc::Process holder({.pass_fds = Concat({v.fds_to_pass(), ready.fds_to_pass()})},
+                         conc::process_function<hold_value_lock>, v.handle(), ready.handle());
+    ASSERT_TRUE(holder.start().ok());
+    ASSERT_TRUE(ready.get(kLong).ok());
+    EXPECT_TRUE(v.get_lock().locked());
+    EXPECT_FALSE(*v.get_lock().acquire(false));
+    ASSERT_TRUE(holder.kill().ok());
+    ASSERT_TRUE(holder.join(kLong).ok());
+    if (round == 0) {
+      // Told through the lock...
+      absl::StatusOr<bool> got = v.get_lock().acquire(true, kLong);
+      ASSERT_TRUE(conc::IsOwnerDied(got.status())) << got.status();
+      EXPECT_EQ(v.value(), 41);  // the last value it stored
+      v.set_value(0);
+      EXPECT_TRUE(v.get_lock().release().ok());
+    } else {
+      // ...or recovered silently by with_lock, which reports it.
+      absl::Status s = v.with_lock([](int& x) { x += 1; });
+      EXPECT_TRUE(conc::IsOwnerDied(s)) << s;
+      EXPECT_EQ(v.value(), 42);
+    }
+    // The lock works afterwards.
+    EXPECT_TRUE(v.with_lock([](int&) {}).ok());
+    EXPECT_FALSE(v.get_lock().locked());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  conc::ProcessMain(argc, argv);  // In a spawned child: runs its function, exits.
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
