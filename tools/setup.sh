@@ -25,6 +25,7 @@ packages=(
   protobuf-compiler
   protobuf-compiler-grpc
   libfmt-dev
+  libssl-dev
   # The CPython peers of the benchmarks run under Debian's interpreter.
   python3
   python3-grpcio

@@ -10,9 +10,9 @@
 // HMAC(key, "server" + client_nonce), and later calls carry
 // HMAC(key, "call" + server_nonce) as a bearer token in their metadata.
 //
-// SHA-256 is implemented here (FIPS 180-4) because the project's third_party
-// aliases do not include OpenSSL; it is checked against the FIPS and RFC 4231
-// vectors in manager_auth_test.cc.
+// The hashes are OpenSSL's (libcrypto, Debian's libssl-dev, which gRPC links
+// anyway); manager_auth_test.cc checks them against the FIPS 180-4 and RFC 4231
+// vectors, since authentication rests on them.
 
 #ifndef MODULES_IPC_INTERNAL_MANAGER_AUTH_H_
 #define MODULES_IPC_INTERNAL_MANAGER_AUTH_H_
@@ -31,7 +31,7 @@ std::string HmacSha256(std::string_view key, std::string_view message);
 // Lower-case hexadecimal of `bytes`.
 std::string ToHex(std::string_view bytes);
 
-// Compares in time that depends only on the lengths, so that a network
+// Compares in time that depends only on the lengths (CRYPTO_memcmp), so that a network
 // attacker cannot find a valid digest byte by byte from response times.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
