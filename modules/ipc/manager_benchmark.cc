@@ -8,10 +8,18 @@
 //   BM_ManagerDictGet_Tcp         the same over TCP 127.0.0.1
 //   BM_ManagerDictGetMany_100     get_many of 100 keys; time per item (items_per_second)
 //   BM_ManagerEmptyCall           an Execute with no ops: the per-call floor
+//   BM_RawSocketpairRoundTrip     64 bytes to a forked echo process and back over
+//                                 a socketpair, blocking reads: the floor of any
+//                                 request/reply protocol between two processes
+//                                 (CPython's manager is such a protocol)
 //
 // Peer: tools/peers/ipc_manager_peer.py (multiprocessing.Manager().dict()).
 // This binary has its own main(): the manager's server is a spawned copy of it
 // and must go through conc::ProcessMain before Google Benchmark parses flags.
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <memory>
@@ -100,6 +108,46 @@ void BM_ManagerEmptyCall(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ManagerEmptyCall)->UseRealTime();
+
+bool Transfer(int fd, char* buf, size_t n, bool write) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t r = write ? ::write(fd, buf + done, n - done) : ::read(fd, buf + done, n - done);
+    if (r <= 0) return false;
+    done += static_cast<size_t>(r);
+  }
+  return true;
+}
+
+void BM_RawSocketpairRoundTrip(benchmark::State& state) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return state.SkipWithError("socketpair failed");
+  }
+  const pid_t child = ::fork();
+  if (child < 0) return state.SkipWithError("fork failed");
+  if (child == 0) {
+    // The echo server: only async-signal-safe calls after the fork (this
+    // process may have gRPC threads).
+    ::close(fds[0]);
+    char buf[64];
+    while (Transfer(fds[1], buf, sizeof buf, false) && Transfer(fds[1], buf, sizeof buf, true)) {
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  char buf[64] = {};
+  for (auto _ : state) {
+    if (!Transfer(fds[0], buf, sizeof buf, true) || !Transfer(fds[0], buf, sizeof buf, false)) {
+      state.SkipWithError("echo failed");
+      break;
+    }
+  }
+  ::close(fds[0]);  // EOF: the child exits.
+  int status = 0;
+  ::waitpid(child, &status, 0);
+}
+BENCHMARK(BM_RawSocketpairRoundTrip)->UseRealTime();
 
 }  // namespace
 

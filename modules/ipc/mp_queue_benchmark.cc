@@ -116,33 +116,37 @@ void BM_RobustSharedMutex_TrylockUnlock(benchmark::State& state) {
 }
 BENCHMARK(BM_RobustSharedMutex_TrylockUnlock);
 
-// The floor for moving 64-byte messages between two processes through shared
-// memory: a single-producer single-consumer ring of 64-byte slots in a
-// MAP_SHARED mapping, a forked consumer, no lock, no codec, no allocation, no
-// robustness, no wake-ups (the consumer spins). Same shape as BM_MpQueue_64B
-// (batches of 10000, acknowledged). What is left is the cache lines crossing
-// between the two CPUs: the slots, and the head/tail words when one side
-// catches up with the other.
+// The floor for moving messages between two processes through shared memory:
+// a single-producer single-consumer ring of `kSize`-byte slots (1 MiB in all)
+// in a MAP_SHARED mapping, a forked consumer that copies each message out, no
+// lock, no codec, no allocation, no robustness, no wake-ups (the consumer
+// spins). Same shape as BM_MpQueue_64B / _4KiB (batches of 10000,
+// acknowledged). What is left is the cache lines crossing between the two
+// CPUs: the slots, and the head/tail words when one side catches up with the
+// other.
+template <size_t kSize>
 struct RawRing {
-  static constexpr uint64_t kSlots = 1 << 14;  // 1 MiB of 64-byte slots.
+  static constexpr uint64_t kSlots = (size_t{1} << 20) / kSize;
   alignas(64) std::atomic<uint64_t> tail{0};   // Written by the producer.
   alignas(64) std::atomic<uint64_t> head{0};   // Written by the consumer.
   alignas(64) std::atomic<uint64_t> acked{0};  // Batches the consumer finished.
-  alignas(64) char slots[kSlots][64];
+  alignas(64) char slots[kSlots][kSize];
 };
 
-void RawConsumer(RawRing* r, int batch) {
+template <size_t kSize>
+void RawConsumer(RawRing<kSize>* r, int batch) {
   uint64_t head = 0;
   uint64_t tail = 0;
   uint64_t batches = 0;
-  char msg[64];
+  static char msg[kSize];
   for (;;) {
     for (int i = 0; i < batch; ++i) {
       while (head == tail) {
         __builtin_ia32_pause();  // Polling less often leaves the line to the producer.
         tail = r->tail.load(std::memory_order_acquire);
       }
-      std::memcpy(msg, r->slots[head % RawRing::kSlots], sizeof msg);
+      std::memcpy(msg, r->slots[head % RawRing<kSize>::kSlots], kSize);
+      benchmark::DoNotOptimize(msg);
       r->head.store(++head, std::memory_order_release);
       if (msg[0] == 0) return;  // The stop message.
     }
@@ -150,43 +154,48 @@ void RawConsumer(RawRing* r, int batch) {
   }
 }
 
-void BM_RawShmRing_64B(benchmark::State& state) {
+template <size_t kSize>
+void BM_RawShmRing(benchmark::State& state) {
+  using Ring = RawRing<kSize>;
   constexpr int kBatch = 10000;
-  void* mem = ::mmap(nullptr, sizeof(RawRing), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+  void* mem = ::mmap(nullptr, sizeof(Ring), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                      -1, 0);
   if (mem == MAP_FAILED) return state.SkipWithError("mmap failed");
-  RawRing* r = new (mem) RawRing();
+  Ring* r = new (mem) Ring();
   const pid_t child = ::fork();
   if (child < 0) return state.SkipWithError("fork failed");
   if (child == 0) {
-    RawConsumer(r, kBatch);
+    RawConsumer<kSize>(r, kBatch);
     ::_exit(0);
   }
-  char msg[64];
+  static char msg[kSize];
   std::memset(msg, 'x', sizeof msg);
   uint64_t tail = 0;
   uint64_t head = 0;
   uint64_t batches = 0;
+  auto send = [&] {
+    while (tail - head == Ring::kSlots) head = r->head.load(std::memory_order_acquire);
+    std::memcpy(r->slots[tail % Ring::kSlots], msg, sizeof msg);
+    r->tail.store(++tail, std::memory_order_release);
+  };
   for (auto _ : state) {
-    for (int i = 0; i < kBatch; ++i) {
-      while (tail - head == RawRing::kSlots) head = r->head.load(std::memory_order_acquire);
-      std::memcpy(r->slots[tail % RawRing::kSlots], msg, sizeof msg);
-      r->tail.store(++tail, std::memory_order_release);
-    }
+    for (int i = 0; i < kBatch; ++i) send();
     ++batches;
     while (r->acked.load(std::memory_order_acquire) != batches) {
     }
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch * static_cast<int64_t>(kSize));
   msg[0] = 0;
-  while (tail - head == RawRing::kSlots) head = r->head.load(std::memory_order_acquire);
-  std::memcpy(r->slots[tail % RawRing::kSlots], msg, sizeof msg);
-  r->tail.store(++tail, std::memory_order_release);
+  send();
   int status = 0;
   ::waitpid(child, &status, 0);
-  ::munmap(mem, sizeof(RawRing));
+  ::munmap(mem, sizeof(Ring));
 }
+void BM_RawShmRing_64B(benchmark::State& state) { BM_RawShmRing<64>(state); }
+void BM_RawShmRing_4KiB(benchmark::State& state) { BM_RawShmRing<4096>(state); }
 BENCHMARK(BM_RawShmRing_64B)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RawShmRing_4KiB)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
