@@ -10,6 +10,9 @@
 //   bytes and answers with 1 byte. Time per op is end to end (real time).
 // One op of BM_Memcpy_64MiB_WriteThenRead (the limit) =
 //   the same two 64 MiB memcpys (private -> buffer -> private) in one process.
+// One op of BM_RawMemfd_64MiB_WriteThenReadInChild = the first benchmark
+//   without conc: a memfd mapped MAP_SHARED, a forked reader, the same pipe
+//   hand-off. What two processes on two CPUs pay, whatever the library.
 // Every buffer's pages are touched before timing, in both processes, as the
 // CPython peer does (tools/peers/ipc_shm_peer.py: `shm.buf[:] = data` in one
 // process, `bytes(shm.buf)` in another).
@@ -19,6 +22,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -118,6 +123,56 @@ void BM_Memcpy_64MiB_WriteThenRead(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kSize));
 }
 BENCHMARK(BM_Memcpy_64MiB_WriteThenRead)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The same hand-off with no conc code: a memfd, a forked reader.
+void BM_RawMemfd_64MiB_WriteThenReadInChild(benchmark::State& state) {
+  const int fd = ::memfd_create("conc_bench_raw", MFD_CLOEXEC);
+  if (fd < 0 || ::ftruncate(fd, kSize) != 0) return state.SkipWithError("memfd failed");
+  auto* mem = static_cast<char*>(::mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  ::close(fd);
+  if (mem == MAP_FAILED) return state.SkipWithError("mmap failed");
+  std::vector<char> src(kSize, 'x');
+  std::memset(mem, 0, kSize);
+  int to_child[2], from_child[2];
+  if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) {
+    return state.SkipWithError("pipe failed");
+  }
+  const pid_t child = ::fork();
+  if (child < 0) return state.SkipWithError("fork failed");
+  if (child == 0) {
+    ::close(to_child[1]);
+    ::close(from_child[0]);
+    std::vector<char> dst(kSize, 1);
+    char token;
+    while (ReadByte(to_child[0], &token)) {
+      std::memcpy(dst.data(), mem, kSize);
+      if (dst[0] != token || dst[kSize - 1] != token) ::_exit(3);
+      if (!WriteByte(from_child[1], token)) ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  char token = 0;
+  auto one_op = [&] {
+    ++token;
+    src[0] = src[kSize - 1] = token;
+    std::memcpy(mem, src.data(), kSize);
+    char ack;
+    if (!WriteByte(to_child[1], token) || !ReadByte(from_child[0], &ack) || ack != token) {
+      std::abort();
+    }
+  };
+  one_op();  // Warm-up: the reader faults its mapping and its buffer in.
+  for (auto _ : state) one_op();
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(kSize));
+  ::close(to_child[1]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(from_child[0]);
+  ::munmap(mem, kSize);
+}
+BENCHMARK(BM_RawMemfd_64MiB_WriteThenReadInChild)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // One memcpy of 64 MiB, for reference: the bandwidth of a single copy.
 void BM_Memcpy_64MiB(benchmark::State& state) {

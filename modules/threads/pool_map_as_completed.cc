@@ -4,8 +4,9 @@
 //   with ThreadPoolExecutor(max_workers=2) as ex:
 //       for r in ex.map(square, range(1, 7)): ...   # results in input order
 //   for f in as_completed(fs): ...                  # futures in completion order
-// Completion order is made deterministic with latches ("medium" waits for
-// "fast", "slow" for "medium"), so the lesson prints the same every time.
+// Completion order is made deterministic with latches: "fast" is done before
+// as_completed is called, and each future the loop receives lets the next
+// task finish ("medium", then "slow"), so the lesson prints the same every time.
 
 #include <cstdio>
 #include <latch>
@@ -32,23 +33,25 @@ int main(int argc, char** argv) {
 
   conc::Heading("as_completed([slow, medium, fast])");
   conc::ThreadPoolExecutor ex(3);
-  std::latch fast_done(1), medium_done(1);
+  std::latch medium_go(1), slow_go(1);
   conc::Future<std::string> slow = ex.submit([&] {
-    medium_done.wait();  // Finishes last.
+    slow_go.wait();
     return std::string("slow");
   });
   conc::Future<std::string> medium = ex.submit([&] {
-    fast_done.wait();
-    medium_done.count_down();
+    medium_go.wait();
     return std::string("medium");
   });
-  conc::Future<std::string> fast = ex.submit([&] {
-    fast_done.count_down();
-    return std::string("fast");
-  });
+  conc::Future<std::string> fast = ex.submit([] { return std::string("fast"); });
+  (void)fast.result();  // Done before the call: as_completed yields it first.
   std::printf("submitted in the order: slow, medium, fast\ncompleted:");
   for (absl::StatusOr<conc::Future<std::string>> f : conc::as_completed({slow, medium, fast})) {
-    if (f.ok()) std::printf(" %s", f->result()->c_str());
+    if (!f.ok()) continue;
+    const std::string name = *f->result();
+    std::printf(" %s", name.c_str());
+    // Each completion lets the next task finish, as real durations would.
+    if (name == "fast") medium_go.count_down();
+    if (name == "medium") slow_go.count_down();
   }
   std::printf("\n\n");
 
