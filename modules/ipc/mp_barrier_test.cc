@@ -34,6 +34,7 @@
 #include "modules/ipc/internal/mp_barrier_test_peer.h"
 #include "modules/ipc/internal/shared_region.h"
 #include "modules/ipc/mp_event.h"
+#include "modules/ipc/internal/mp_test_util.h"
 #include "modules/threads/process.h"
 
 namespace {
@@ -47,6 +48,9 @@ using ::conc::mp::EventHandle;
 
 // Every wait in these tests is bounded, generously: a 2-core VM under TSan.
 constexpr absl::Duration kLong = absl::Seconds(60);
+using ::conc::mp::testing::Make;
+using ::conc::mp::testing::Eventually;
+using ::conc::mp::testing::Fds;
 constexpr int kMaxRounds = 16;
 
 // What the parties of a test record, in shared memory.
@@ -114,29 +118,6 @@ static_assert(sizeof(conc::ProcessFunction<&spawned_party>) > 0);
 static_assert(sizeof(conc::ProcessFunction<&spawned_two_rounds_after_go>) > 0);
 
 namespace {
-
-template <class T>
-T Make(absl::StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status();
-  return *std::move(v);
-}
-
-// Polls `pred` until it holds or `limit` passes. For conditions nobody can
-// signal (how many parties sleep in another process), not as a synchronisation.
-bool Eventually(const std::function<bool()>& pred, absl::Duration limit = kLong) {
-  const absl::Time end = absl::Now() + limit;
-  while (!pred()) {
-    if (absl::Now() > end) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
-std::vector<int> Fds(const std::vector<std::vector<int>>& lists) {
-  std::vector<int> out;
-  for (const auto& l : lists) out.insert(out.end(), l.begin(), l.end());
-  return out;
-}
 
 // A zeroed Record in shared memory.
 struct SharedRecord {

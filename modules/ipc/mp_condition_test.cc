@@ -24,6 +24,7 @@
 #include "modules/ipc/mp_lock.h"
 #include "modules/ipc/mp_queue.h"
 #include "modules/ipc/shared_value.h"
+#include "modules/ipc/internal/mp_test_util.h"
 #include "modules/threads/process.h"
 
 using ::conc::mp::Condition;
@@ -36,6 +37,7 @@ using ::conc::mp::ScopedAcquire;
 using ::conc::mp::ValueHandle;
 
 constexpr absl::Duration kLong = absl::Seconds(60);
+using ::conc::mp::testing::Make;
 
 MATCHER_P(HasValue, v, "") {
   if (!arg.ok()) {
@@ -103,12 +105,6 @@ static_assert(sizeof(conc::ProcessFunction<&cond_set_flag>) > 0);
 static_assert(sizeof(conc::ProcessFunction<&notify_and_die_holding>) > 0);
 
 namespace {
-
-template <class T>
-T Make(absl::StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status();
-  return *std::move(v);
-}
 
 std::vector<int> Concat(std::vector<std::vector<int>> parts) {
   std::vector<int> all;

@@ -24,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "modules/ipc/mp_semaphore.h"
+#include "modules/ipc/internal/mp_test_util.h"
 #include "modules/threads/process.h"
 
 namespace {
@@ -35,6 +36,9 @@ using ::conc::mp::SemaphoreHandle;
 
 // Every wait in these tests is bounded, generously: a 2-core VM under TSan.
 constexpr absl::Duration kLong = absl::Seconds(60);
+using ::conc::mp::testing::Make;
+using ::conc::mp::testing::Eventually;
+using ::conc::mp::testing::Fds;
 
 // Spawned: waits for the event; releases `woken` if wait() returned true.
 void wait_then_report(EventHandle event, SemaphoreHandle woken) {
@@ -63,29 +67,6 @@ static_assert(sizeof(conc::ProcessFunction<&wait_then_report>) > 0);
 static_assert(sizeof(conc::ProcessFunction<&set_event>) > 0);
 
 namespace {
-
-template <class T>
-T Make(absl::StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status();
-  return *std::move(v);
-}
-
-// Polls `pred` until it holds or `limit` passes. For conditions nobody can
-// signal (how many processes sleep in the kernel), not as a synchronisation.
-bool Eventually(const std::function<bool()>& pred, absl::Duration limit = kLong) {
-  const absl::Time end = absl::Now() + limit;
-  while (!pred()) {
-    if (absl::Now() > end) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
-std::vector<int> Fds(const std::vector<std::vector<int>>& lists) {
-  std::vector<int> out;
-  for (const auto& l : lists) out.insert(out.end(), l.begin(), l.end());
-  return out;
-}
 
 TEST(MpEventTest, AttachChecksWhatTheDescriptorHolds) {
   Event e = Make(Event::Create());

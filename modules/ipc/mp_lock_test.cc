@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "modules/common/status.h"
 #include "modules/ipc/mp_queue.h"
+#include "modules/ipc/internal/mp_test_util.h"
 #include "modules/threads/process.h"
 
 using ::conc::mp::Lock;
@@ -33,6 +34,7 @@ using ::conc::mp::RLock;
 
 // Every wait is bounded, generously: a loaded 2-core VM under TSan.
 constexpr absl::Duration kLong = absl::Seconds(60);
+using ::conc::mp::testing::Make;
 
 // An absl::StatusOr<bool> that is OK and holds `v`.
 MATCHER_P(HasValue, v, "") {
@@ -97,12 +99,6 @@ static_assert(sizeof(conc::ProcessFunction<&hold_lock>) > 0);
 static_assert(sizeof(conc::ProcessFunction<&release_foreign>) > 0);
 
 namespace {
-
-template <class T>
-T Make(absl::StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status();
-  return *std::move(v);
-}
 
 int RunToExit(conc::Process& p) {
   EXPECT_TRUE(p.start().ok());

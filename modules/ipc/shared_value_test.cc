@@ -25,6 +25,7 @@
 #include "modules/ipc/mp_queue.h"
 #include "modules/ipc/shared_array.h"
 #include "modules/ipc/shared_value.h"
+#include "modules/ipc/internal/mp_test_util.h"
 #include "modules/threads/process.h"
 
 using ::conc::mp::Array;
@@ -37,6 +38,7 @@ using ::conc::mp::Value;
 using ::conc::mp::ValueHandle;
 
 constexpr absl::Duration kLong = absl::Seconds(60);
+using ::conc::mp::testing::Make;
 
 // ---- Process targets ----
 
@@ -108,12 +110,6 @@ static_assert(std::is_same_v<decltype(Array<int>::Create(3, conc::mp::no_lock)),
                              absl::StatusOr<RawArray<int>>>);
 
 namespace {
-
-template <class T>
-T Make(absl::StatusOr<T> v) {
-  EXPECT_TRUE(v.ok()) << v.status();
-  return *std::move(v);
-}
 
 std::vector<int> Concat(std::vector<std::vector<int>> parts) {
   std::vector<int> all;

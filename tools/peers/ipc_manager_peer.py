@@ -18,10 +18,9 @@ where ns_per_op is the best of several repeats, each repeating calls until
   /usr/bin/python3 tools/peers/ipc_manager_peer.py [--case=NAME] [--min-time=SECONDS]
 """
 
-import argparse
-import json
 import multiprocessing
-import time
+
+import peer_util
 
 REPEATS = 3
 CHUNK = 100
@@ -29,55 +28,32 @@ CHUNK = 100
 
 def run_dict_get(d, min_time):
     d["key"] = 42
-    best, ops = None, 0
-    for _ in range(REPEATS):
-        n = 0
-        start = time.perf_counter()
-        while True:
-            for _ in range(CHUNK):
-                d.get("key")
-            n += CHUNK
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        per_op = elapsed * 1e9 / n
-        if best is None or per_op < best:
-            best, ops = per_op, n
-    return best, ops
+
+    def step():
+        for _ in range(CHUNK):
+            d.get("key")
+        return CHUNK
+
+    return peer_util.best_of(REPEATS, step, min_time)
 
 
 def run_dict_copy_100(d, min_time):
     d.update({"key%d" % i: i for i in range(100)})
-    best, ops = None, 0
-    for _ in range(REPEATS):
-        n = 0
-        start = time.perf_counter()
-        while True:
-            d.copy()
-            n += 100
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        per_op = elapsed * 1e9 / n
-        if best is None or per_op < best:
-            best, ops = per_op, n
-    return best, ops
+
+    def step():
+        d.copy()
+        return 100
+
+    return peer_util.best_of(REPEATS, step, min_time)
 
 
 CASES = {"dict_get": run_dict_get, "dict_copy_100": run_dict_copy_100}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--case", choices=sorted(CASES), action="append")
-    parser.add_argument("--min-time", type=float, default=0.5)
-    args = parser.parse_args()
+def measure_case(name, min_time):
     with multiprocessing.Manager() as manager:
-        for case in args.case or sorted(CASES):
-            d = manager.dict()
-            ns, ops = CASES[case](d, args.min_time)
-            print(json.dumps({"case": case, "ns_per_op": ns, "ops": ops}), flush=True)
+        return CASES[name](manager.dict(), min_time)
 
 
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, measure_case, default_min_time=0.5)

@@ -16,7 +16,6 @@ where ns_per_op is the best of several repeats, each repeating batches until
 """
 
 import multiprocessing
-import time
 
 import peer_util
 
@@ -37,22 +36,14 @@ def run(size, batch, min_time):
     p = multiprocessing.Process(target=consumer, args=(q, ack, batch))
     p.start()
     msg = b"x" * size
-    best = None
-    ops = 0
-    for _ in range(REPEATS):
-        n = 0
-        start = time.perf_counter()
-        while True:
-            for _ in range(batch):
-                q.put(msg)
-            ack.get()
-            n += batch
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        per_op = elapsed * 1e9 / n
-        if best is None or per_op < best:
-            best, ops = per_op, n
+
+    def one_batch():
+        for _ in range(batch):
+            q.put(msg)
+        ack.get()
+        return batch
+
+    best, ops = peer_util.best_of(REPEATS, one_batch, min_time)
     q.put(b"")
     p.join()
     return best, ops

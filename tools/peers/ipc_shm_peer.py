@@ -16,11 +16,10 @@ where ns_per_op is the best of several repeats, each repeating ops until
   /usr/bin/python3 tools/peers/ipc_shm_peer.py [--case=NAME] [--min-time=SECONDS]
 """
 
-import argparse
-import json
 import multiprocessing
-import time
 from multiprocessing import shared_memory
+
+import peer_util
 
 REPEATS = 3
 SIZE = 64 << 20
@@ -61,21 +60,10 @@ def run(size, min_time):
         parent.send(token)
         if parent.recv() != token:
             raise SystemExit(4)
+        return 1
 
     one_op()  # Warm-up: the reader maps the block.
-    best, ops = None, 0
-    for _ in range(REPEATS):
-        n = 0
-        start = time.perf_counter()
-        while True:
-            one_op()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_time:
-                break
-        per_op = elapsed * 1e9 / n
-        if best is None or per_op < best:
-            best, ops = per_op, n
+    best, ops = peer_util.best_of(REPEATS, one_op, min_time)
     parent.send(None)
     p.join()
     shm.close()
@@ -83,15 +71,6 @@ def run(size, min_time):
     return best, ops
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--case", choices=sorted(CASES), action="append")
-    parser.add_argument("--min-time", type=float, default=0.5)
-    args = parser.parse_args()
-    for case in args.case or sorted(CASES):
-        ns, ops = run(CASES[case], args.min_time)
-        print(json.dumps({"case": case, "ns_per_op": ns, "ops": ops}), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, lambda name, min_time: run(CASES[name], min_time),
+                   default_min_time=0.5)

@@ -18,10 +18,10 @@ where ns_per_op is the best of several repeats. Run with Debian's interpreter:
   /usr/bin/python3 tools/peers/ipc_value_peer.py [--case=NAME] [--min-time=SECONDS]
 """
 
-import argparse
-import json
 import multiprocessing
 import time
+
+import peer_util
 
 REPEATS = 3
 
@@ -78,15 +78,6 @@ def run(kind, min_time):
 CASES = {"value_locked_inc": "value", "array_locked_inc": "array"}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--case", choices=sorted(CASES), action="append")
-    parser.add_argument("--min-time", type=float, default=0.5)
-    args = parser.parse_args()
-    for case in args.case or sorted(CASES):
-        ns, ops = run(CASES[case], args.min_time)
-        print(json.dumps({"case": case, "ns_per_op": ns, "ops": ops}), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    peer_util.main(__doc__, CASES, lambda name, min_time: run(CASES[name], min_time),
+                   default_min_time=0.5)

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "modules/common/status.h"
+#include "modules/ipc/internal/robust_mutex.h"
 
 namespace conc::internal {
 namespace {
@@ -123,17 +124,7 @@ pid_t CurrentTidSlow() {
   return cached_tid;
 }
 
-absl::Status LockCore::Init() {
-  pthread_mutexattr_t attr;
-  int rc = ::pthread_mutexattr_init(&attr);
-  if (rc != 0) return ErrnoToStatus(rc, "pthread_mutexattr_init");
-  rc = ::pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-  if (rc == 0) rc = ::pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-  if (rc == 0) rc = ::pthread_mutex_init(&mu_, &attr);
-  ::pthread_mutexattr_destroy(&attr);
-  if (rc != 0) return ErrnoToStatus(rc, "pthread_mutex_init (robust, process-shared)");
-  return absl::OkStatus();
-}
+absl::Status LockCore::Init() { return InitRobustSharedMutex(&mu_); }
 
 absl::Status LockCore::AcquireSlow(int rc, bool blocking, const Deadline& deadline) {
   // The inline path skipped the CAS on a non-zero word; a word with no owner

@@ -8,17 +8,19 @@
 
 namespace conc::internal {
 
-absl::Status RobustMutex::Init() {
+absl::Status InitRobustSharedMutex(pthread_mutex_t* mu) {
   pthread_mutexattr_t attr;
   int rc = ::pthread_mutexattr_init(&attr);
   if (rc != 0) return ErrnoToStatus(rc, "pthread_mutexattr_init");
   rc = ::pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
   if (rc == 0) rc = ::pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-  if (rc == 0) rc = ::pthread_mutex_init(&mu_, &attr);
+  if (rc == 0) rc = ::pthread_mutex_init(mu, &attr);
   ::pthread_mutexattr_destroy(&attr);
   if (rc != 0) return ErrnoToStatus(rc, "pthread_mutex_init (robust, process-shared)");
   return absl::OkStatus();
 }
+
+absl::Status RobustMutex::Init() { return InitRobustSharedMutex(&mu_); }
 
 absl::Status RobustMutex::FromErrno(int rc, const char* what) {
   switch (rc) {

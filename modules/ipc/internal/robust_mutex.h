@@ -38,6 +38,11 @@
 
 namespace conc::internal {
 
+// Initialises `*mu` as a process-shared, robust pthread mutex (what every lock
+// of this chapter that lives in shared memory is). Errors: pthread's, via
+// ErrnoToStatus.
+[[nodiscard]] absl::Status InitRobustSharedMutex(pthread_mutex_t* mu);
+
 class RobustMutex {
  public:
   RobustMutex() = default;
