@@ -80,11 +80,6 @@ void wrong_key_client(std::string address) {
 }
 CONC_PROCESS_FUNCTION(wrong_key_client);
 
-// g++ 12 workaround (see mp_queue_test.cc): instantiate before use.
-static_assert(sizeof(conc::ProcessFunction<&increment_worker>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&tcp_client>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&wrong_key_client>) > 0);
-
 namespace conc {
 namespace {
 

@@ -112,11 +112,6 @@ void spawned_two_rounds_after_go(BarrierHandle bh, SharedRegionHandle rh, EventH
 CONC_PROCESS_FUNCTION(spawned_party);
 CONC_PROCESS_FUNCTION(spawned_two_rounds_after_go);
 
-// See mp_queue_test.cc: instantiate before the Process constructors' checks
-// (a g++ 12 "satisfaction ... depends on itself" workaround).
-static_assert(sizeof(conc::ProcessFunction<&spawned_party>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&spawned_two_rounds_after_go>) > 0);
-
 namespace {
 
 // A zeroed Record in shared memory.

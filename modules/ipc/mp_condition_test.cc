@@ -100,9 +100,6 @@ void notify_and_die_holding(ConditionHandle c_h, QueueHandle ready_h) {
 CONC_PROCESS_FUNCTION(cond_waiter);
 CONC_PROCESS_FUNCTION(cond_set_flag);
 CONC_PROCESS_FUNCTION(notify_and_die_holding);
-static_assert(sizeof(conc::ProcessFunction<&cond_waiter>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&cond_set_flag>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&notify_and_die_holding>) > 0);
 
 namespace {
 

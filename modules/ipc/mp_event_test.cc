@@ -61,11 +61,6 @@ void set_event(EventHandle event) {
 CONC_PROCESS_FUNCTION(wait_then_report);
 CONC_PROCESS_FUNCTION(set_event);
 
-// See mp_queue_test.cc: instantiate before the Process constructors' checks
-// (a g++ 12 "satisfaction ... depends on itself" workaround).
-static_assert(sizeof(conc::ProcessFunction<&wait_then_report>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&set_event>) > 0);
-
 namespace {
 
 TEST(MpEventTest, AttachChecksWhatTheDescriptorHolds) {

@@ -93,10 +93,6 @@ void release_foreign(LockHandle h) {
 CONC_PROCESS_FUNCTION(try_acquire_lock);
 CONC_PROCESS_FUNCTION(hold_lock);
 CONC_PROCESS_FUNCTION(release_foreign);
-// See mp_queue_test.cc: instantiate before a Process constructor checks it.
-static_assert(sizeof(conc::ProcessFunction<&try_acquire_lock>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&hold_lock>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&release_foreign>) > 0);
 
 namespace {
 

@@ -40,8 +40,6 @@ void bench_consumer(conc::mp::QueueHandle h, conc::mp::QueueHandle ack_h, int ba
   }
 }
 CONC_PROCESS_FUNCTION(bench_consumer);
-// Instantiated before Process's constructor checks it (see mp_queue_test.cc).
-static_assert(sizeof(conc::ProcessFunction<&bench_consumer>) > 0);
 
 namespace {
 

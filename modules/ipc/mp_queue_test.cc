@@ -198,20 +198,6 @@ CONC_PROCESS_FUNCTION(die_during_get);
 CONC_PROCESS_FUNCTION(stress_producer);
 CONC_PROCESS_FUNCTION(stress_consumer);
 
-// Instantiate each ProcessFunction<F> here, before a Process constructor's
-// CallableWith check names ProcessFunction<F>::Traits: otherwise g++ 12 may
-// instantiate it in the middle of that check and report "satisfaction of
-// atomic constraint is_nothrow_destructible_v<...> depends on itself"
-// (intermittently: it came and went with unrelated edits and sanitizer flags).
-static_assert(sizeof(conc::ProcessFunction<&put_range>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&sum_items>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&idle_consumer>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&joinable_worker>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&die_during_put>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&die_during_get>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&stress_producer>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&stress_consumer>) > 0);
-
 namespace {
 
 template <class Q>

@@ -72,11 +72,6 @@ void bounded_child(SemaphoreHandle h) {
 CONC_PROCESS_FUNCTION(acquire_then_report);
 CONC_PROCESS_FUNCTION(bounded_child);
 
-// See mp_queue_test.cc: instantiate before the Process constructors' checks
-// (a g++ 12 "satisfaction ... depends on itself" workaround).
-static_assert(sizeof(conc::ProcessFunction<&acquire_then_report>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&bounded_child>) > 0);
-
 namespace {
 
 // ---- Construction and arguments ----

@@ -35,7 +35,6 @@ void edit_list(std::string name) {
   if (!sl->set(-1, int64_t{-7}).ok()) std::exit(8);
 }
 CONC_PROCESS_FUNCTION(edit_list);
-static_assert(sizeof(conc::ProcessFunction<&edit_list>) > 0);
 
 namespace {
 

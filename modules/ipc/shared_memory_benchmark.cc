@@ -72,7 +72,6 @@ void shm_reader(std::string name, int in_fd, int out_fd) {
   }
 }
 CONC_PROCESS_FUNCTION(shm_reader);
-static_assert(sizeof(conc::ProcessFunction<&shm_reader>) > 0);
 
 namespace {
 

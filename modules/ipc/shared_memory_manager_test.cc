@@ -78,9 +78,6 @@ void manager_owner(std::string prefix, int ready_fd, int hold_fd, std::string ho
   for (;;) ::pause();                // Until SIGKILL.
 }
 CONC_PROCESS_FUNCTION(manager_owner);
-static_assert(sizeof(conc::ProcessFunction<&attach_then_abort>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&attach_and_leave>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&manager_owner>) > 0);
 
 namespace {
 

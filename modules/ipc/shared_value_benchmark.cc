@@ -80,7 +80,6 @@ void bench_hammer(conc::mp::ValueHandle v_h, conc::mp::ArrayHandle a_h, conc::mp
   (void)ctl->set(kCount, n);
 }
 CONC_PROCESS_FUNCTION(bench_hammer);
-static_assert(sizeof(conc::ProcessFunction<&bench_hammer>) > 0);
 
 namespace {
 

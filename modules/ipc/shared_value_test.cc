@@ -81,9 +81,6 @@ void hold_value_lock(ValueHandle v_h, QueueHandle ready_h) {
 CONC_PROCESS_FUNCTION(negate);
 CONC_PROCESS_FUNCTION(increment);
 CONC_PROCESS_FUNCTION(hold_value_lock);
-static_assert(sizeof(conc::ProcessFunction<&negate>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&increment>) > 0);
-static_assert(sizeof(conc::ProcessFunction<&hold_value_lock>) > 0);
 
 // ---- What compiles (ctypes' TypeErrors become compile errors) ----
 

@@ -146,6 +146,11 @@ concept CallableWith =
 // parameters (by value or const reference) and its result must be encodable
 // (codec.h). A library that registers functions nothing else references must
 // be `alwayslink = True`, or the linker drops the registration.
+//
+// The macro also instantiates ProcessFunction<&fn> at once: g++ 12 otherwise
+// may first instantiate it in the middle of a Process constructor's
+// CallableWith check and fail with "satisfaction of atomic constraint ...
+// depends on itself" (it came and went with unrelated edits and flags).
 #define CONC_PROCESS_FUNCTION(fn)                                                         \
   template <>                                                                             \
   struct conc::ProcessFunctionName<&fn> {                                                 \
@@ -153,7 +158,8 @@ concept CallableWith =
   };                                                                                      \
   [[maybe_unused]] static const bool CONC_INTERNAL_PROCESS_CONCAT(conc_process_function_, \
                                                                   __LINE__) =             \
-      ::conc::internal::RegisterProcessFunction(#fn, &::conc::internal::Thunk<&fn>)
+      ::conc::internal::RegisterProcessFunction(#fn, &::conc::internal::Thunk<&fn>);      \
+  static_assert(sizeof(::conc::ProcessFunction<&fn>) > 0, "instantiated here, see above")
 
 // How a process is started (see the top of this file).
 enum class StartMethod { kSpawn, kFork };
