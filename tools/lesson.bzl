@@ -17,13 +17,15 @@ same list, in the same order, from its runfiles (see tools/tour/).
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
 
-def lesson(name, srcs = None, deps = [], args = [], expect = [], size = "small", tags = []):
+def lesson(name, srcs = None, deps = [], data = [], args = [], expect = [], size = "small", tags = []):
     """Describes one lesson; pass a list of these to conc_lessons().
 
     Args:
       name: the target name, also the name the tour prints; `name + ".cc"` by default.
       srcs: the sources, [name + ".cc"] when omitted.
       deps: libraries the lesson uses (//modules/common:lesson is always added).
+      data: files the lesson reads at run time (a Python script it runs, say); the
+        lesson finds them with conc::RunfilePath("modules/<chapter>/<file>").
       args: arguments the tour and the test pass (e.g. ["--quick"]).
       expect: texts the output must contain, in this order.
       size: the test's size.
@@ -33,6 +35,7 @@ def lesson(name, srcs = None, deps = [], args = [], expect = [], size = "small",
         name = name,
         srcs = srcs or [name + ".cc"],
         deps = deps,
+        data = data,
         args = args,
         expect = expect,
         size = size,
@@ -49,6 +52,7 @@ def conc_lessons(lessons):
             name = l.name,
             srcs = l.srcs,
             deps = l.deps + ["//modules/common:lesson"],
+            data = l.data,
             visibility = ["//:__pkg__"],
         )
         native.sh_test(

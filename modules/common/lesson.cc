@@ -2,6 +2,8 @@
 
 #include "modules/common/lesson.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -70,6 +72,21 @@ void Say(std::string_view line) {
   std::lock_guard<std::mutex> guard(mu);
   std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
   std::fflush(stdout);
+}
+
+std::optional<std::string> RunfilePath(std::string_view workspace_path) {
+  const std::string path(workspace_path);
+  std::vector<std::string> candidates = {path};
+  if (const char* dir = std::getenv("RUNFILES_DIR")) {
+    candidates.push_back(std::string(dir) + "/conc/" + path);
+  }
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) candidates.push_back(std::string(exe, static_cast<size_t>(n)) + ".runfiles/conc/" + path);
+  for (const std::string& candidate : candidates) {
+    if (::access(candidate.c_str(), R_OK) == 0) return candidate;
+  }
+  return std::nullopt;
 }
 
 }  // namespace conc

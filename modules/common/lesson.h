@@ -22,6 +22,8 @@
 #ifndef MODULES_COMMON_LESSON_H_
 #define MODULES_COMMON_LESSON_H_
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +45,14 @@ void Heading(std::string_view title);
 // once (a process-wide mutex around printf), and flushes stdout. The lessons'
 // counterpart of Python's print() from threads, which can interleave.
 void Say(std::string_view line);
+
+// Where a data file of the lesson (its `data` in lessons.bzl) is, given its path
+// in the workspace ("modules/ipc/pipe_vs_queue.py"): relative to the working
+// directory under `bazel run`, `bazel test` and the tour (each runs in a
+// runfiles tree), else in $RUNFILES_DIR, else next to the program
+// (`<program>.runfiles/conc/...`, for bazel-bin/... run by hand). nullopt if
+// it is in none of them.
+std::optional<std::string> RunfilePath(std::string_view workspace_path);
 
 }  // namespace conc
 

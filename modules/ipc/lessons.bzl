@@ -90,6 +90,7 @@ LESSONS = [
     # "Is a Pipe three times faster than a Queue?": Python's answer and C++'s, side by side.
     lesson(
         name = "pipe_vs_queue",
+        data = ["pipe_vs_queue.py"],
         deps = [
             ":mp_queue",
             ":pipe",
@@ -102,7 +103,10 @@ LESSONS = [
         expect = [
             "C++: conc::Pipe(false) vs conc::mp::Queue",
             "Python: multiprocessing.Pipe(False) vs multiprocessing.Queue",
+            # tools/setup.sh installs /usr/bin/python3: the script must have run.
+            "messages each way (/usr/bin/python3)",
             "Side by side (messages per second)",
+            "Python ",
             "C++ ",
             "C++: a shared-memory queue turns it around",
         ],

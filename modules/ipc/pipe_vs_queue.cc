@@ -4,7 +4,7 @@
 // the seeds (Programmer's Python Async, "Pipes") says a multiprocessing Pipe
 // is about three times faster than a Queue. We measure it: N small messages
 // from one process to another, through a Pipe and through a Queue, in Python
-// (/usr/bin/python3 running the script embedded below) and in C++ (conc::Pipe
+// (/usr/bin/python3 running pipe_vs_queue.py, beside this file) and in C++ (conc::Pipe
 // and conc::mp::Queue), and print both side by side.
 //
 // Why the answers differ: Python's Queue is a Pipe plus a feeder thread, locks
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -29,33 +30,6 @@
 #include "modules/threads/process.h"
 
 ABSL_FLAG(bool, quick, false, "a few thousand messages (for the tour)");
-
-namespace {
-constexpr char kPythonScript[] = R"PY(
-import multiprocessing as mp, sys, time
-N = int(sys.argv[1])
-MSG = b"x" * 64
-def pipe_reader(r, done):
-    for _ in range(N): r.recv()
-    done.put(1)
-def queue_reader(q, done):
-    for _ in range(N): q.get()
-    done.put(1)
-def measure(target, make):
-    done = mp.Queue()
-    reader_end, writer_end = make()
-    p = mp.Process(target=target, args=(reader_end, done)); p.start()
-    send = writer_end.send if hasattr(writer_end, "send") else writer_end.put
-    start = time.perf_counter()
-    for _ in range(N): send(MSG)
-    done.get(); elapsed = time.perf_counter() - start; p.join()
-    return N / elapsed
-def make_pipe(): return mp.Pipe(False)
-def make_queue():
-    q = mp.Queue(); return q, q
-print("%.0f %.0f" % (measure(pipe_reader, make_pipe), measure(queue_reader, make_queue)))
-)PY";
-}  // namespace
 
 // The C++ readers: take N messages, then report on `done`.
 void pipe_reader(conc::ConnectionHandle h, conc::mp::QueueHandle done, int n) {
@@ -94,26 +68,16 @@ double Measure(conc::Process& reader, conc::mp::Queue<int>& done, int n, Send se
   return n / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
-// Runs the embedded Python script; false if there is no /usr/bin/python3.
+// Runs pipe_vs_queue.py; false if there is no /usr/bin/python3 (or no script).
 bool RunPython(int n, double* pipe_rate, double* queue_rate) {
   if (::access("/usr/bin/python3", X_OK) != 0) return false;
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string path = std::string(tmp ? tmp : "/tmp") + "/pipe_vs_queue_XXXXXX.py";
-  const int fd = ::mkstemps(path.data(), 3);
-  if (fd < 0) return false;
-  const bool written = ::write(fd, kPythonScript, sizeof(kPythonScript) - 1) ==
-                       static_cast<ssize_t>(sizeof(kPythonScript) - 1);
-  ::close(fd);
-  bool ok = false;
-  if (written) {
-    const std::string cmd = "/usr/bin/python3 " + path + " " + std::to_string(n);
-    if (FILE* out = ::popen(cmd.c_str(), "r")) {
-      ok = std::fscanf(out, "%lf %lf", pipe_rate, queue_rate) == 2;
-      ok = ::pclose(out) == 0 && ok;
-    }
-  }
-  ::unlink(path.c_str());
-  return ok;
+  const std::optional<std::string> script = conc::RunfilePath("modules/ipc/pipe_vs_queue.py");
+  if (!script) return false;
+  const std::string cmd = "/usr/bin/python3 '" + *script + "' " + std::to_string(n);
+  FILE* out = ::popen(cmd.c_str(), "r");
+  if (out == nullptr) return false;
+  const bool parsed = std::fscanf(out, "%lf %lf", pipe_rate, queue_rate) == 2;
+  return ::pclose(out) == 0 && parsed;
 }
 
 void Row(const char* who, double pipe_rate, double queue_rate) {
