@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -101,6 +102,10 @@ struct Registry {
   int non_daemon_alive ABSL_GUARDED_BY(mu) = 0;  // Started, not finished, not daemon.
   std::vector<std::pair<int, std::function<void()>>> atexit_fns ABSL_GUARDED_BY(mu);
   int next_atexit_id ABSL_GUARDED_BY(mu) = 0;
+  // The exit callback the exit hook is running now (0: none) and on which
+  // thread; UnregisterAtexit waits for it (cv is notified when it returns).
+  int running_atexit_id ABSL_GUARDED_BY(mu) = 0;
+  std::thread::id running_atexit_thread ABSL_GUARDED_BY(mu);
   const std::shared_ptr<ThreadState> main;
   std::once_flag hook_once;
 };
@@ -139,12 +144,24 @@ thread_local ThreadState* tls_current_raw = nullptr;
 // thread counts as ended, then every non-daemon thread is joined.
 void ShutdownAtExit() {
   Registry& r = GetRegistry();
-  std::vector<std::pair<int, std::function<void()>>> fns;
   {
-    std::lock_guard<std::mutex> lock(r.mu);
-    fns.swap(r.atexit_fns);
+    // Newest first, one at a time, each marked as running so that an owner
+    // unregistering it meanwhile (an executor destroyed on another thread)
+    // waits until it has returned instead of freeing what it uses.
+    std::unique_lock<std::mutex> lock(r.mu);
+    while (!r.atexit_fns.empty()) {
+      std::function<void()> fn = std::move(r.atexit_fns.back().second);
+      r.running_atexit_id = r.atexit_fns.back().first;
+      r.running_atexit_thread = std::this_thread::get_id();
+      r.atexit_fns.pop_back();
+      lock.unlock();
+      fn();
+      fn = nullptr;
+      lock.lock();
+      r.running_atexit_id = 0;
+      r.cv.notify_all();
+    }
   }
-  for (auto it = fns.rbegin(); it != fns.rend(); ++it) it->second();
   {
     std::lock_guard<std::mutex> lock(r.main->mu);
     r.main->phase = Phase::kFinished;
@@ -408,8 +425,14 @@ int RegisterAtexit(std::function<void()> fn) {
 
 void UnregisterAtexit(int id) {
   Registry& r = GetRegistry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  std::unique_lock<std::mutex> lock(r.mu);
   std::erase_if(r.atexit_fns, [id](const auto& entry) { return entry.first == id; });
+  // The exit hook may be running this very callback on another thread: wait
+  // until it returns, so that the caller may destroy what it captured. (On the
+  // hook's own thread, the callback is the caller: no wait.)
+  r.cv.wait(lock, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return r.running_atexit_id != id || r.running_atexit_thread == std::this_thread::get_id();
+  });
 }
 
 }  // namespace internal

@@ -227,8 +227,11 @@ void excepthook(const ExceptHookArgs& args);
 namespace internal {
 // Python's threading._register_atexit: `fn` runs at exit, before the non-daemon
 // threads are joined (executors use it to let their workers finish). Returns an
-// id for UnregisterAtexit. Hooks run in reverse order of registration.
+// id for UnregisterAtexit. Hooks run in reverse order of registration, one at
+// a time (one registered while they run runs too).
 int RegisterAtexit(std::function<void()> fn);
+// Removes the callback; if the exit hook is running it on another thread right
+// now, waits until it has returned (what it captured may then be destroyed).
 void UnregisterAtexit(int id);
 }  // namespace internal
 

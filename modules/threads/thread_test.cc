@@ -281,5 +281,9 @@ TEST(ExitRuleTest, DaemonThreadIsNotWaitedFor) {
   EXPECT_EQ(RunHelper("daemon"), "main returns\nrc=0");
 }
 
+TEST(ExitRuleTest, UnregisteringAnExitCallbackWaitsWhileTheHookRunsIt) {
+  EXPECT_EQ(RunHelper("unregister"), "main returns\ncallback done\nrc=0");
+}
+
 }  // namespace
 }  // namespace conc
