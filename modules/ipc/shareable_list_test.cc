@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "modules/ipc/shared_memory.h"
+#include "modules/ipc/internal/mp_test_util.h"
 #include "modules/threads/process.h"
 
 // A spawned child: attaches to the list by name, checks what the parent put
@@ -52,16 +53,7 @@ const std::string& Prefix() {
 }
 std::string Name(const std::string& what) { return Prefix() + what; }
 
-std::vector<std::string> Leftovers() {
-  std::vector<std::string> out;
-  DIR* d = ::opendir("/dev/shm");
-  if (d == nullptr) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    if (std::string(e->d_name).rfind(Prefix(), 0) == 0) out.push_back(e->d_name);
-  }
-  ::closedir(d);
-  return out;
-}
+std::vector<std::string> Leftovers() { return conc::mp::testing::DevShmNamesStartingWith(Prefix()); }
 
 class ShareableListTest : public ::testing::Test {
  protected:

@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "modules/ipc/shareable_list.h"
 #include "modules/ipc/shared_memory.h"
+#include "modules/ipc/internal/mp_test_util.h"
 #include "modules/threads/process.h"
 
 // A spawned child that attaches to a segment and a list by name, writes to
@@ -94,15 +95,7 @@ const std::string& Prefix() {
 }
 
 std::vector<std::string> Ours(const std::string& prefix = Prefix()) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir("/dev/shm");
-  if (d == nullptr) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    if (std::string(e->d_name).rfind(prefix, 0) == 0) out.push_back(e->d_name);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
+  return conc::mp::testing::DevShmNamesStartingWith(prefix);
 }
 
 // Waits (at most `limit`) until /dev/shm holds no name with `prefix`. The

@@ -1,6 +1,7 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 
 #include "modules/ipc/shared_memory.h"
+#include "modules/ipc/internal/mp_test_util.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -47,16 +48,7 @@ const std::string& Prefix() {
 }
 std::string Name(const std::string& what) { return Prefix() + what; }
 
-std::vector<std::string> Leftovers() {
-  std::vector<std::string> out;
-  DIR* d = ::opendir("/dev/shm");
-  if (d == nullptr) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    if (std::string(e->d_name).rfind(Prefix(), 0) == 0) out.push_back(e->d_name);
-  }
-  ::closedir(d);
-  return out;
-}
+std::vector<std::string> Leftovers() { return conc::mp::testing::DevShmNamesStartingWith(Prefix()); }
 
 bool Exists(const std::string& name) {
   struct stat st;

@@ -6,7 +6,11 @@
 #ifndef MODULES_IPC_INTERNAL_MP_TEST_UTIL_H_
 #define MODULES_IPC_INTERNAL_MP_TEST_UTIL_H_
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -42,6 +46,20 @@ inline bool Eventually(const std::function<bool()>& pred,
 inline std::vector<int> Fds(const std::vector<std::vector<int>>& lists) {
   std::vector<int> out;
   for (const auto& l : lists) out.insert(out.end(), l.begin(), l.end());
+  return out;
+}
+
+// The names in /dev/shm that start with `prefix`, sorted: what a test left
+// behind (shm_open names live there on Linux).
+inline std::vector<std::string> DevShmNamesStartingWith(const std::string& prefix) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir("/dev/shm");
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    if (std::string(e->d_name).rfind(prefix, 0) == 0) out.push_back(e->d_name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
   return out;
 }
 
