@@ -14,8 +14,8 @@
 //                                 (CPython's manager is such a protocol)
 //
 // Peer: tools/peers/ipc_manager_peer.py (multiprocessing.Manager().dict()).
-// This binary has its own main(): the manager's server is a spawned copy of it
-// and must go through conc::ProcessMain before Google Benchmark parses flags.
+// main() is //modules/threads:process_benchmark_main (spawned children go
+// through conc::ProcessMain first).
 
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -150,12 +150,3 @@ void BM_RawSocketpairRoundTrip(benchmark::State& state) {
 BENCHMARK(BM_RawSocketpairRoundTrip)->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  conc::ProcessMain(argc, argv);  // The spawned manager server stops here.
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

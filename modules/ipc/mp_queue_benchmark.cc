@@ -6,8 +6,8 @@
 // get (end to end, not just into the ring). Items processed = messages.
 // Peer: tools/peers/ipc_queue_peer.py (multiprocessing.Queue, the same shape).
 //
-// This binary has its own main(): spawned children must go through
-// conc::ProcessMain before Google Benchmark parses the command line.
+// main() is //modules/threads:process_benchmark_main (spawned children go
+// through conc::ProcessMain first).
 
 #include <pthread.h>
 #include <sys/mman.h>
@@ -196,12 +196,3 @@ BENCHMARK(BM_RawShmRing_64B)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RawShmRing_4KiB)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  conc::ProcessMain(argc, argv);  // A spawned consumer stops here.
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -96,12 +96,3 @@ BENCHMARK(BM_RawPipe_64B)->UseRealTime();
 BENCHMARK(BM_RawPipe_1MiB)->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  conc::ProcessMain(argc, argv);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

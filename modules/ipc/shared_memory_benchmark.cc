@@ -17,8 +17,8 @@
 // CPython peer does (tools/peers/ipc_shm_peer.py: `shm.buf[:] = data` in one
 // process, `bytes(shm.buf)` in another).
 //
-// This binary has its own main(): spawned children must go through
-// conc::ProcessMain before Google Benchmark parses the command line.
+// main() is //modules/threads:process_benchmark_main (spawned children go
+// through conc::ProcessMain first).
 
 #include <errno.h>
 #include <fcntl.h>
@@ -186,11 +186,3 @@ void BM_Memcpy_64MiB(benchmark::State& state) {
 BENCHMARK(BM_Memcpy_64MiB)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  conc::ProcessMain(argc, argv);  // A spawned reader runs here and exits.
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -14,8 +14,8 @@
 // ones, as Python's synchronized wrapper does); the WithLock variants show
 // the C++ spelling, one acquire.
 //
-// This binary has its own main(): spawned children must go through
-// conc::ProcessMain before Google Benchmark parses the command line.
+// main() is //modules/threads:process_benchmark_main (spawned children go
+// through conc::ProcessMain first).
 
 #include <sched.h>
 
@@ -141,12 +141,3 @@ void BM_Value_LockedIncrement_OneProcess(benchmark::State& state) {
 BENCHMARK(BM_Value_LockedIncrement_OneProcess);
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  conc::ProcessMain(argc, argv);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -11,8 +11,8 @@
 //                              batches of 100 trivial tasks submitted, then awaited
 //   BM_RawFork_ExitWait        the floor: fork, _exit(0), waitpid
 //
-// This binary has its own main(): spawned children must go through
-// conc::ProcessMain before Google Benchmark parses the command line.
+// main() is //modules/threads:process_benchmark_main (spawned children go
+// through conc::ProcessMain first).
 //
 //   bazel run //modules/threads:process_benchmark
 //   bazel run //tools/bench:ratios -- --chapter=threads
@@ -86,12 +86,3 @@ void BM_ProcessPool_TrivialTask(benchmark::State& state) {
 BENCHMARK(BM_ProcessPool_TrivialTask)->UseRealTime();
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  conc::ProcessMain(argc, argv);  // A spawned child or pool worker stops here.
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
