@@ -22,20 +22,14 @@ absl::Status Decoder::Finish() const {
                                     " after the decoded value"));
 }
 
-absl::Status Decoder::ReadCount(std::string_view what, size_t min_element_size, uint64_t* count) {
-  const size_t at = offset_;
+absl::Status Decoder::CountError(std::string_view what, size_t min_element_size) {
   uint64_t n = 0;
   if (absl::Status s = ReadBytes(what, &n, sizeof n); !s.ok()) return s;
-  // Division, not multiplication: n * min_element_size may overflow.
-  if (min_element_size == 0 || n > remaining() / min_element_size) {
-    const size_t left = remaining();
-    offset_ = at;
-    return DataLossError(
-        absl::StrCat("codec: ", Absl(what), " ", n, " at offset ", at, " does not fit in the ",
-                     left, " bytes left (each element takes at least ", min_element_size, ")"));
-  }
-  *count = n;
-  return absl::OkStatus();
+  offset_ -= sizeof n;  // Consume nothing on failure.
+  return DataLossError(absl::StrCat("codec: ", Absl(what), " ", n, " at offset ", offset_,
+                                    " does not fit in the ", remaining() - sizeof n,
+                                    " bytes left (each element takes at least ",
+                                    min_element_size, ")"));
 }
 
 absl::Status Decoder::InvalidError(size_t offset, std::string_view what,

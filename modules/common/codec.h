@@ -233,12 +233,35 @@ class Decoder {
     return absl::OkStatus();
   }
 
+  // Points `*out` at the next `size` bytes of the input (valid as long as the
+  // input is) and consumes them, or fails without consuming any. Saves a copy
+  // when the caller copies them anyway (into a string it allocates).
+  [[nodiscard]] absl::Status ReadView(std::string_view what, size_t size,
+                                      std::string_view* out) {
+    if (size > remaining()) return TruncatedError(what, size);
+    *out = input_.substr(offset_, size);
+    offset_ += size;
+    return absl::OkStatus();
+  }
+
   // Reads a length or element count and checks that `*count` elements of at
   // least `min_element_size` bytes each fit in what is left, so that the
   // caller may allocate for them. `min_element_size` must be positive.
   [[nodiscard]] absl::Status ReadCount(std::string_view what,
                                        size_t min_element_size,
-                                       uint64_t* count);
+                                       uint64_t* count) {
+    uint64_t n = 0;
+    if (remaining() >= sizeof n) {
+      std::memcpy(&n, input_.data() + offset_, sizeof n);
+      // Division, not multiplication: n * min_element_size may overflow.
+      if (min_element_size != 0 && n <= (remaining() - sizeof n) / min_element_size) {
+        offset_ += sizeof n;
+        *count = n;
+        return absl::OkStatus();
+      }
+    }
+    return CountError(what, min_element_size);
+  }
 
   // A DataLoss "codec: invalid <what> at offset <offset>: <detail>", for
   // values that are present but wrong (a bool byte of 7).
@@ -247,6 +270,8 @@ class Decoder {
 
  private:
   absl::Status TruncatedError(std::string_view what, size_t need) const;
+  // ReadCount's failures (out of line: the success path is inlined).
+  absl::Status CountError(std::string_view what, size_t min_element_size);
 
   std::string_view input_;
   size_t offset_ = 0;
@@ -496,9 +521,19 @@ struct Codec<std::basic_string<Char, Traits, Alloc>> {
         !s.ok()) {
       return s;
     }
-    value->resize(length);
-    return in.ReadBytes("std::string characters", value->data(),
-                        length * sizeof(Char));
+    if constexpr (sizeof(Char) == 1) {
+      // One copy, straight from the input (resize would zero-fill first).
+      std::string_view chars;
+      if (absl::Status s = in.ReadView("std::string characters", length, &chars); !s.ok()) {
+        return s;
+      }
+      value->assign(reinterpret_cast<const Char*>(chars.data()), length);
+      return absl::OkStatus();
+    } else {
+      value->resize(length);
+      return in.ReadBytes("std::string characters", value->data(),
+                          length * sizeof(Char));
+    }
   }
 };
 

@@ -22,9 +22,11 @@
 // MAP_SHARED (internal/shm_ring.h). put() encodes the item with the project's
 // codec (modules/common/codec.h; Python pickles) and copies it into the ring as
 // one length-prefixed record; get() decodes the oldest record. Producers take
-// one robust process-shared mutex, consumers another, each only for the copy;
-// a blocked call spins briefly, then sleeps on a futex in the shared page, and
-// the other side pays for a wake-up system call only when someone sleeps.
+// one process-shared lock, consumers another, each only for the copy (locks
+// that name their holder's process, so a dead holder is detected:
+// internal/pid_lock.h); a blocked call spins briefly, then sleeps on a futex
+// in the shared page, and the other side pays for a wake-up system call only
+// when someone sleeps.
 //
 // HOW A QUEUE REACHES ANOTHER PROCESS. A forked child (conc::kForkMethod)
 // inherits the mapping: use the queue object as is. A spawned child is a fresh
@@ -57,15 +59,20 @@
 //   * T is fixed at compile time on both ends (no type tags): attach with the
 //     same T the creator used.
 //
-// FAULTS. A process killed while holding a queue lock leaves it EOWNERDEAD;
-// the next caller finishes or discards the dead one's half-done step (a small
-// journal in shared memory) and carries on: no item is torn, lost once put()
+// FAULTS. A process killed while holding a queue lock leaves it held by a dead
+// process; the next caller sees that (/proc says the holder is gone, a zombie,
+// or another process with a reused pid), takes the lock over, finishes or
+// discards the dead one's half-done step (a small journal in shared memory)
+// and carries on: no item is torn, lost once put()
 // returned, or delivered twice (an item a dead consumer was decoding is
 // delivered to the next consumer). A peer that dies outside the lock changes
 // nothing. A queue whose consumers all died stays full: a bounded put returns
 // DeadlineExceeded at its deadline (an unbounded put waits forever, as
-// Python's would); likewise a bounded get whose producers died. If a lock
-// cannot be repaired, every call returns Aborted ("broken").
+// Python's would); likewise a bounded get whose producers died. If the ring
+// holds a corrupt record (something else wrote into its memory), every call
+// returns Aborted ("broken"). All processes of a queue must share one pid
+// namespace (Attach refuses with FailedPrecondition otherwise): its locks
+// name holders by pid.
 //
 // Lifetime: the memory lives while any process maps it (or holds the memfd);
 // it is freed by the kernel when the last one unmaps or dies, so nothing leaks

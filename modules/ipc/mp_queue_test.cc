@@ -149,6 +149,28 @@ void die_during_get(int fd) {
   (*ring)->TestOnlyDieDuringGet(1);
 }
 
+// The far end of a ping-pong whose every wait sleeps (no spinning): gets a
+// number on `ping`, puts it back on `pong`, `rounds` times.
+void sleeping_echo(int ping_fd, int pong_fd, int rounds) {
+  auto ping = conc::mp::internal::ShmRing::Attach(ping_fd);
+  auto pong = conc::mp::internal::ShmRing::Attach(pong_fd);
+  if (!ping.ok() || !pong.ok()) std::exit(2);
+  (*ping)->TestOnlyNeverSpin();
+  (*pong)->TestOnlyNeverSpin();
+  for (int i = 0; i < rounds; ++i) {
+    std::string got;
+    absl::Status s = (*ping)->Get(conc::Deadline::FromTimeout(absl::Seconds(20)),
+                                  [&](std::string_view b) {
+                                    got = std::string(b);
+                                    return absl::OkStatus();
+                                  });
+    if (!s.ok()) std::exit(3);  // A lost wake-up: the parent did put.
+    if (!(*pong)->Put(got, conc::Deadline::FromTimeout(absl::Seconds(20)), false).ok()) {
+      std::exit(4);
+    }
+  }
+}
+
 // Stress producer: `count` messages tagged with `producer`.
 void stress_producer(int fd, int32_t producer, int64_t count) {
   const QueueHandle h{fd};
@@ -195,6 +217,7 @@ CONC_PROCESS_FUNCTION(idle_consumer);
 CONC_PROCESS_FUNCTION(joinable_worker);
 CONC_PROCESS_FUNCTION(die_during_put);
 CONC_PROCESS_FUNCTION(die_during_get);
+CONC_PROCESS_FUNCTION(sleeping_echo);
 CONC_PROCESS_FUNCTION(stress_producer);
 CONC_PROCESS_FUNCTION(stress_consumer);
 
@@ -628,6 +651,38 @@ TEST(MpQueueFaultTest, ConsumerKilledMidGetLeavesTheItemForTheNext) {
   EXPECT_EQ(*q.get(absl::Seconds(5)), "one");
   EXPECT_EQ(*q.get(absl::Seconds(5)), "two");
   EXPECT_EQ(q.qsize(), 0);
+}
+
+// Every get on both sides goes to sleep on the futex before the other side
+// puts (no spinning), so each round trip runs the sleeper/waker handshake
+// twice: a wake-up lost in it leaves a get waiting out its 20 s deadline and
+// fails the test.
+TEST(MpQueueStressTest, PingPongWhereEveryWaitSleepsLosesNoWakeUp) {
+  constexpr int kRounds = 3000;
+  auto ping = conc::mp::internal::ShmRing::Create(0, 4096);
+  auto pong = conc::mp::internal::ShmRing::Create(0, 4096);
+  ASSERT_TRUE(ping.ok() && pong.ok());
+  (*ping)->TestOnlyNeverSpin();
+  (*pong)->TestOnlyNeverSpin();
+  conc::Process echo({.pass_fds = {(*ping)->fd(), (*pong)->fd()}},
+                     conc::process_function<sleeping_echo>, (*ping)->fd(), (*pong)->fd(), kRounds);
+  ASSERT_TRUE(echo.start().ok());
+  int lost = 0;
+  for (int i = 0; i < kRounds && lost == 0; ++i) {
+    const std::string msg = std::to_string(i);
+    ASSERT_TRUE((*ping)->Put(msg, conc::Deadline::FromTimeout(kLong), false).ok());
+    std::string got;
+    absl::Status s = (*pong)->Get(conc::Deadline::FromTimeout(absl::Seconds(20)),
+                                  [&](std::string_view b) {
+                                    got = std::string(b);
+                                    return absl::OkStatus();
+                                  });
+    if (!s.ok()) ++lost;
+    EXPECT_EQ(got, msg);
+  }
+  EXPECT_EQ(lost, 0);
+  ASSERT_TRUE(echo.join(kLong).ok());
+  EXPECT_EQ(echo.exitcode(), 0);
 }
 
 TEST(MpQueueStressTest, TwoProducersTwoConsumersMove100000Messages) {

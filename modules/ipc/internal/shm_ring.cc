@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
-#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstddef>
 #include <cstring>
@@ -21,17 +22,31 @@
 
 #include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
+#include "modules/ipc/internal/asymmetric_fence.h"
+#include "modules/ipc/internal/pid_lock.h"
 
 namespace conc::mp::internal {
 namespace {
 
 constexpr uint64_t kMagic = 0x636f6e632d6d7071;  // "conc-mpq"
-constexpr uint32_t kVersion = 2;  // 2: cache-line layout of Shared.
+constexpr uint32_t kVersion = 3;  // 2: cache-line layout; 3: PidLocks, 128-byte groups.
 constexpr size_t kHeaderSize = 4096;  // One page; the ring starts there.
 constexpr size_t kMaxCapacity = size_t{1} << 30;
+// The unit the fields of Shared are grouped in: two cache lines, because
+// the L2 prefetchers of current x86 cores fetch a line's 128-byte neighbour
+// with it, so a line next to one the other side writes is contended as well.
+constexpr size_t kLineGroup = 128;
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared atomics must be address-free");
 static_assert(std::atomic<uint32_t>::is_always_lock_free, "shared atomics must be address-free");
+
+// The inode of this process's pid namespace (0 if /proc cannot say): the
+// PidLocks of a ring name their holders by pid, which means something only
+// inside one namespace.
+uint64_t PidNamespace() {
+  struct stat st;
+  return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<uint64_t>(st.st_ino) : 0;
+}
 
 size_t PageSize() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 
@@ -59,14 +74,15 @@ void CpuRelax() {
 //   head <= tail <= head + capacity; get_count <= put_count;
 //   the records in [head, tail) are whole, published records;
 //   put_count - get_count is the number of records in the ring.
-// producer_mu guards writing at `tail` and the producer journal; consumer_mu
-// guards reading at `head` and the consumer journal. `tail`/`put_count` are
-// stored only under producer_mu, `head`/`get_count` only under consumer_mu;
-// anyone may load them.
+// producer_lock guards writing at `tail` and the producer journal;
+// consumer_lock guards reading at `head` and the consumer journal.
+// `tail`/`put_count` are stored only under producer_lock, `head`/`get_count`
+// only under consumer_lock; anyone may load them.
 //
 // The journals: a producer first records the values it is about to publish
 // (pending_tail, then pending_put_count), then stores tail, then put_count.
-// If it dies holding the lock, the next producer sees EOWNERDEAD and repairs:
+// If it dies holding the lock, the next producer finds the holder dead
+// (PidLock: OwnerDiedError) and repairs:
 // tail == pending_tail means the record was published, so put_count is set to
 // pending_put_count (idempotent); otherwise the record was never published and
 // is simply overwritten later, and a task it counted (task_counted) is taken
@@ -79,16 +95,18 @@ struct Shared {
   uint32_t unused;
   uint64_t capacity;
   int64_t maxsize;
-  std::atomic<uint32_t> broken;  // 1: a lock could not be repaired.
+  std::atomic<uint32_t> broken;  // 1: a corrupt record was found.
+  uint64_t pid_namespace;        // Of the creator (see PidNamespace).
 
   // Layout: what only producers write, what only consumers write, and what
-  // one side writes for the other to read each have cache lines of their own.
+  // one side writes for the other to read each have a 128-byte group of
+  // their own (kLineGroup).
   // (In version 1 the two mutexes shared a line with each other and with the
   // read-mostly fields above, so every put and every get pulled that line
   // away from the other side: ~3/4 of the time per message between two CPUs.)
 
   // Producers only: their lock, their journal, their view of `head`.
-  alignas(64) pthread_mutex_t producer_mu;
+  alignas(kLineGroup) PidLock producer_lock;
   std::atomic<uint64_t> pending_tail;
   std::atomic<int64_t> pending_put_count;
   std::atomic<uint32_t> task_counted;
@@ -98,36 +116,36 @@ struct Shared {
   std::atomic<uint64_t> head_cache;
 
   // Written by producers, read by consumers.
-  alignas(64) std::atomic<uint64_t> tail;
+  alignas(kLineGroup) std::atomic<uint64_t> tail;
   std::atomic<int64_t> put_count;
 
   // Consumers only.
-  alignas(64) pthread_mutex_t consumer_mu;
+  alignas(kLineGroup) PidLock consumer_lock;
   std::atomic<uint64_t> pending_head;
   std::atomic<int64_t> pending_get_count;
   std::atomic<uint64_t> tail_cache;  // The consumers' last look at `tail` (<= tail).
 
   // Written by consumers, read by producers (only when the ring looks full).
-  alignas(64) std::atomic<uint64_t> head;
+  alignas(kLineGroup) std::atomic<uint64_t> head;
   std::atomic<int64_t> get_count;
 
   // Futex words: bumped when a record is published / removed / tasks reach 0.
-  alignas(64) std::atomic<uint32_t> not_empty_seq;
+  alignas(kLineGroup) std::atomic<uint32_t> not_empty_seq;
   std::atomic<uint32_t> consumers_waiting;
-  alignas(64) std::atomic<uint32_t> not_full_seq;
+  alignas(kLineGroup) std::atomic<uint32_t> not_full_seq;
   std::atomic<uint32_t> producers_waiting;
-  alignas(64) std::atomic<int64_t> unfinished_tasks;
+  alignas(kLineGroup) std::atomic<int64_t> unfinished_tasks;
   std::atomic<uint32_t> tasks_seq;
   std::atomic<uint32_t> join_waiters;
 };
 static_assert(sizeof(Shared) <= kHeaderSize);
-// What each side writes per message stays off the other side's lines: the
+// What each side writes per message stays off the other side's groups: the
 // producers' block (lock to head_cache) ends before tail's line, the
 // consumers' block (lock to tail_cache) before head's line.
-constexpr size_t LineOf(size_t offset) { return offset / 64; }
-static_assert(LineOf(offsetof(Shared, broken)) < LineOf(offsetof(Shared, producer_mu)));
+constexpr size_t LineOf(size_t offset) { return offset / kLineGroup; }
+static_assert(LineOf(offsetof(Shared, pid_namespace)) < LineOf(offsetof(Shared, producer_lock)));
 static_assert(LineOf(offsetof(Shared, head_cache)) < LineOf(offsetof(Shared, tail)));
-static_assert(LineOf(offsetof(Shared, put_count)) < LineOf(offsetof(Shared, consumer_mu)));
+static_assert(LineOf(offsetof(Shared, put_count)) < LineOf(offsetof(Shared, consumer_lock)));
 static_assert(LineOf(offsetof(Shared, tail_cache)) < LineOf(offsetof(Shared, head)));
 static_assert(LineOf(offsetof(Shared, get_count)) < LineOf(offsetof(Shared, not_empty_seq)));
 
@@ -149,15 +167,7 @@ absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Create(int64_t maxsize, size_t
   s->version = kVersion;
   s->capacity = capacity;
   s->maxsize = maxsize <= 0 ? 0 : maxsize;
-  for (pthread_mutex_t* mu : {&s->producer_mu, &s->consumer_mu}) {
-    pthread_mutexattr_t attr;
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-    const int rc = pthread_mutex_init(mu, &attr);
-    pthread_mutexattr_destroy(&attr);
-    if (rc != 0) return ErrnoToStatus(rc, "pthread_mutex_init");
-  }
+  s->pid_namespace = PidNamespace();
   s->magic.store(kMagic, std::memory_order_release);
   return ring;
 }
@@ -182,6 +192,12 @@ absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Attach(int fd) {
     return ValueError(absl::StrCat("mp::Queue attach: descriptor ", fd,
                                    " is not an mp::Queue of this version"));
   }
+  if (const uint64_t ns = PidNamespace(); ns != 0 && s->pid_namespace != 0 && ns != s->pid_namespace) {
+    // Its locks name holders by pid: another namespace's pids would make a
+    // live holder look dead.
+    return absl::FailedPreconditionError(
+        "mp::Queue attach: the queue was created in another pid namespace");
+  }
   return ring;
 }
 
@@ -201,6 +217,8 @@ absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Map(FileDescriptor fd, size_t 
     ::munmap(base, total);
     return ErrnoToStatus(err, "mmap (ring)");
   }
+  // Before this process can touch the ring: its wake-ups rely on the fence.
+  RegisterThisProcess();
   return std::shared_ptr<ShmRing>(new ShmRing(std::move(fd), b, total, capacity));
 }
 
@@ -234,73 +252,60 @@ bool ShmRing::full(size_t bytes) const {
   return tail - head + RecordSize(bytes) > capacity_;
 }
 
-// Locks `mu` by the deadline (at least a 50 ms grace: the lock is held only
+// Locks `lock` by the deadline (at least a 50 ms grace: the lock is held only
 // for a copy, so a non-blocking call still waits out a holder in mid-copy).
-// On EOWNERDEAD runs `repair` and marks the lock consistent.
-static absl::Status LockRobust(pthread_mutex_t* mu, const Deadline& deadline,
-                               std::atomic<uint32_t>* broken, const char* what,
-                               void (*repair)(Shared*), Shared* shared) {
-  int rc = ::pthread_mutex_trylock(mu);
-  if (rc == EBUSY) {
-    if (deadline.is_infinite()) {
-      rc = ::pthread_mutex_lock(mu);
-    } else {
-      // pthread_mutex_timedlock (CLOCK_REALTIME) rather than clocklock: TSan
-      // intercepts it. A wall-clock jump can only shorten or lengthen this
-      // short lock wait, not the monotonic wait for data or room.
-      absl::Duration left = deadline.remaining();
-      if (left < absl::Milliseconds(50)) left = absl::Milliseconds(50);
-      const timespec abs = absl::ToTimespec(absl::Now() + left);
-      rc = ::pthread_mutex_timedlock(mu, &abs);
+// If its holder died, runs `repair` first (the journal makes that safe).
+static absl::Status LockSide(PidLock* lock, const Deadline& deadline,
+                             const std::atomic<uint32_t>& broken, const char* what,
+                             void (*repair)(Shared*), Shared* shared) {
+  absl::Status st;
+  if (!lock->TryLock()) {
+    const Deadline with_grace =
+        deadline.is_infinite() || deadline.remaining() >= absl::Milliseconds(50)
+            ? deadline
+            : Deadline::FromTimeout(absl::Milliseconds(50));
+    st = lock->Lock(with_grace);
+    if (IsOwnerDied(st)) {
+      repair(shared);
+      st = absl::OkStatus();
+    } else if (!st.ok()) {
+      return absl::DeadlineExceededError(absl::StrCat("mp::Queue ", what, " lock"));
     }
   }
-  if (rc == 0) {
-    if (broken->load(std::memory_order_acquire) != 0) {
-      ::pthread_mutex_unlock(mu);
-      return BrokenError(absl::StrCat("mp::Queue is broken: a dead ", what, " left it unrecoverable"));
-    }
-    return absl::OkStatus();
+  if (broken.load(std::memory_order_acquire) != 0) [[unlikely]] {
+    lock->Unlock();
+    return BrokenError(absl::StrCat("mp::Queue is broken: it held a corrupt record"));
   }
-  if (rc == ETIMEDOUT) return absl::DeadlineExceededError(absl::StrCat("mp::Queue ", what, " lock"));
-  if (rc == EOWNERDEAD) {
-    repair(shared);
-    if (::pthread_mutex_consistent(mu) == 0) return absl::OkStatus();
-    broken->store(1, std::memory_order_release);
-    ::pthread_mutex_unlock(mu);
-  } else if (rc != ENOTRECOVERABLE) {
-    return ErrnoToStatus(rc, "pthread_mutex_lock");
-  }
-  broken->store(1, std::memory_order_release);
-  return BrokenError(absl::StrCat("mp::Queue is broken: a dead ", what, " left it unrecoverable"));
+  return absl::OkStatus();
 }
 
 absl::Status ShmRing::LockProducer(const Deadline& deadline) {
   // A function pointer, not a std::function: this runs twice per message.
-  return LockRobust(&shared_->producer_mu, deadline, &shared_->broken, "producer",
-                    [](Shared* s) {
-                      // A producer died holding the lock: finish or discard its step.
-                      if (s->tail.load() == s->pending_tail.load()) {
-                        s->put_count.store(s->pending_put_count.load());
-                      } else if (s->task_counted.load() != 0) {
-                        s->unfinished_tasks.fetch_sub(1);
-                      }
-                      s->task_counted.store(0);
-                    },
-                    shared_);
+  return LockSide(&shared_->producer_lock, deadline, shared_->broken, "producer",
+                  [](Shared* s) {
+                    // A producer died holding the lock: finish or discard its step.
+                    if (s->tail.load() == s->pending_tail.load()) {
+                      s->put_count.store(s->pending_put_count.load());
+                    } else if (s->task_counted.load() != 0) {
+                      s->unfinished_tasks.fetch_sub(1);
+                    }
+                    s->task_counted.store(0);
+                  },
+                  shared_);
 }
 
 absl::Status ShmRing::LockConsumer(const Deadline& deadline) {
-  return LockRobust(&shared_->consumer_mu, deadline, &shared_->broken, "consumer",
-                    [](Shared* s) {
-                      if (s->head.load() == s->pending_head.load()) {
-                        s->get_count.store(s->pending_get_count.load());
-                      }
-                    },
-                    shared_);
+  return LockSide(&shared_->consumer_lock, deadline, shared_->broken, "consumer",
+                  [](Shared* s) {
+                    if (s->head.load() == s->pending_head.load()) {
+                      s->get_count.store(s->pending_get_count.load());
+                    }
+                  },
+                  shared_);
 }
 
 void ShmRing::Unlock(bool producer) {
-  ::pthread_mutex_unlock(producer ? &shared_->producer_mu : &shared_->consumer_mu);
+  (producer ? shared_->producer_lock : shared_->consumer_lock).Unlock();
 }
 
 bool ShmRing::WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters,
@@ -310,7 +315,7 @@ bool ShmRing::WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waite
   // Bounded adaptive spin: a peer on another CPU usually answers within a few
   // microseconds, far below the cost of a futex sleep and wake-up (~50 us on
   // these VMs).
-  const int budget = spin_budget_.load(std::memory_order_relaxed);
+  const int budget = never_spin_ ? 0 : spin_budget_.load(std::memory_order_relaxed);
   for (int i = 0; i < budget; ++i) {
     CpuRelax();
     if (ready()) {
@@ -318,40 +323,51 @@ bool ShmRing::WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waite
       return true;
     }
   }
-  if (budget > 32) spin_budget_.store(budget / 2, std::memory_order_relaxed);
+  if (budget > 32 && !never_spin_) spin_budget_.store(budget / 2, std::memory_order_relaxed);
   // The peer may be waiting for this very CPU (2 vCPUs shared with other
   // work): give it a few chances to run before paying for a futex sleep.
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < (never_spin_ ? 0 : 4); ++i) {
     ::sched_yield();
     if (ready()) return true;
   }
   for (;;) {
-    const uint32_t observed = seq->load(std::memory_order_seq_cst);
-    // Dekker-style handshake with Wake(): we increment `waiters` and then load
-    // the state (in ready()); the other side stores the state and then loads
-    // `waiters`. All four are seq_cst, so at least one of us sees the other.
-    waiters->fetch_add(1, std::memory_order_seq_cst);
+    const uint32_t observed = seq->load(std::memory_order_acquire);
+    // The handshake with Wake(): we increment `waiters`, fence, then load the
+    // state (in ready()); the other side stores the state, fences, then loads
+    // `waiters`; so at least one of us sees the other. Our fence is the heavy
+    // half of the asymmetric fence (a system call: we are about to sleep
+    // anyway), theirs the light half (free: they run it on every message).
+    waiters->fetch_add(1, std::memory_order_relaxed);
+    const bool fenced = HeavyFence();
     if (ready()) {
-      waiters->fetch_sub(1, std::memory_order_seq_cst);
+      waiters->fetch_sub(1, std::memory_order_relaxed);
       return true;
     }
-    const std::optional<timespec> abs = deadline.to_monotonic_timespec();
     if (deadline.expired()) {
-      waiters->fetch_sub(1, std::memory_order_seq_cst);
+      waiters->fetch_sub(1, std::memory_order_relaxed);
       return false;
     }
+    // Without the fence (a kernel that refuses membarrier) a wake-up can be
+    // lost: then sleep at most 1 ms at a time and look again.
+    std::optional<timespec> abs = deadline.to_monotonic_timespec();
+    if (!fenced) {
+      abs = Deadline::At(std::min(deadline.to_steady_time_point(),
+                                  Deadline::Clock::now() + std::chrono::milliseconds(1)))
+                .to_monotonic_timespec();
+    }
     Futex(seq, FUTEX_WAIT_BITSET, observed, abs ? &*abs : nullptr);
-    waiters->fetch_sub(1, std::memory_order_seq_cst);
+    waiters->fetch_sub(1, std::memory_order_relaxed);
     if (ready()) return true;
     if (deadline.expired()) return false;
   }
 }
 
 void ShmRing::Wake(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters) {
-  // The caller's seq_cst store (tail, head, unfinished_tasks) precedes this
-  // seq_cst load: see WaitUntil.
-  if (waiters->load(std::memory_order_seq_cst) == 0) return;  // The fast path: no syscall.
-  seq->fetch_add(1, std::memory_order_seq_cst);
+  // The caller stored the state (tail, head, unfinished_tasks); the light
+  // half of the fence orders that store before this load: see WaitUntil.
+  LightFence();
+  if (waiters->load(std::memory_order_relaxed) == 0) return;  // The fast path: no syscall.
+  seq->fetch_add(1, std::memory_order_release);
   Futex(seq, FUTEX_WAKE, INT_MAX, nullptr);
 }
 
@@ -364,12 +380,11 @@ absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool
   Shared* s = shared_;
   const uint64_t need = RecordSize(bytes.size());
   auto fits = [&] {
-    // seq_cst: these loads take part in the handshake with Wake().
-    const uint64_t tail = s->tail.load(std::memory_order_seq_cst);
-    const uint64_t head = s->head.load(std::memory_order_seq_cst);
+    const uint64_t tail = s->tail.load(std::memory_order_acquire);
+    const uint64_t head = s->head.load(std::memory_order_acquire);
     if (tail - head + need > capacity_) return false;
-    return s->maxsize == 0 || s->put_count.load(std::memory_order_seq_cst) -
-                                      s->get_count.load(std::memory_order_seq_cst) <
+    return s->maxsize == 0 || s->put_count.load(std::memory_order_acquire) -
+                                      s->get_count.load(std::memory_order_acquire) <
                                   s->maxsize;
   };
   for (;;) {
@@ -380,7 +395,7 @@ absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool
     // Under the lock, check against the cached head first (no cache miss).
     const uint64_t t = s->tail.load(std::memory_order_relaxed);
     if (t - s->head_cache.load(std::memory_order_relaxed) + need > capacity_) {
-      s->head_cache.store(s->head.load(std::memory_order_seq_cst), std::memory_order_relaxed);
+      s->head_cache.store(s->head.load(std::memory_order_acquire), std::memory_order_relaxed);
     }
     if (t - s->head_cache.load(std::memory_order_relaxed) + need <= capacity_ &&
         (s->maxsize == 0 || fits())) {
@@ -408,8 +423,10 @@ absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool
     s->unfinished_tasks.fetch_add(1);
     s->task_counted.store(1);
   }
-  // Publishes the record; seq_cst for the handshake with sleeping consumers.
-  s->tail.store(tail + need, std::memory_order_seq_cst);
+  // Publishes the record. A release store, not seq_cst: a seq_cst store
+  // would wait here until the record's cache lines reached the consumer's
+  // CPU; the handshake with sleeping consumers is Wake()'s fence.
+  s->tail.store(tail + need, std::memory_order_release);
   s->put_count.store(count, std::memory_order_release);
   s->task_counted.store(0, std::memory_order_relaxed);
   Unlock(true);
@@ -418,10 +435,10 @@ absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool
 }
 
 absl::Status ShmRing::Get(const Deadline& deadline,
-                          const std::function<absl::Status(std::string_view)>& consume) {
+                          absl::FunctionRef<absl::Status(std::string_view)> consume) {
   Shared* s = shared_;
   auto available = [s] {
-    return s->tail.load(std::memory_order_seq_cst) != s->head.load(std::memory_order_seq_cst);
+    return s->tail.load(std::memory_order_acquire) != s->head.load(std::memory_order_acquire);
   };
   for (;;) {
     if (absl::Status st = LockConsumer(deadline); !st.ok()) {
@@ -430,7 +447,7 @@ absl::Status ShmRing::Get(const Deadline& deadline,
     }
     const uint64_t h = s->head.load(std::memory_order_relaxed);
     if (h == s->tail_cache.load(std::memory_order_relaxed)) {
-      s->tail_cache.store(s->tail.load(std::memory_order_seq_cst), std::memory_order_relaxed);
+      s->tail_cache.store(s->tail.load(std::memory_order_acquire), std::memory_order_relaxed);
     }
     if (h != s->tail_cache.load(std::memory_order_relaxed)) break;
     Unlock(false);
@@ -456,10 +473,8 @@ absl::Status ShmRing::Get(const Deadline& deadline,
   const int64_t count = s->get_count.load(std::memory_order_relaxed) + 1;
   s->pending_head.store(head + need, std::memory_order_release);
   s->pending_get_count.store(count, std::memory_order_release);
-  s->head.store(head + need, std::memory_order_seq_cst);  // Frees the room.
-  // seq_cst only when producers may wait on the item count (maxsize).
-  s->get_count.store(count, s->maxsize > 0 ? std::memory_order_seq_cst
-                                           : std::memory_order_release);
+  s->head.store(head + need, std::memory_order_release);  // Frees the room.
+  s->get_count.store(count, std::memory_order_release);
   Unlock(false);
   Wake(&s->not_full_seq, &s->producers_waiting);
   return result;
@@ -477,7 +492,7 @@ absl::Status ShmRing::TaskDone() {
 
 absl::Status ShmRing::Join(const Deadline& deadline) {
   Shared* s = shared_;
-  auto done = [s] { return s->unfinished_tasks.load(std::memory_order_seq_cst) <= 0; };
+  auto done = [s] { return s->unfinished_tasks.load(std::memory_order_acquire) <= 0; };
   if (WaitUntil(&s->tasks_seq, &s->join_waiters, deadline, done)) return absl::OkStatus();
   return absl::DeadlineExceededError("JoinableQueue.join: tasks still unfinished at the deadline");
 }
@@ -495,7 +510,7 @@ void ShmRing::TestOnlyDieDuringPut(std::string_view bytes, int stage) {
   s->pending_tail.store(tail + need);
   s->pending_put_count.store(s->put_count.load() + 1);
   if (stage >= 2) s->tail.store(tail + need);
-  ::_exit(0);  // The kernel marks producer_mu EOWNERDEAD.
+  ::_exit(0);  // producer_lock stays held by this (dead) process.
 }
 
 void ShmRing::TestOnlyDieDuringGet(int /*stage*/) {
