@@ -97,7 +97,9 @@ BENCHMARK(BM_MpQueue_64B_SameThread);
 // What bounds the rows above (limits, not mp::Queue):
 
 // One trylock + unlock of a robust, process-shared pthread mutex, the lock
-// each put and each get takes once: glibc's robust-list bookkeeping included.
+// each put and each get took until ring version 3 (now a PidLock: one
+// compare-and-swap and one plain store): glibc's robust-list bookkeeping
+// included. Kept to show what the change saved.
 void BM_RobustSharedMutex_TrylockUnlock(benchmark::State& state) {
   pthread_mutex_t mu;
   pthread_mutexattr_t attr;
