@@ -19,6 +19,7 @@
 #include <thread>
 #include <utility>
 #include <vector>
+#include "modules/common/cpu_relax.h"
 
 namespace conc {
 namespace queue_internal {
@@ -56,13 +57,6 @@ class SpinBudget {
   std::atomic<int> budget_{SpinCount()};
 };
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 // Polls `flag` at most `budget.get()` times; true if it was seen set. Adjusts
 // the budget either way.

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "modules/common/status.h"
 #include "modules/ipc/internal/robust_mutex.h"
+#include "modules/common/cpu_relax.h"
 
 namespace conc::internal {
 namespace {
@@ -29,13 +30,6 @@ void ResetTidInChild() { cached_tid = 0; }
 [[maybe_unused]] const int kAtforkRegistered =
     ::pthread_atfork(nullptr, nullptr, &ResetTidInChild);
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 // A contended Acquire first spins, re-reading the lock word with an
 // exponential backoff (1, 2, 4 ... kMaxBackoff pauses between reads) for up to

@@ -21,6 +21,7 @@
 #include "modules/common/status.h"
 #include "modules/ipc/internal/asymmetric_fence.h"
 #include "modules/ipc/internal/futex.h"
+#include "modules/common/cpu_relax.h"
 
 namespace conc::mp::internal {
 namespace {
@@ -85,13 +86,6 @@ std::atomic<uint64_t> g_self_word{0};  // 0: not computed in this process yet.
 
 void ForgetSelfWordInChild() { g_self_word.store(0, std::memory_order_relaxed); }
 
-void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#else
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-}
 
 }  // namespace
 

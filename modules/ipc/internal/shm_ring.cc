@@ -24,6 +24,7 @@
 #include "modules/common/status.h"
 #include "modules/ipc/internal/asymmetric_fence.h"
 #include "modules/ipc/internal/pid_lock.h"
+#include "modules/common/cpu_relax.h"
 
 namespace conc::mp::internal {
 namespace {
@@ -58,13 +59,6 @@ long Futex(std::atomic<uint32_t>* word, int op, uint32_t val, const timespec* ab
                    FUTEX_BITSET_MATCH_ANY);
 }
 
-void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#else
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-#endif
-}
 
 }  // namespace
 

@@ -52,18 +52,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include "modules/common/cpu_relax.h"
 
 namespace conc::sync_internal {
 
-// Tells the CPU we are in a spin-wait loop (x86 `pause`), which saves power and
-// gives the sibling hyper-thread the core.
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield" ::: "memory");
-#endif
-}
+
+// conc::CpuRelax (modules/common/cpu_relax.h), also spelled sync_internal::CpuRelax.
+using ::conc::CpuRelax;
 
 // The CPU the calling thread runs on now (-1 if unknown). glibc >= 2.35 reads
 // it from the rseq area: a few nanoseconds, no syscall.
