@@ -112,7 +112,8 @@ TEST_F(PidLockTest, HeldByALiveProcessTimesOutWithZeroNegativeAndPositiveDeadlin
     EXPECT_TRUE(absl::IsDeadlineExceeded(page_->lock.Lock(Deadline::FromTimeout(timeout))));
   }
   const absl::Time start = absl::Now();
-  EXPECT_TRUE(absl::IsDeadlineExceeded(page_->lock.Lock(Deadline::FromTimeout(absl::Milliseconds(100)))));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(
+      page_->lock.Lock(Deadline::FromTimeout(absl::Milliseconds(100)))));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(99));
   Release();
   EXPECT_TRUE(page_->lock.Lock(Deadline::FromTimeout(kLong)).ok());

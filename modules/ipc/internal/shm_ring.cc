@@ -186,7 +186,8 @@ absl::StatusOr<std::shared_ptr<ShmRing>> ShmRing::Attach(int fd) {
     return ValueError(absl::StrCat("mp::Queue attach: descriptor ", fd,
                                    " is not an mp::Queue of this version"));
   }
-  if (const uint64_t ns = PidNamespace(); ns != 0 && s->pid_namespace != 0 && ns != s->pid_namespace) {
+  if (const uint64_t ns = PidNamespace();
+      ns != 0 && s->pid_namespace != 0 && ns != s->pid_namespace) {
     // Its locks name holders by pid: another namespace's pids would make a
     // live holder look dead.
     return absl::FailedPreconditionError(
@@ -252,23 +253,21 @@ bool ShmRing::full(size_t bytes) const {
 static absl::Status LockSide(PidLock* lock, const Deadline& deadline,
                              const std::atomic<uint32_t>& broken, const char* what,
                              void (*repair)(Shared*), Shared* shared) {
-  absl::Status st;
   if (!lock->TryLock()) {
     const Deadline with_grace =
         deadline.is_infinite() || deadline.remaining() >= absl::Milliseconds(50)
             ? deadline
             : Deadline::FromTimeout(absl::Milliseconds(50));
-    st = lock->Lock(with_grace);
+    const absl::Status st = lock->Lock(with_grace);
     if (IsOwnerDied(st)) {
-      repair(shared);
-      st = absl::OkStatus();
+      repair(shared);  // We hold the lock now.
     } else if (!st.ok()) {
       return absl::DeadlineExceededError(absl::StrCat("mp::Queue ", what, " lock"));
     }
   }
   if (broken.load(std::memory_order_acquire) != 0) [[unlikely]] {
     lock->Unlock();
-    return BrokenError(absl::StrCat("mp::Queue is broken: it held a corrupt record"));
+    return BrokenError("mp::Queue is broken: it held a corrupt record");
   }
   return absl::OkStatus();
 }
