@@ -4,12 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
 #include "modules/ipc/internal/asymmetric_fence.h"
+#include "modules/ipc/internal/futex.h"
 #include "modules/ipc/internal/pid_lock.h"
 #include "modules/common/cpu_relax.h"
 
@@ -52,12 +50,6 @@ uint64_t PidNamespace() {
 size_t PageSize() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 
 size_t RecordSize(size_t payload) { return 8 + ((payload + 7) & ~size_t{7}); }
-
-long Futex(std::atomic<uint32_t>* word, int op, uint32_t val, const timespec* abs) {
-  // Not FUTEX_PRIVATE_FLAG: the word lives in memory shared between processes.
-  return ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, val, abs, nullptr,
-                   FUTEX_BITSET_MATCH_ANY);
-}
 
 
 }  // namespace
@@ -342,13 +334,11 @@ bool ShmRing::WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waite
     }
     // Without the fence (a kernel that refuses membarrier) a wake-up can be
     // lost: then sleep at most 1 ms at a time and look again.
-    std::optional<timespec> abs = deadline.to_monotonic_timespec();
-    if (!fenced) {
-      abs = Deadline::At(std::min(deadline.to_steady_time_point(),
-                                  Deadline::Clock::now() + std::chrono::milliseconds(1)))
-                .to_monotonic_timespec();
-    }
-    Futex(seq, FUTEX_WAIT_BITSET, observed, abs ? &*abs : nullptr);
+    conc::internal::FutexWait(
+        seq, observed,
+        fenced ? deadline
+               : Deadline::At(std::min(deadline.to_steady_time_point(),
+                                       Deadline::Clock::now() + std::chrono::milliseconds(1))));
     waiters->fetch_sub(1, std::memory_order_relaxed);
     if (ready()) return true;
     if (deadline.expired()) return false;
@@ -361,7 +351,7 @@ void ShmRing::Wake(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters) {
   LightFence();
   if (waiters->load(std::memory_order_relaxed) == 0) return;  // The fast path: no syscall.
   seq->fetch_add(1, std::memory_order_release);
-  Futex(seq, FUTEX_WAKE, INT_MAX, nullptr);
+  conc::internal::FutexWake(seq, INT_MAX);
 }
 
 absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool count_task) {
