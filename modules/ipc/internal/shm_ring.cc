@@ -23,6 +23,7 @@
 #include "modules/ipc/internal/futex.h"
 #include "modules/ipc/internal/pid_lock.h"
 #include "modules/common/cpu_relax.h"
+#include "modules/common/prefetch.h"
 
 namespace conc::mp::internal {
 namespace {
@@ -354,6 +355,27 @@ void ShmRing::Wake(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters) {
   conc::internal::FutexWake(seq, INT_MAX);
 }
 
+// Asks for the cache lines the next puts will write, in the exclusive state
+// (PREFETCHW), while this put's own stores drain. Without it each record's
+// stores wait for lines the consumer's CPU last read, and the next put's
+// lock (a compare-and-swap: a full fence) waits for those stores. Between
+// two CPUs of the project VM that was up to two thirds of a 64-byte
+// message's time (150 -> 45 ns in its fast periods; 1.2-2x on the medians of
+// interleaved runs in the others). Only free room is touched (the consumer
+// does not read it), and each line once.
+void ShmRing::OwnAhead(uint64_t tail, uint64_t need) {
+  // 512 bytes (8 lines, ~7 records of 64 bytes): measured best of 128-4096
+  // for 64-byte messages. Records this big or bigger gain nothing (their
+  // memcpy streams well by itself): 4 KiB ones lost 5-8% with any window.
+  constexpr uint64_t kWindow = 512;
+  if (need >= kWindow) return;
+  const uint64_t room_end = shared_->head_cache.load(std::memory_order_relaxed) + capacity_;
+  const uint64_t end = std::min(tail + kWindow, room_end);
+  uint64_t line = std::max(owned_to_, tail) & ~uint64_t{63};
+  for (; line < end; line += 64) conc::PrefetchForWrite(ring_ + (line % capacity_));
+  owned_to_ = std::max(owned_to_, line);
+}
+
 absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool count_task) {
   if (bytes.size() > max_message_size()) {
     return ValueError(absl::StrCat("mp::Queue.put: message of ", bytes.size(),
@@ -412,6 +434,7 @@ absl::Status ShmRing::Put(std::string_view bytes, const Deadline& deadline, bool
   s->tail.store(tail + need, std::memory_order_release);
   s->put_count.store(count, std::memory_order_release);
   s->task_counted.store(0, std::memory_order_relaxed);
+  OwnAhead(tail + need, need);
   Unlock(true);
   Wake(&s->not_empty_seq, &s->consumers_waiting);
   return absl::OkStatus();

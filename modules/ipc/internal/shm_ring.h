@@ -145,6 +145,8 @@ class ShmRing {
   bool WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters,
                  const Deadline& deadline, const std::function<bool()>& ready);
   void Wake(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters);
+  // Producers, under the lock, after a put that ended at `tail`.
+  void OwnAhead(uint64_t tail, uint64_t need);
 
   FileDescriptor fd_;
   char* base_;        // The whole mapping: header page, ring, ring again.
@@ -154,6 +156,10 @@ class ShmRing {
   char* ring_;
   std::atomic<int> spin_budget_{256};  // Process-local: adapts to this machine.
   bool never_spin_ = false;            // TestOnlyNeverSpin.
+  // Producers only, under the producer lock: the ring position up to which
+  // OwnAhead has asked for this process's lines (a hint: another process's
+  // puts do not update it).
+  uint64_t owned_to_ = 0;
 };
 
 }  // namespace conc::mp::internal
