@@ -81,10 +81,10 @@ BENCHMARK(BM_MpQueue_4KiB)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The cost of one put and one get with no other process involved: what the
 // ring costs when no cache line moves between CPUs.
-void BM_MpQueue_64B_SameThread(benchmark::State& state) {
+void RunSameThread(benchmark::State& state, size_t message_size) {
   auto q = conc::mp::Queue<std::string>::Create();
   if (!q.ok()) return state.SkipWithError("Create failed");
-  const std::string msg(56, 'x');
+  const std::string msg(message_size - 8, 'x');
   for (auto _ : state) {
     if (!q->put(msg).ok()) std::abort();
     absl::StatusOr<std::string> m = q->get();
@@ -93,7 +93,10 @@ void BM_MpQueue_64B_SameThread(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+void BM_MpQueue_64B_SameThread(benchmark::State& state) { RunSameThread(state, 64); }
 BENCHMARK(BM_MpQueue_64B_SameThread);
+void BM_MpQueue_4KiB_SameThread(benchmark::State& state) { RunSameThread(state, 4096); }
+BENCHMARK(BM_MpQueue_4KiB_SameThread);
 
 // What bounds the rows above (limits, not mp::Queue):
 
