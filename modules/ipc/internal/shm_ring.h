@@ -34,7 +34,11 @@
 // lock's compare-and-swap: a full fence waits until the record just copied
 // has reached the other CPU, which between two processes cost more than the
 // rest of the message (robust pthread mutexes and seq_cst stores: 349 ns a
-// message; this design: 61-150 ns, same VM).
+// message; this design: 61-150 ns, same VM). That compare-and-swap still
+// waits for the previous record's stores, so after a small record the
+// producer takes the next 512 bytes of free ring into its cache in the
+// exclusive state ahead of time (OwnAhead, PREFETCHW): 45 ns a message in
+// the ratios run of 2026-12-02.
 //
 // Waiting: a blocked call spins a bounded, adaptive number of times (the
 // budget grows when spinning pays off and shrinks when it does not), yields
