@@ -7,8 +7,10 @@
 
 #include "modules/ipc/mp_queue.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -414,6 +416,42 @@ TEST(MpQueueTest, AttachRejectsWhatIsNotAQueue) {
   EXPECT_TRUE(absl::IsInvalidArgument(Queue<int>::Attach(QueueHandle{memfd}).status()));
   ::close(memfd);
   EXPECT_FALSE(Queue<int>::Attach(QueueHandle{-1}).ok());
+}
+
+// The ring's locks name their holders by pid, which means another process in
+// another pid namespace: Attach there must refuse (FailedPrecondition), or a
+// live holder would look dead and have its lock taken over.
+TEST(MpQueueTest, AttachInAnotherPidNamespaceIsRefused) {
+  Queue<int> q = Make(Queue<int>::Create());
+  ASSERT_TRUE(q.put(7).ok());
+  const QueueHandle h = q.handle();
+  // unshare(CLONE_NEWPID) puts the caller's later children in a new
+  // namespace: done in a child, so that this test process is unaffected.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::unshare(CLONE_NEWPID) != 0) ::_exit(77);  // Not permitted here.
+    const pid_t inner = ::fork();                    // Pid 1 of the new namespace.
+    if (inner < 0) ::_exit(3);
+    if (inner == 0) {
+      absl::StatusOr<Queue<int>> attached = Queue<int>::Attach(h);
+      if (attached.ok()) ::_exit(1);
+      ::_exit(absl::IsFailedPrecondition(attached.status()) ? 0 : 2);
+    }
+    int status = 0;
+    if (::waitpid(inner, &status, 0) != inner || !WIFEXITED(status)) ::_exit(4);
+    ::_exit(WEXITSTATUS(status));
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "unshare(CLONE_NEWPID) is not permitted";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "1: attached in another pid namespace; 2: another error; 3, 4: fork or wait failed";
+  // This process's namespace is unchanged: the queue still works here.
+  absl::StatusOr<int> got = q.get(absl::Seconds(10));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, 7);
 }
 
 // get() decodes straight from the ring: bytes that are not a T (here a
