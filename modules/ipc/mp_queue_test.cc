@@ -9,12 +9,18 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -28,6 +34,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "modules/ipc/internal/asymmetric_fence.h"
 #include "modules/ipc/internal/shm_ring.h"
 #include "modules/threads/process.h"
 
@@ -721,6 +728,82 @@ TEST(MpQueueStressTest, PingPongWhereEveryWaitSleepsLosesNoWakeUp) {
   EXPECT_EQ(lost, 0);
   ASSERT_TRUE(echo.join(kLong).ok());
   EXPECT_EQ(echo.exitcode(), 0);
+}
+
+// Installs a seccomp filter that makes membarrier(2) fail with EPERM in this
+// process and its later children, as a kernel or container that refuses it.
+bool RefuseMembarrier() {
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+// The same ping-pong with the far end in a process where membarrier is
+// refused: there the light half of the fence is a real fence and every sleep
+// is cut to 1 ms re-checks (asymmetric_fence.h). Every round trip must still
+// arrive, in order, well within its deadline.
+TEST(MpQueueStressTest, PingPongWithoutMembarrierInOneProcessLosesNothing) {
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "the filter is written for x86-64";
+#endif
+  constexpr int kRounds = 1000;
+  auto ping = conc::mp::internal::ShmRing::Create(0, 4096);
+  auto pong = conc::mp::internal::ShmRing::Create(0, 4096);
+  ASSERT_TRUE(ping.ok() && pong.ok());
+  (*ping)->TestOnlyNeverSpin();
+  (*pong)->TestOnlyNeverSpin();
+  const int ping_fd = (*ping)->fd();
+  const int pong_fd = (*pong)->fd();
+  // The filter goes into a child; the echo runs in its child, which
+  // registers for membarrier when fork() returns there, and is refused.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (!RefuseMembarrier()) ::_exit(77);
+    const pid_t echo = ::fork();
+    if (echo < 0) ::_exit(6);
+    if (echo == 0) {
+      if (conc::mp::internal::RegisterThisProcess() ||
+          !conc::mp::internal::g_light_fence_is_full.load()) {
+        ::_exit(5);  // The fallback did not engage.
+      }
+      sleeping_echo(ping_fd, pong_fd, kRounds);
+      ::_exit(0);
+    }
+    int status = 0;
+    if (::waitpid(echo, &status, 0) != echo || !WIFEXITED(status)) ::_exit(7);
+    ::_exit(WEXITSTATUS(status));
+  }
+  int lost = 0;
+  for (int i = 0; i < kRounds && lost == 0; ++i) {
+    const std::string msg = std::to_string(i);
+    ASSERT_TRUE((*ping)->Put(msg, conc::Deadline::FromTimeout(kLong), false).ok());
+    std::string got;
+    absl::Status s = (*pong)->Get(conc::Deadline::FromTimeout(absl::Seconds(20)),
+                                  [&](std::string_view b) {
+                                    got = std::string(b);
+                                    return absl::OkStatus();
+                                  });
+    if (!s.ok()) ++lost;
+    EXPECT_EQ(got, msg);
+  }
+  int status = 0;
+  if (lost != 0) ::kill(child, SIGKILL);  // Its echo waits for a put that never comes.
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "seccomp filters are not permitted here";
+  EXPECT_EQ(lost, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "5: membarrier was not refused; 3, 4: the echo lost a message; 6, 7: fork or wait";
 }
 
 TEST(MpQueueStressTest, TwoProducersTwoConsumersMove100000Messages) {
