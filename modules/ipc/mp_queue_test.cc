@@ -698,6 +698,25 @@ TEST(MpQueueFaultTest, ConsumerKilledMidGetLeavesTheItemForTheNext) {
   EXPECT_EQ(q.qsize(), 0);
 }
 
+// The near end of those ping-pongs: puts 0, 1, 2... on `ping` and expects
+// each back on `pong` within 20 s. Returns the number of round trips lost
+// (0 or 1: it stops at the first).
+int PingSide(conc::mp::internal::ShmRing& ping, conc::mp::internal::ShmRing& pong, int rounds) {
+  for (int i = 0; i < rounds; ++i) {
+    const std::string msg = std::to_string(i);
+    EXPECT_TRUE(ping.Put(msg, conc::Deadline::FromTimeout(kLong), false).ok());
+    std::string got;
+    absl::Status s = pong.Get(conc::Deadline::FromTimeout(absl::Seconds(20)),
+                              [&](std::string_view b) {
+                                got = std::string(b);
+                                return absl::OkStatus();
+                              });
+    if (!s.ok()) return 1;
+    EXPECT_EQ(got, msg);
+  }
+  return 0;
+}
+
 // Every get on both sides goes to sleep on the futex before the other side
 // puts (no spinning), so each round trip runs the sleeper/waker handshake
 // twice: a wake-up lost in it leaves a get waiting out its 20 s deadline and
@@ -712,19 +731,7 @@ TEST(MpQueueStressTest, PingPongWhereEveryWaitSleepsLosesNoWakeUp) {
   conc::Process echo({.pass_fds = {(*ping)->fd(), (*pong)->fd()}},
                      conc::process_function<sleeping_echo>, (*ping)->fd(), (*pong)->fd(), kRounds);
   ASSERT_TRUE(echo.start().ok());
-  int lost = 0;
-  for (int i = 0; i < kRounds && lost == 0; ++i) {
-    const std::string msg = std::to_string(i);
-    ASSERT_TRUE((*ping)->Put(msg, conc::Deadline::FromTimeout(kLong), false).ok());
-    std::string got;
-    absl::Status s = (*pong)->Get(conc::Deadline::FromTimeout(absl::Seconds(20)),
-                                  [&](std::string_view b) {
-                                    got = std::string(b);
-                                    return absl::OkStatus();
-                                  });
-    if (!s.ok()) ++lost;
-    EXPECT_EQ(got, msg);
-  }
+  const int lost = PingSide(**ping, **pong, kRounds);
   EXPECT_EQ(lost, 0);
   ASSERT_TRUE(echo.join(kLong).ok());
   EXPECT_EQ(echo.exitcode(), 0);
@@ -783,19 +790,7 @@ TEST(MpQueueStressTest, PingPongWithoutMembarrierInOneProcessLosesNothing) {
     if (::waitpid(echo, &status, 0) != echo || !WIFEXITED(status)) ::_exit(7);
     ::_exit(WEXITSTATUS(status));
   }
-  int lost = 0;
-  for (int i = 0; i < kRounds && lost == 0; ++i) {
-    const std::string msg = std::to_string(i);
-    ASSERT_TRUE((*ping)->Put(msg, conc::Deadline::FromTimeout(kLong), false).ok());
-    std::string got;
-    absl::Status s = (*pong)->Get(conc::Deadline::FromTimeout(absl::Seconds(20)),
-                                  [&](std::string_view b) {
-                                    got = std::string(b);
-                                    return absl::OkStatus();
-                                  });
-    if (!s.ok()) ++lost;
-    EXPECT_EQ(got, msg);
-  }
+  const int lost = PingSide(**ping, **pong, kRounds);
   int status = 0;
   if (lost != 0) ::kill(child, SIGKILL);  // Its echo waits for a put that never comes.
   ASSERT_EQ(::waitpid(child, &status, 0), child);
