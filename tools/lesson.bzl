@@ -1,17 +1,17 @@
-"""conc_lesson(): one lesson = one cc_binary + one test that runs it and checks its output.
+"""lesson() and conc_lessons(): one lesson = one cc_binary + one test that runs it and checks its output.
 
-A chapter lists its lessons once, in modules/<chapter>/lessons.bzl:
+A chapter lists its lessons once, in modules/<chapter>/lessons/lessons.bzl:
 
     LESSONS = [
         lesson(
             name = "fib_list_vs_gen",
-            deps = [":generator"],
+            deps = ["//modules/generators:generator"],
             args = ["--quick"],              # what the tour and the test pass
             expect = ["0 0", "4181 17480761"],  # must appear in the output, in order
         ),
     ]
 
-Its BUILD file makes the targets with `conc_lessons(LESSONS)`, and //:tour runs the
+Its BUILD file (modules/<chapter>/lessons/BUILD) makes the targets with `conc_lessons(LESSONS)`, and //:tour runs the
 same list, in the same order, from its runfiles (see tools/tour/).
 """
 
@@ -25,7 +25,7 @@ def lesson(name, srcs = None, deps = [], data = [], args = [], expect = [], size
       srcs: the sources, [name + ".cc"] when omitted.
       deps: libraries the lesson uses (//modules/common:lesson is always added).
       data: files the lesson reads at run time (a Python script it runs, say); the
-        lesson finds them with conc::RunfilePath("modules/<chapter>/<file>").
+        lesson finds them with conc::RunfilePath("modules/<chapter>/lessons/<file>").
       args: arguments the tour and the test pass (e.g. ["--quick"]).
       expect: texts the output must contain, in this order.
       size: the test's size.
@@ -65,7 +65,3 @@ def conc_lessons(lessons):
                    ["--"] + [_shell_quote(a) for a in l.args],
             tags = l.tags + ["lesson"],
         )
-
-def lesson_labels(package, lessons):
-    """The labels of a chapter's lesson binaries, for //:tour."""
-    return ["//%s:%s" % (package, l.name) for l in lessons]

@@ -2,6 +2,7 @@
 
 #include "modules/common/lesson.h"
 
+#include <errno.h>  // program_invocation_short_name (glibc)
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,15 @@ void Say(std::string_view line) {
   std::lock_guard<std::mutex> guard(mu);
   std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
   std::fflush(stdout);
+}
+
+void CheckOk(const absl::Status& status, std::string_view what) {
+  if (status.ok()) return;
+  std::fflush(stdout);  // What the lesson printed so far comes first.
+  const std::string text = status.ToString();
+  std::fprintf(stderr, "%s: %.*s failed: %s\n", program_invocation_short_name,
+               static_cast<int>(what.size()), what.data(), text.c_str());
+  std::exit(1);
 }
 
 std::optional<std::string> RunfilePath(std::string_view workspace_path) {

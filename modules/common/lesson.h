@@ -12,6 +12,8 @@
 //     conc::InitLesson(argc, argv,
 //                      "Fibonacci as a list and as a generator (Module 1).");
 //     conc::Heading("fib_list: the whole list first");
+//     conc::CheckOk(q.put(10), "q.put(10)");          // fails loudly, never silently
+//     int item = conc::ValueOrDie(q.get(), "q.get()");
 //     ...
 //   }
 //
@@ -25,7 +27,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace conc {
 
@@ -46,8 +52,22 @@ void Heading(std::string_view title);
 // counterpart of Python's print() from threads, which can interleave.
 void Say(std::string_view line);
 
+// A lesson's way to stop on an unexpected failure: when `status` is not OK,
+// prints "<program>: <what> failed: <status>" to stderr and exits with status 1
+// (in a child process too: the parent's join() then sees exit code 1). `what`
+// names the call, in the lesson's words ("con.send(i)", "p.start()").
+// Library code never does this: it returns the status.
+void CheckOk(const absl::Status& status, std::string_view what);
+
+// The value of `result`, or CheckOk's message and exit when it holds an error.
+template <typename T>
+T ValueOrDie(absl::StatusOr<T> result, std::string_view what) {
+  CheckOk(result.status(), what);
+  return *std::move(result);
+}
+
 // Where a data file of the lesson (its `data` in lessons.bzl) is, given its path
-// in the workspace ("modules/ipc/pipe_vs_queue.py"): relative to the working
+// in the workspace ("modules/ipc/lessons/pipe_vs_queue.py"): relative to the working
 // directory under `bazel run`, `bazel test` and the tour (each runs in a
 // runfiles tree), else in $RUNFILES_DIR, else next to the program
 // (`<program>.runfiles/conc/...`, for bazel-bin/... run by hand). nullopt if

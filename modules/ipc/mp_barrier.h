@@ -112,7 +112,7 @@ namespace conc::mp {
 
 namespace internal {
 struct BarrierState;
-struct BarrierTestPeer;  // internal/mp_barrier_test_peer.h
+struct BarrierTestPeer;  // testing/mp_barrier_test_peer.h
 }  // namespace internal
 
 // What a spawned child needs to attach a barrier: the memfd's number.

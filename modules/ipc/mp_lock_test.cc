@@ -23,7 +23,7 @@
 #include "gtest/gtest.h"
 #include "modules/common/status.h"
 #include "modules/ipc/mp_queue.h"
-#include "modules/ipc/internal/mp_test_util.h"
+#include "modules/ipc/testing/mp_test_util.h"
 #include "modules/threads/process.h"
 
 using ::conc::mp::Lock;

@@ -29,7 +29,7 @@
 #include "gtest/gtest.h"
 #include "modules/ipc/internal/shared_region.h"
 #include "modules/ipc/mp_event.h"
-#include "modules/ipc/internal/mp_test_util.h"
+#include "modules/ipc/testing/mp_test_util.h"
 #include "modules/threads/process.h"
 
 namespace {

@@ -27,7 +27,7 @@
 #include "gtest/gtest.h"
 #include "modules/ipc/shareable_list.h"
 #include "modules/ipc/shared_memory.h"
-#include "modules/ipc/internal/mp_test_util.h"
+#include "modules/ipc/testing/mp_test_util.h"
 #include "modules/threads/process.h"
 
 // A spawned child that attaches to a segment and a list by name, writes to

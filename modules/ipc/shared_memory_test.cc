@@ -1,7 +1,7 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 
 #include "modules/ipc/shared_memory.h"
-#include "modules/ipc/internal/mp_test_util.h"
+#include "modules/ipc/testing/mp_test_util.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -25,7 +25,7 @@
 #include "modules/ipc/mp_queue.h"
 #include "modules/ipc/shared_array.h"
 #include "modules/ipc/shared_value.h"
-#include "modules/ipc/internal/mp_test_util.h"
+#include "modules/ipc/testing/mp_test_util.h"
 #include "modules/threads/process.h"
 
 using ::conc::mp::Array;

@@ -13,7 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "modules/sync/internal/test_util.h"
+#include "modules/sync/testing/test_util.h"
 #include "modules/sync/lock.h"
 #include "modules/sync/rlock.h"
 

@@ -10,7 +10,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "modules/sync/internal/test_util.h"
+#include "modules/sync/testing/test_util.h"
 
 namespace conc {
 namespace {

@@ -263,7 +263,7 @@ TEST(ThreadTest, ThrowingExcepthookIsReported) {
 // Runs exit_rule_helper with `mode` and returns what it printed.
 std::string RunHelper(const char* mode) {
   const char* srcdir = std::getenv("TEST_SRCDIR");
-  const std::string cmd = std::string(srcdir ? srcdir : ".") + "/conc/modules/threads/exit_rule_helper " + mode;
+  const std::string cmd = std::string(srcdir ? srcdir : ".") + "/conc/modules/threads/testing/exit_rule_helper " + mode;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return "popen failed";
   std::string out;

@@ -3,11 +3,11 @@
     bazel run //tools/bench:ratios -- --chapter=generators
     bazel run //tools/bench:ratios -- --chapter=generators --rounds=5 --svg=/tmp/g.svg
 
-A chapter describes its rows in modules/<chapter>/ratios.json:
+A chapter describes its rows in modules/<chapter>/benchmarks/ratios.json:
 
     {"chapter": "generators",
      "rows": [{"workload": "one generator resumption",
-               "cpp":    {"binary": "modules/generators/generator_benchmark",
+               "cpp":    {"binary": "modules/generators/benchmarks/generator_benchmark",
                           "benchmark": "BM_Generator_Resume"},
                "python": {"peer": "tools/peers/generators_peer.py",
                           "case": "generator_resume"},
@@ -207,11 +207,11 @@ def main():
     root = runfiles_root()
     modules = os.path.join(root, "modules")
     chapters = sorted(d for d in (os.listdir(modules) if os.path.isdir(modules) else [])
-                      if os.path.exists(os.path.join(modules, d, "ratios.json")))
+                      if os.path.exists(os.path.join(modules, d, "benchmarks", "ratios.json")))
     if args.list or not args.chapter:
         print("chapters with ratios: " + (", ".join(chapters) or "none"))
         return 0 if args.list else 2
-    spec_path = os.path.join(root, "modules", args.chapter, "ratios.json")
+    spec_path = os.path.join(root, "modules", args.chapter, "benchmarks", "ratios.json")
     if not os.path.exists(spec_path):
         print("ratios: no chapter '%s' with ratios; chapters: %s"
               % (args.chapter, ", ".join(chapters) or "none"), file=sys.stderr)

@@ -1,4 +1,4 @@
-"""CPython peer of modules/sync/queue_benchmark.cc: one producer thread, one consumer thread.
+"""CPython peer of modules/sync/benchmarks/queue_benchmark.cc: one producer thread, one consumer thread.
 
     /usr/bin/python3 tools/peers/queue_peer.py --case=queue_put_get --min-time=0.5
 

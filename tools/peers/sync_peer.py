@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""CPython's side of modules/sync/sync_benchmark.cc (threading's primitives).
+"""CPython's side of modules/sync/benchmarks/sync_benchmark.cc (threading's primitives).
 
     /usr/bin/python3 tools/peers/sync_peer.py --case=event_pingpong_two_cpus --min-time=1
 

@@ -1,7 +1,7 @@
 """conc_tour(): the //:tour program, which runs every chapter's lessons in order.
 
 The chapters are listed once, in //:BUILD, as (name, title, LESSONS) where LESSONS
-comes from modules/<name>/lessons.bzl, or None for a chapter not yet written:
+comes from modules/<name>/lessons/lessons.bzl, or None for a chapter not yet written:
 
     conc_tour(
         name = "tour",
@@ -48,7 +48,7 @@ def conc_tour(name, chapters):
             continue
         for l in chapter_lessons:
             entries.append("\t".join([chapter, title, l.name, "@PATH@", " ".join(l.args)]))
-            lessons.append("//modules/%s:%s" % (chapter, l.name))
+            lessons.append("//modules/%s/lessons:%s" % (chapter, l.name))
     _tour_manifest(
         name = name + "_manifest",
         entries = entries,

@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
                     e.lesson.empty() ? " (coming)" : "");
       }
       if (!e.lesson.empty()) {
-        std::printf("  bazel run //modules/%s:%s\n", e.chapter.c_str(), e.lesson.c_str());
+        std::printf("  bazel run //modules/%s/lessons:%s\n", e.chapter.c_str(), e.lesson.c_str());
       }
     }
     return 0;
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
       continue;
     }
     ++index;
-    std::printf("--- [%d/%d] %s   (bazel run //modules/%s:%s%s%s)\n\n", index, total,
+    std::printf("--- [%d/%d] %s   (bazel run //modules/%s/lessons:%s%s%s)\n\n", index, total,
                 e.lesson.c_str(), e.chapter.c_str(), e.lesson.c_str(),
                 e.args.empty() ? "" : " -- ", absl::StrJoin(e.args, " ").c_str());
     const absl::Time lesson_start = absl::Now();

@@ -2,8 +2,8 @@
 //
 // test_util.h: helpers for the primitives' tests (never for library code).
 
-#ifndef MODULES_SYNC_INTERNAL_TEST_UTIL_H_
-#define MODULES_SYNC_INTERNAL_TEST_UTIL_H_
+#ifndef MODULES_SYNC_TESTING_TEST_UTIL_H_
+#define MODULES_SYNC_TESTING_TEST_UTIL_H_
 
 #include <chrono>
 #include <thread>
@@ -28,4 +28,4 @@ bool PollUntil(Done&& done) {
 
 }  // namespace conc::sync_internal
 
-#endif  // MODULES_SYNC_INTERNAL_TEST_UTIL_H_
+#endif  // MODULES_SYNC_TESTING_TEST_UTIL_H_

@@ -6,7 +6,7 @@
 // get (end to end, not just into the ring). Items processed = messages.
 // Peer: tools/peers/ipc_queue_peer.py (multiprocessing.Queue, the same shape).
 //
-// main() is //modules/threads:process_benchmark_main (spawned children go
+// main() is //modules/threads/benchmarks:process_benchmark_main (spawned children go
 // through conc::ProcessMain first).
 
 #include <pthread.h>

@@ -1,10 +1,10 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// internal/mp_test_util.h: small helpers the process-shared primitives' tests
+// testing/mp_test_util.h: small helpers the process-shared primitives' tests
 // share. Test-only (the target is testonly).
 
-#ifndef MODULES_IPC_INTERNAL_MP_TEST_UTIL_H_
-#define MODULES_IPC_INTERNAL_MP_TEST_UTIL_H_
+#ifndef MODULES_IPC_TESTING_MP_TEST_UTIL_H_
+#define MODULES_IPC_TESTING_MP_TEST_UTIL_H_
 
 #include <dirent.h>
 
@@ -65,4 +65,4 @@ inline std::vector<std::string> DevShmNamesStartingWith(const std::string& prefi
 
 }  // namespace conc::mp::testing
 
-#endif  // MODULES_IPC_INTERNAL_MP_TEST_UTIL_H_
+#endif  // MODULES_IPC_TESTING_MP_TEST_UTIL_H_

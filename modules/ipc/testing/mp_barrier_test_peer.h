@@ -1,10 +1,10 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// internal/mp_barrier_test_peer.h: what mp_barrier_test needs to simulate a
+// testing/mp_barrier_test_peer.h: what mp_barrier_test needs to simulate a
 // process that dies holding the barrier's internal lock. Not for other uses.
 
-#ifndef MODULES_IPC_INTERNAL_MP_BARRIER_TEST_PEER_H_
-#define MODULES_IPC_INTERNAL_MP_BARRIER_TEST_PEER_H_
+#ifndef MODULES_IPC_TESTING_MP_BARRIER_TEST_PEER_H_
+#define MODULES_IPC_TESTING_MP_BARRIER_TEST_PEER_H_
 
 #include "absl/status/status.h"
 #include "modules/ipc/mp_barrier.h"
@@ -18,4 +18,4 @@ struct BarrierTestPeer {
 
 }  // namespace conc::mp::internal
 
-#endif  // MODULES_IPC_INTERNAL_MP_BARRIER_TEST_PEER_H_
+#endif  // MODULES_IPC_TESTING_MP_BARRIER_TEST_PEER_H_

@@ -7,7 +7,7 @@ LESSONS = [
     # until iterated; three yields of three types.
     lesson(
         name = "return_vs_yield",
-        deps = [":generator"],
+        deps = ["//modules/generators:generator"],
         expect = [
             "Start of testfn...",
             "testfn() returned 10",
@@ -21,7 +21,7 @@ LESSONS = [
     # iter/next/StopIteration as begin()/*it,++it/== end(); a for loop desugared.
     lesson(
         name = "iterator_protocol",
-        deps = [":generator"],
+        deps = ["//modules/generators:generator"],
         expect = [
             "v = 11\nv = 22\nv = 33\nv = 44\nStopIteration: it == a.end()",
             "next(it) -> 0",
@@ -33,7 +33,7 @@ LESSONS = [
     # The whole list first vs one value at a time: memory held and time to the first value.
     lesson(
         name = "fib_list_vs_gen",
-        deps = [":generator"],
+        deps = ["//modules/generators:generator"],
         args = ["--quick"],
         expect = [
             "0 0\n1 1\n1 1\n2 4\n3 9",
@@ -48,7 +48,7 @@ LESSONS = [
     # foo(); bar() one after the other, then interleaved by zip_longest.
     lesson(
         name = "round_robin",
-        deps = [":generator"],
+        deps = ["//modules/generators:generator"],
         args = ["--quick"],
         expect = [
             "foo: counting 0\nfoo: counting 1",

@@ -11,10 +11,10 @@
 //                              batches of 100 trivial tasks submitted, then awaited
 //   BM_RawFork_ExitWait        the floor: fork, _exit(0), waitpid
 //
-// main() is //modules/threads:process_benchmark_main (spawned children go
+// main() is //modules/threads/benchmarks:process_benchmark_main (spawned children go
 // through conc::ProcessMain first).
 //
-//   bazel run //modules/threads:process_benchmark
+//   bazel run //modules/threads/benchmarks:process_benchmark
 //   bazel run //tools/bench:ratios -- --chapter=threads
 
 #include <sys/wait.h>

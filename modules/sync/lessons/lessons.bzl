@@ -7,9 +7,9 @@ LESSONS = [
     lesson(
         name = "condition_notify_all",
         deps = [
-            ":condition",
-            ":lock",
-            ":semaphore",
+            "//modules/sync:condition",
+            "//modules/sync:lock",
+            "//modules/sync:semaphore",
         ],
         expect = [
             "Thread-0 is waiting\nThread-1 is waiting\nThread-2 is waiting\n" +
@@ -27,8 +27,8 @@ LESSONS = [
     lesson(
         name = "event_wait",
         deps = [
-            ":event",
-            ":semaphore",
+            "//modules/sync:event",
+            "//modules/sync:semaphore",
         ],
         expect = [
             "Thread-0 is waiting\nThread-1 is waiting\nThread-2 is waiting\n" +
@@ -42,7 +42,7 @@ LESSONS = [
     # Semaphore(0) as a gate released one release() at a time; BoundedSemaphore.
     lesson(
         name = "semaphore_gate",
-        deps = [":semaphore"],
+        deps = ["//modules/sync:semaphore"],
         expect = [
             "0: Thread-0 is waiting\n0: Thread-1 is waiting\n0: Thread-2 is waiting\n" +
             "0: Thread-3 is waiting\n0: Thread-4 is waiting\nmain: s.release() #1",
@@ -55,7 +55,7 @@ LESSONS = [
     # A bounded Queue(5) filled, inspected (qsize, empty, full), drained; get on empty.
     lesson(
         name = "queue_basics",
-        deps = [":queue"],
+        deps = ["//modules/sync:queue"],
         args = ["--quick"],
         expect = [
             "q.put(10) -> OK",
@@ -77,7 +77,7 @@ LESSONS = [
     # A producer blocked in q.join() until the consumer's task_done() for every item.
     lesson(
         name = "queue_join",
-        deps = [":queue"],
+        deps = ["//modules/sync:queue"],
         expect = [
             "0: Producer is waiting to put\n0: Producer is done putting\n" +
             "1: Producer is waiting to put\n1: Producer is done putting\n" +
@@ -92,8 +92,8 @@ LESSONS = [
     ),
     # PriorityQueue: lowest first; (priority, item) pairs; ties ordered by the item.
     lesson(
-        name = "priority_queue",
-        deps = [":queue"],
+        name = "priority_queue_order",
+        deps = ["//modules/sync:queue"],
         expect = [
             "pq.get() -> 12\npq.get() -> 20\npq.get() -> 45\npq.get() -> 78",
             "jobs.get() -> (1, 'answer the email')\njobs.get() -> (1, 'fix the bug')\n" +
@@ -104,7 +104,7 @@ LESSONS = [
     # Three threads meet at a Barrier three times; a timeout breaks it; reset mends it.
     lesson(
         name = "barrier_rounds",
-        deps = [":barrier"],
+        deps = ["//modules/sync:barrier"],
         expect = [
             "--- all 3 arrived: round 0 complete ---",
             "--- all 3 arrived: round 1 complete ---",
@@ -120,8 +120,8 @@ LESSONS = [
     lesson(
         name = "rlock_recursion",
         deps = [
-            ":lock",
-            ":rlock",
+            "//modules/sync:lock",
+            "//modules/sync:rlock",
         ],
         expect = [
             "Sum(5) holds the RLock",
@@ -137,7 +137,7 @@ LESSONS = [
     # threading.local(): each thread sets and reads its own data; values die with their thread.
     lesson(
         name = "thread_local_data",
-        deps = [":local"],
+        deps = ["//modules/sync:local"],
         expect = [
             "MainThread: data.name = MainThread",
             "Thread-0: data.name = Thread-0, data.count = 10\n" +

@@ -14,7 +14,7 @@
 //                                 (CPython's manager is such a protocol)
 //
 // Peer: tools/peers/ipc_manager_peer.py (multiprocessing.Manager().dict()).
-// main() is //modules/threads:process_benchmark_main (spawned children go
+// main() is //modules/threads/benchmarks:process_benchmark_main (spawned children go
 // through conc::ProcessMain first).
 
 #include <sys/socket.h>

@@ -4,7 +4,7 @@
 // process pool, a Manager): a spawned child is a fresh copy of the binary and
 // must go through conc::ProcessMain, which runs its function and exits, before
 // Google Benchmark parses the command line. Depend on
-// //modules/threads:process_benchmark_main instead of writing this main again.
+// //modules/threads/benchmarks:process_benchmark_main instead of writing this main again.
 
 #include "benchmark/benchmark.h"
 #include "modules/threads/process.h"

@@ -14,7 +14,7 @@
 // ones, as Python's synchronized wrapper does); the WithLock variants show
 // the C++ spelling, one acquire.
 //
-// main() is //modules/threads:process_benchmark_main (spawned children go
+// main() is //modules/threads/benchmarks:process_benchmark_main (spawned children go
 // through conc::ProcessMain first).
 
 #include <sched.h>

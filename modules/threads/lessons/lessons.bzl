@@ -6,7 +6,7 @@ LESSONS = [
     # threading.Thread(target=, args=, name=): start, join, and the RuntimeError rules.
     lesson(
         name = "thread_basics",
-        deps = [":thread"],
+        deps = ["//modules/threads:thread"],
         expect = [
             "before start: name=greeter daemon=false is_alive=false ident=0",
             "greeter: hello Alice (1 of 2)\ngreeter: hello Alice (2 of 2)",
@@ -22,8 +22,8 @@ LESSONS = [
     lesson(
         name = "threading_models",
         deps = [
-            ":thread",
-            ":thread_pool_executor",
+            "//modules/threads:thread",
+            "//modules/threads:thread_pool_executor",
             "//modules/generators:generator",
         ],
         expect = [
@@ -36,7 +36,7 @@ LESSONS = [
     # Timer fires after its interval; cancel() before that means it never runs.
     lesson(
         name = "timer_cancel",
-        deps = [":timer"],
+        deps = ["//modules/threads:timer"],
         args = ["--quick"],
         expect = [
             "hello, world\nfired after at least 50ms: yes",
@@ -47,7 +47,7 @@ LESSONS = [
     # A child run of itself: the non-daemon worker is waited for, the daemon one is not.
     lesson(
         name = "daemon_vs_nondaemon",
-        deps = [":thread"],
+        deps = ["//modules/threads:thread"],
         expect = [
             "  child: main() returns now\n  child: worker finished its work\n" +
             "the program waited for the worker: yes",
@@ -57,7 +57,7 @@ LESSONS = [
     # current_thread, main_thread, active_count, enumerate, get_ident, get_native_id.
     lesson(
         name = "thread_helpers",
-        deps = [":thread"],
+        deps = ["//modules/threads:thread"],
         expect = [
             "current_thread().name() = MainThread",
             "current_thread() is main_thread(): yes",
@@ -77,8 +77,8 @@ LESSONS = [
     lesson(
         name = "pool_map_as_completed",
         deps = [
-            ":future",
-            ":thread_pool_executor",
+            "//modules/threads:future",
+            "//modules/threads:thread_pool_executor",
         ],
         expect = [
             "results: 1 4 9 16 25 36\n",
@@ -89,7 +89,7 @@ LESSONS = [
     # pi by the midpoint rule, serially and on a pool of 2; both timed.
     lesson(
         name = "pi_integration",
-        deps = [":thread_pool_executor"],
+        deps = ["//modules/threads:thread_pool_executor"],
         args = ["--quick"],
         expect = [
             "steps: 2000000",
@@ -101,7 +101,7 @@ LESSONS = [
     # multiprocessing.Process: target, args, name; exit codes 0, 3, 1, -9, -15.
     lesson(
         name = "process_basics",
-        deps = [":process"],
+        deps = ["//modules/threads:process"],
         expect = [
             "before start: name=greeter is_alive=false pid=None exitcode=None",
             "greeter: hello (1 of 2)\ngreeter: hello (2 of 2)\nafter join: is_alive=false exitcode=0",
@@ -119,10 +119,10 @@ LESSONS = [
     lesson(
         name = "process_vs_thread",
         deps = [
-            ":process",
-            ":process_pool_executor",
-            ":thread",
-            ":thread_pool_executor",
+            "//modules/threads:process",
+            "//modules/threads:process_pool_executor",
+            "//modules/threads:thread",
+            "//modules/threads:thread_pool_executor",
         ],
         args = ["--quick"],
         expect = [
@@ -139,8 +139,8 @@ LESSONS = [
     lesson(
         name = "pi_processes",
         deps = [
-            ":process",
-            ":process_pool_executor",
+            "//modules/threads:process",
+            "//modules/threads:process_pool_executor",
         ],
         args = ["--quick"],
         expect = [

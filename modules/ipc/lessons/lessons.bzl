@@ -7,7 +7,7 @@ LESSONS = [
     # The seed's deque-based pseudo Pipe (an end hears itself), then the real one.
     lesson(
         name = "pipe_pseudo",
-        deps = [":pipe"],
+        deps = ["//modules/ipc:pipe"],
         expect = [
             "pseudo r.recv() -> Hello world",
             "pseudo w.recv() -> to myself",
@@ -19,7 +19,7 @@ LESSONS = [
     lesson(
         name = "pipe_hello",
         deps = [
-            ":pipe",
+            "//modules/ipc:pipe",
             "//modules/threads:process",
         ],
         expect = [
@@ -31,8 +31,8 @@ LESSONS = [
     lesson(
         name = "pipe_one_writer_two_readers",
         deps = [
-            ":pipe",
-            ":robust_mutex",
+            "//modules/ipc:mp_lock",
+            "//modules/ipc:pipe",
             "//modules/threads:process",
         ],
         expect = [
@@ -43,7 +43,7 @@ LESSONS = [
     # Pipe(False): the first end receives, the second sends; the wrong way is an error.
     lesson(
         name = "pipe_one_way",
-        deps = [":pipe"],
+        deps = ["//modules/ipc:pipe"],
         expect = [
             "r: readable=true writable=false",
             "w: readable=false writable=true",
@@ -57,7 +57,7 @@ LESSONS = [
     # send_bytes/recv_bytes/recv_bytes_into/poll, and BufferTooShort.
     lesson(
         name = "pipe_bytes",
-        deps = [":pipe"],
+        deps = ["//modules/ipc:pipe"],
         expect = [
             "b.poll() with nothing sent: false",
             "b.poll(0.1s) with nothing sent: false",
@@ -76,7 +76,7 @@ LESSONS = [
     lesson(
         name = "queue_producer_consumer",
         deps = [
-            ":mp_queue",
+            "//modules/ipc:mp_queue",
             "//modules/threads:process",
         ],
         expect = [
@@ -92,8 +92,8 @@ LESSONS = [
         name = "pipe_vs_queue",
         data = ["pipe_vs_queue.py"],
         deps = [
-            ":mp_queue",
-            ":pipe",
+            "//modules/ipc:mp_queue",
+            "//modules/ipc:pipe",
             "//modules/threads:process",
             "//third_party:absl_flags",
             "//third_party:absl_time",
@@ -115,7 +115,7 @@ LESSONS = [
     # Value("b", 129) is -127: a Value holds a C type (Value<int8_t>).
     lesson(
         name = "value_int8_wraps",
-        deps = [":shared_value"],
+        deps = ["//modules/ipc:shared_value"],
         expect = [
             "v.value -> -127",
             "Value<uint8_t>(300).value() -> 44",
@@ -127,7 +127,7 @@ LESSONS = [
     lesson(
         name = "value_counter_race",
         deps = [
-            ":shared_value",
+            "//modules/ipc:shared_value",
             "//modules/threads:process",
             "//third_party:absl_flags",
         ],
@@ -140,7 +140,7 @@ LESSONS = [
     # Array('i', [...]) and array.array: homogeneous and typed; a float into an int array does not compile.
     lesson(
         name = "array_typed",
-        deps = [":shared_value"],
+        deps = ["//modules/ipc:shared_value"],
         expect = [
             "a[:] -> [3, 2, 6, 8, 3, 1, 8, 5, 9, 4]   len(a) -> 10",
             "a[0] -> 22",
@@ -155,7 +155,7 @@ LESSONS = [
     lesson(
         name = "pi_shared_memory",
         deps = [
-            ":shared_value",
+            "//modules/ipc:shared_value",
             "//modules/threads:process",
             "//third_party:absl_flags",
             "//third_party:absl_time",
@@ -172,9 +172,9 @@ LESSONS = [
     lesson(
         name = "mp_barrier_event",
         deps = [
-            ":mp_barrier",
-            ":mp_event",
-            ":mp_queue",
+            "//modules/ipc:mp_barrier",
+            "//modules/ipc:mp_event",
+            "//modules/ipc:mp_queue",
             "//modules/threads:process",
             "//third_party:absl_time",
         ],
@@ -197,8 +197,8 @@ LESSONS = [
     lesson(
         name = "shared_memory_two_processes",
         deps = [
-            ":shareable_list",
-            ":shared_memory",
+            "//modules/ipc:shareable_list",
+            "//modules/ipc:shared_memory",
             "//modules/threads:process",
         ],
         expect = [
@@ -214,12 +214,11 @@ LESSONS = [
     ),
     # SharedMemoryManager: /dev/shm before, during and after; a child uses the segments.
     lesson(
-        name = "shared_memory_manager",
-        srcs = ["shared_memory_manager_lesson.cc"],
+        name = "shared_memory_manager_cleanup",
         deps = [
-            ":shareable_list",
-            ":shared_memory",
-            ":shared_memory_manager_lib",
+            "//modules/ipc:shareable_list",
+            "//modules/ipc:shared_memory",
+            "//modules/ipc:shared_memory_manager",
             "//modules/threads:process",
             "//third_party:absl_strings",
         ],
@@ -238,7 +237,7 @@ LESSONS = [
     lesson(
         name = "manager_dict_list_workers",
         deps = [
-            ":manager",
+            "//modules/ipc:manager",
             "//modules/threads:process",
         ],
         size = "medium",
@@ -252,7 +251,7 @@ LESSONS = [
     lesson(
         name = "manager_namespace_config",
         deps = [
-            ":manager",
+            "//modules/ipc:manager",
             "//modules/threads:process",
         ],
         size = "medium",
@@ -268,7 +267,7 @@ LESSONS = [
     lesson(
         name = "manager_tcp_authkey",
         deps = [
-            ":manager",
+            "//modules/ipc:manager",
             "//modules/threads:process",
             "//third_party:absl_strings",
         ],
@@ -286,7 +285,7 @@ LESSONS = [
     lesson(
         name = "manager_batch_vs_per_call",
         deps = [
-            ":manager",
+            "//modules/ipc:manager",
             "//modules/threads:process",
             "//third_party:absl_flags",
             "//third_party:absl_time",

@@ -71,7 +71,7 @@ double Measure(conc::Process& reader, conc::mp::Queue<int>& done, int n, Send se
 // Runs pipe_vs_queue.py; false if there is no /usr/bin/python3 (or no script).
 bool RunPython(int n, double* pipe_rate, double* queue_rate) {
   if (::access("/usr/bin/python3", X_OK) != 0) return false;
-  const std::optional<std::string> script = conc::RunfilePath("modules/ipc/pipe_vs_queue.py");
+  const std::optional<std::string> script = conc::RunfilePath("modules/ipc/lessons/pipe_vs_queue.py");
   if (!script) return false;
   const std::string cmd = "/usr/bin/python3 '" + *script + "' " + std::to_string(n);
   FILE* out = ::popen(cmd.c_str(), "r");

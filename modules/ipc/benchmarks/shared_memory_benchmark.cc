@@ -17,7 +17,7 @@
 // CPython peer does (tools/peers/ipc_shm_peer.py: `shm.buf[:] = data` in one
 // process, `bytes(shm.buf)` in another).
 //
-// main() is //modules/threads:process_benchmark_main (spawned children go
+// main() is //modules/threads/benchmarks:process_benchmark_main (spawned children go
 // through conc::ProcessMain first).
 
 #include <errno.h>

@@ -6,7 +6,7 @@ multiprocessing Pipe is about three times faster than a Queue. This sends N
 64-byte messages from one process to another through a Pipe(False) and through
 a Queue, and prints both rates (messages per second) on one line:
 
-    /usr/bin/python3 modules/ipc/pipe_vs_queue.py 50000
+    /usr/bin/python3 modules/ipc/lessons/pipe_vs_queue.py 50000
 
 The C++ lesson (pipe_vs_queue.cc) runs it and prints its answer beside conc's.
 """
