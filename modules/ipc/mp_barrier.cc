@@ -19,8 +19,8 @@
 
 #include "absl/time/clock.h"
 #include "modules/common/status.h"
-#include "modules/ipc/internal/futex.h"
-#include "modules/ipc/internal/robust_mutex.h"
+#include "modules/common/internal/futex.h"
+#include "modules/common/internal/robust_mutex.h"
 
 namespace conc::mp {
 namespace internal {
@@ -143,7 +143,7 @@ void Barrier::Unlock() const { state_->mu.Unlock(); }
 void Barrier::NotifyLocked() const {
   state_->seq.fetch_add(1, std::memory_order_release);
   if (state_->sleepers.load(std::memory_order_relaxed) > 0) {
-    conc::internal::FutexWake(&state_->seq, INT_MAX);
+    conc::internal::FutexWake(&state_->seq, INT_MAX, conc::internal::FutexScope::kShared);
   }
 }
 
@@ -187,7 +187,7 @@ bool Barrier::SleepLocked(const Deadline& deadline, int my_slot) const {
   const uint32_t seen = state_->seq.load(std::memory_order_acquire);
   state_->sleepers.fetch_add(1, std::memory_order_relaxed);
   Unlock();
-  (void)conc::internal::FutexWait(&state_->seq, seen, slice);
+  (void)conc::internal::FutexWait(&state_->seq, seen, slice, conc::internal::FutexScope::kShared);
   // A dead holder of `mu` is handled (and reported) by the barrier's
   // breaking: the caller sees the broken state.
   (void)Lock();

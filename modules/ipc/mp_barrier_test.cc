@@ -32,7 +32,7 @@
 #include "gtest/gtest.h"
 #include "modules/common/status.h"
 #include "modules/ipc/testing/mp_barrier_test_peer.h"
-#include "modules/ipc/internal/shared_region.h"
+#include "modules/common/internal/shared_region.h"
 #include "modules/ipc/mp_event.h"
 #include "modules/ipc/testing/mp_test_util.h"
 #include "modules/threads/process.h"

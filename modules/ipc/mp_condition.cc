@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
-#include "modules/ipc/internal/futex.h"
+#include "modules/common/internal/futex.h"
 
 namespace conc::mp {
 
@@ -167,7 +167,7 @@ absl::StatusOr<bool> Condition::WaitUntil(const Deadline& deadline) {
   // store), or the deadline passes. FutexWait re-checks the word atomically
   // with going to sleep, so a notify between the load and the sleep is seen.
   while (slot->state.load(std::memory_order_acquire) == Slot::kWaiting) {
-    if (!conc::internal::FutexWait(&slot->state, Slot::kWaiting, deadline)) break;
+    if (!conc::internal::FutexWait(&slot->state, Slot::kWaiting, deadline, conc::internal::FutexScope::kShared)) break;
   }
 
   // Take the lock back (Python's _acquire_restore), then decide: a notify
@@ -200,7 +200,7 @@ absl::Status Condition::notify(int64_t n) {
       continue;
     }
     oldest->state.store(Slot::kNotified, std::memory_order_release);
-    conc::internal::FutexWake(&oldest->state, 1);
+    conc::internal::FutexWake(&oldest->state, 1, conc::internal::FutexScope::kShared);
     --n;
   }
   return absl::OkStatus();

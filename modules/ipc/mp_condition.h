@@ -74,7 +74,7 @@
 #include "absl/time/time.h"
 #include "modules/common/codec.h"
 #include "modules/common/timeout.h"
-#include "modules/ipc/internal/shared_region.h"
+#include "modules/common/internal/shared_region.h"
 #include "modules/ipc/mp_lock.h"
 
 namespace conc::mp {

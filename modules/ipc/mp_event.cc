@@ -11,7 +11,7 @@
 
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
-#include "modules/ipc/internal/futex.h"
+#include "modules/common/internal/futex.h"
 
 namespace conc::mp {
 namespace internal {
@@ -68,7 +68,7 @@ void Event::set() const {
   } while (!state_->word.compare_exchange_weak(
       w, (w + kGenerationOne) | kFlag, std::memory_order_seq_cst, std::memory_order_acquire));
   if (state_->sleepers.load(std::memory_order_seq_cst) > 0) {
-    conc::internal::FutexWake(&state_->word, INT_MAX);
+    conc::internal::FutexWake(&state_->word, INT_MAX, conc::internal::FutexScope::kShared);
   }
 }
 
@@ -90,7 +90,7 @@ bool Event::wait(std::optional<absl::Duration> timeout) const {
       result = true;  // the seq_cst load above acquired what the setter did
       break;
     }
-    if (!conc::internal::FutexWait(&state_->word, w, deadline)) {
+    if (!conc::internal::FutexWait(&state_->word, w, deadline, conc::internal::FutexScope::kShared)) {
       const uint32_t last = state_->word.load(std::memory_order_acquire);
       result = (last & kFlag) != 0 || (last & ~kFlag) != generation;
       break;

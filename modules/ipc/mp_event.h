@@ -66,7 +66,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "modules/common/codec.h"
-#include "modules/ipc/internal/shared_region.h"
+#include "modules/common/internal/shared_region.h"
 
 namespace conc::mp {
 

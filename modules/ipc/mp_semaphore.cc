@@ -12,7 +12,7 @@
 
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
-#include "modules/ipc/internal/futex.h"
+#include "modules/common/internal/futex.h"
 
 namespace conc::mp {
 namespace internal {
@@ -119,7 +119,7 @@ bool Semaphore::AcquireSlow(std::optional<absl::Duration> timeout) const {
       }
       continue;
     }
-    if (!conc::internal::FutexWait(&state_->count, 0, deadline)) {
+    if (!conc::internal::FutexWait(&state_->count, 0, deadline, conc::internal::FutexScope::kShared)) {
       got = TryTake();  // a permit released at the very end still counts
       break;
     }
@@ -143,7 +143,7 @@ absl::Status Semaphore::release(int64_t n) const {
   } while (!state_->count.compare_exchange_weak(
       c, c + static_cast<uint32_t>(n), std::memory_order_seq_cst, std::memory_order_relaxed));
   if (state_->sleepers.load(std::memory_order_seq_cst) > 0) {
-    conc::internal::FutexWake(&state_->count, static_cast<int>(std::min<int64_t>(n, INT_MAX)));
+    conc::internal::FutexWake(&state_->count, static_cast<int>(std::min<int64_t>(n, INT_MAX)), conc::internal::FutexScope::kShared);
   }
   return absl::OkStatus();
 }

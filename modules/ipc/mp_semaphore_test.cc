@@ -27,7 +27,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "modules/ipc/internal/shared_region.h"
+#include "modules/common/internal/shared_region.h"
 #include "modules/ipc/mp_event.h"
 #include "modules/ipc/testing/mp_test_util.h"
 #include "modules/threads/process.h"

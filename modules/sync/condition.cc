@@ -5,7 +5,7 @@
 #include <string>
 
 #include "modules/common/status.h"
-#include "modules/sync/internal/futex.h"
+#include "modules/common/internal/futex.h"
 
 namespace conc {
 
@@ -90,7 +90,7 @@ bool Condition::WaitUntil(const Deadline& deadline) {
     return me.state.load(std::memory_order_acquire) >= Waiter::kNotified;
   };
   if (!deadline.expired()) {
-    const int my_cpu = sync_internal::CurrentCpu();
+    const int my_cpu = internal::CurrentCpu();
     const int previous_waiter = waiter_cpu_.exchange(my_cpu, std::memory_order_relaxed);
     int signaller = notifier_cpu_.load(std::memory_order_relaxed);
     if (signaller == my_cpu) signaller = previous_waiter;
@@ -103,7 +103,7 @@ bool Condition::WaitUntil(const Deadline& deadline) {
         expected >= Waiter::kNotified) {
       break;
     }
-    if (!sync_internal::FutexWait(&me.state, Waiter::kSleeping, deadline)) {
+    if (!internal::FutexWait(&me.state, Waiter::kSleeping, deadline, internal::FutexScope::kPrivate)) {
       break;  // Timed out (the notified check below still has the last word).
     }
   }
@@ -127,7 +127,7 @@ bool Condition::WaitUntil(const Deadline& deadline) {
   if (!me.queued) {
     // A notify dequeued us before its store to me.state; wait for that store
     // so that it does not touch `me` after we return.
-    while (!notified()) sync_internal::CpuRelax();
+    while (!notified()) internal::CpuRelax();
     return true;
   }
   if (me.prev != nullptr) {
@@ -148,7 +148,7 @@ absl::Status Condition::notify(int64_t n) {
   if (!is_owned()) return NotOwnedError("notify");
   // Written only when it changes: a store would pull the cache line away
   // from a thread spinning on this object.
-  if (const int cpu = sync_internal::CurrentCpu();
+  if (const int cpu = internal::CurrentCpu();
       notifier_cpu_.load(std::memory_order_relaxed) != cpu) {
     notifier_cpu_.store(cpu, std::memory_order_relaxed);
   }
@@ -192,11 +192,11 @@ void Condition::Notify(Waiter* w) {
     // 2. (the lock's one deferred slot is taken) move it onto the lock's
     //    futex; it wakes as a sleeper of the lock;
     word->store(Waiter::kNotifiedRequeued, std::memory_order_release);
-    sync_internal::FutexRequeueOne(word, Waiter::kNotifiedRequeued, lock_word);
+    internal::FutexRequeueOne(word, Waiter::kNotifiedRequeued, lock_word, internal::FutexScope::kPrivate);
   } else {
     // 3. (the lock is not held: misuse of a Lock-based Condition) wake it.
     word->store(Waiter::kNotified, std::memory_order_release);
-    sync_internal::FutexWake(word, 1);
+    internal::FutexWake(word, 1, internal::FutexScope::kPrivate);
   }
   // FUTEX_WAKE/REQUEUE use only the address: the waiter may already be gone.
 }

@@ -66,7 +66,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "modules/common/timeout.h"
-#include "modules/sync/internal/spin.h"
+#include "modules/common/internal/spin.h"
 #include "modules/sync/lock.h"
 #include "modules/sync/rlock.h"
 
@@ -180,7 +180,7 @@ class Condition {
   Waiter* head_ ABSL_GUARDED_BY(list_lock_) = nullptr;
   Waiter* tail_ ABSL_GUARDED_BY(list_lock_) = nullptr;
 
-  sync_internal::AdaptiveSpin spin_;
+  internal::AdaptiveSpin spin_;
   // Hints for the spin (spin.h, rule 2): the CPU of the last notify, and of
   // the last thread to start waiting. A waiter spins only if the thread likely
   // to notify it (the last notifier, or when that was the waiter itself, as in

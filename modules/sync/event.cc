@@ -3,14 +3,14 @@
 #include "modules/sync/event.h"
 
 #include "modules/common/timeout.h"
-#include "modules/sync/internal/futex.h"
+#include "modules/common/internal/futex.h"
 
 namespace conc {
 
 void Event::set() {
   // Written only when it changes: a store would pull the cache line away
   // from a thread spinning on this object.
-  if (const int cpu = sync_internal::CurrentCpu();
+  if (const int cpu = internal::CurrentCpu();
       setter_cpu_.load(std::memory_order_relaxed) != cpu) {
     setter_cpu_.store(cpu, std::memory_order_relaxed);
   }
@@ -26,7 +26,7 @@ void Event::set() {
     next = ((word & ~(kFlag | kSleepers)) + kGenerationOne) | kFlag;
   } while (!word_.compare_exchange_weak(word, next, std::memory_order_release,
                                         std::memory_order_relaxed));
-  if ((word & kSleepers) != 0) sync_internal::FutexWakeAll(&word_);
+  if ((word & kSleepers) != 0) internal::FutexWakeAll(&word_, internal::FutexScope::kPrivate);
 }
 
 void Event::clear() { word_.fetch_and(~kFlag, std::memory_order_relaxed); }
@@ -57,7 +57,7 @@ bool Event::WaitSlow(std::optional<absl::Duration> timeout) {
                                        std::memory_order_acquire)) {
       continue;  // The word changed under us: look again.
     }
-    if (!sync_internal::FutexWait(&word_, seen | kSleepers, deadline)) {
+    if (!internal::FutexWait(&word_, seen | kSleepers, deadline, internal::FutexScope::kPrivate)) {
       result = moved();
       break;
     }

@@ -49,7 +49,7 @@
 #include <optional>
 
 #include "absl/time/time.h"
-#include "modules/sync/internal/spin.h"
+#include "modules/common/internal/spin.h"
 
 namespace conc {
 
@@ -100,7 +100,7 @@ class Event {
   std::atomic<uint32_t> word_{0};
   std::atomic<uint32_t> sleeping_{0};  // see n_waiting()
   std::atomic<int> setter_cpu_{-1};    // CPU of the last set() (spin.h, rule 2)
-  sync_internal::AdaptiveSpin spin_;
+  internal::AdaptiveSpin spin_;
 };
 
 }  // namespace conc

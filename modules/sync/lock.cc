@@ -4,7 +4,7 @@
 
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
-#include "modules/sync/internal/futex.h"
+#include "modules/common/internal/futex.h"
 
 namespace conc {
 
@@ -46,7 +46,7 @@ bool Lock::AcquireSlow(std::optional<absl::Duration> timeout) {
       acquired = true;
       break;
     }
-    if (!sync_internal::FutexWait(&state_, kLockedWithSleepers, deadline)) {
+    if (!internal::FutexWait(&state_, kLockedWithSleepers, deadline, internal::FutexScope::kPrivate)) {
       uint32_t expected = kUnlocked;
       acquired = state_.compare_exchange_strong(expected, kLockedWithSleepers,
                                                 std::memory_order_seq_cst,
@@ -60,7 +60,7 @@ bool Lock::AcquireSlow(std::optional<absl::Duration> timeout) {
 
 bool Lock::Took(bool acquired) {
   if (acquired) {
-    const int cpu = sync_internal::CurrentCpu();
+    const int cpu = internal::CurrentCpu();
     if (holder_cpu_.load(std::memory_order_relaxed) != cpu) {
       holder_cpu_.store(cpu, std::memory_order_relaxed);
     }
@@ -89,7 +89,7 @@ void Lock::AcquireAfterSleep() {
   // Counted in sleepers_ by PrepareRequeue on our behalf.
   while (state_.exchange(kLockedWithSleepers, std::memory_order_seq_cst) !=
          kUnlocked) {
-    sync_internal::FutexWait(&state_, kLockedWithSleepers, Deadline::Infinite());
+    internal::FutexWait(&state_, kLockedWithSleepers, Deadline::Infinite(), internal::FutexScope::kPrivate);
   }
   sleepers_.fetch_sub(1, std::memory_order_relaxed);
   (void)Took(true);
@@ -115,12 +115,12 @@ void Lock::WakeSleepers() {
   // that the lock is free; it sleeps on its own futex, not on state_.
   if (std::atomic<uint32_t>* deferred =
           deferred_wake_.exchange(nullptr, std::memory_order_relaxed)) {
-    sync_internal::FutexWake(deferred, 1);
+    internal::FutexWake(deferred, 1, internal::FutexScope::kPrivate);
     // A thread that counts itself in sleepers_ after our exchange(kUnlocked)
     // finds the lock free and takes it without sleeping (both seq_cst).
     if (sleepers_.load(std::memory_order_seq_cst) == 0) return;
   }
-  sync_internal::FutexWake(&state_, 1);
+  internal::FutexWake(&state_, 1, internal::FutexScope::kPrivate);
 }
 
 absl::Status Lock::UnlockedError() {

@@ -52,7 +52,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "modules/sync/internal/spin.h"
+#include "modules/common/internal/spin.h"
 
 namespace conc {
 
@@ -78,7 +78,7 @@ class ABSL_LOCKABLE Lock {
                                        std::memory_order_acquire,
                                        std::memory_order_relaxed)) {
       // The line is ours after the CAS: an unconditional store is cheapest.
-      holder_cpu_.store(sync_internal::CurrentCpu(), std::memory_order_relaxed);
+      holder_cpu_.store(internal::CurrentCpu(), std::memory_order_relaxed);
       return true;
     }
     if (!blocking) return false;
@@ -157,7 +157,7 @@ class ABSL_LOCKABLE Lock {
   // The CPU of the last thread to take the lock: a contended acquire spins
   // only if the holder runs elsewhere (internal/spin.h, rule 2). A hint.
   std::atomic<int> holder_cpu_{-1};
-  sync_internal::AdaptiveSpin spin_;
+  internal::AdaptiveSpin spin_;
 };
 
 // `with lock:` — acquires on construction (waiting forever), releases on

@@ -77,7 +77,7 @@
 // everything the consumer does after the `get()` that returns `x`; everything
 // a consumer did before `task_done()` happens-before the return of a `join()`
 // it released. (Every hand-over goes through a lock with acquire/release
-// order, queue_internal::SpinLock: producers' and consumers' halves each have
+// order, internal::SpinLock: producers' and consumers' halves each have
 // one, and items cross between them under both.)
 //
 // Performance: a FIFO `Queue` is a two-lock queue whose consumers take what
@@ -122,7 +122,9 @@
 #include "absl/time/time.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
-#include "modules/sync/queue_internal.h"
+#include "modules/common/internal/spin.h"
+#include "modules/common/internal/spin_lock.h"
+#include "modules/sync/internal/batch.h"
 
 namespace conc {
 
@@ -146,21 +148,21 @@ concept QueueStorage = std::default_initializable<S> &&
 template <typename S, typename T>
 concept BatchingQueueStorage =
     QueueStorage<S, T> &&
-    requires(S s, queue_internal::Batch<T>& out) { s.drain_into(out); };
+    requires(S s, internal::Batch<T>& out) { s.drain_into(out); };
 
 // First in, first out: Python's `collections.deque` with `append`/`popleft`
 // (a vector with a read position here, which keeps its memory; see
-// queue_internal::Batch).
+// internal::Batch).
 template <typename T>
 class FifoStorage {
  public:
   std::size_t size() const { return items_.size(); }
   void put(T&& item) { items_.push_back(std::move(item)); }
   T get() { return items_.pop_front(); }
-  void drain_into(queue_internal::Batch<T>& out) { out.swap(items_); }
+  void drain_into(internal::Batch<T>& out) { out.swap(items_); }
 
  private:
-  queue_internal::Batch<T> items_;
+  internal::Batch<T> items_;
 };
 
 template <typename T, typename Storage = FifoStorage<T>>
@@ -191,7 +193,7 @@ class Queue {
       T item, bool block = true,
       std::optional<absl::Duration> timeout = std::nullopt)
       ABSL_LOCKS_EXCLUDED(mu_, get_mu_) {
-    std::unique_lock<queue_internal::SpinLock> lock(mu_);
+    std::unique_lock<internal::SpinLock> lock(mu_);
     if (is_shutdown_) return ShutDownError("Queue.put: the queue is shut down");
     if (maxsize_ > 0) {
       if (!block) {
@@ -238,8 +240,8 @@ class Queue {
       ABSL_LOCKS_EXCLUDED(mu_, get_mu_) {
     if (block && timeout.has_value() && *timeout < absl::ZeroDuration()) {
       // Python checks "shut down and empty" first, then the timeout.
-      std::lock_guard<queue_internal::SpinLock> get_lock(get_mu_);
-      std::lock_guard<queue_internal::SpinLock> lock(mu_);
+      std::lock_guard<internal::SpinLock> get_lock(get_mu_);
+      std::lock_guard<internal::SpinLock> lock(mu_);
       if (is_shutdown_ && Size() == 0) {
         return ShutDownError("Queue.get: the queue is shut down");
       }
@@ -251,20 +253,19 @@ class Queue {
                                       : Deadline::Infinite());
     bool spun = false;
     while (true) {
-      std::unique_lock<queue_internal::SpinLock> get_lock(get_mu_);
+      std::unique_lock<internal::SpinLock> get_lock(get_mu_);
       if constexpr (kBatching) {
         if (!head_.empty()) return PopHead(get_lock);
       }
-      if (!spun && !tail_nonempty_.load(std::memory_order_relaxed) &&
-          queue_internal::SpinCount() > 0 && !deadline.expired()) {
+      if (!spun && !tail_nonempty_.load(std::memory_order_relaxed) && !deadline.expired()) {
         // Nothing queued: poll for a put before taking the producers' lock
-        // (see queue_internal.h).
+        // (the adaptive spin of common/internal/spin.h).
         spun = true;
         get_lock.unlock();
-        (void)queue_internal::PollFor(tail_nonempty_, spin_budget_);
+        (void)spin_.Spin([this] { return tail_nonempty_.load(std::memory_order_relaxed); });
         continue;
       }
-      std::unique_lock<queue_internal::SpinLock> lock(mu_);
+      std::unique_lock<internal::SpinLock> lock(mu_);
       if (storage_.size() > 0) {
         if constexpr (kBatching) {
           // Take everything the producers queued in one hand-over.
@@ -316,7 +317,7 @@ class Queue {
   // Returns `FailedPrecondition` ("task_done() called too many times", Python's
   // ValueError) if there is no unfinished task; nothing changes then.
   [[nodiscard]] absl::Status task_done() ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     if (unfinished_tasks_ == 0) {
       return MisuseError("Queue.task_done: task_done() called too many times");
     }
@@ -330,7 +331,7 @@ class Queue {
   // (returns at once if there is none). Shutdown does not end it by itself;
   // see the table above.
   void join() ABSL_LOCKS_EXCLUDED(mu_) {
-    std::unique_lock<queue_internal::SpinLock> lock(mu_);
+    std::unique_lock<internal::SpinLock> lock(mu_);
     while (unfinished_tasks_ > 0) {
       ++joiners_waiting_;
       all_tasks_done_.wait(lock);
@@ -342,7 +343,7 @@ class Queue {
   // Returns true if the unfinished-task count reached zero, false on timeout.
   [[nodiscard]] bool join(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_) {
     const Deadline deadline = Deadline::FromTimeout(timeout);
-    std::unique_lock<queue_internal::SpinLock> lock(mu_);
+    std::unique_lock<internal::SpinLock> lock(mu_);
     while (unfinished_tasks_ > 0) {
       if (deadline.expired()) return false;
       ++joiners_waiting_;
@@ -365,8 +366,8 @@ class Queue {
     // The dropped items are destroyed after the locks are released, so that
     // a destructor that touches this queue does not deadlock.
     std::vector<T> dropped;
-    std::lock_guard<queue_internal::SpinLock> get_lock(get_mu_);
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> get_lock(get_mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     is_shutdown_ = true;
     if (immediate) {
       while (!head_.empty()) dropped.push_back(head_.pop_front());
@@ -385,7 +386,7 @@ class Queue {
   // The number of queued items. Approximate: other threads may change it
   // before the caller acts on it (Python: "not reliable!").
   std::size_t qsize() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     return Size();
   }
 
@@ -395,7 +396,7 @@ class Queue {
   // True if a bounded queue holds maxsize items (never for an unbounded one),
   // with the same caveat.
   bool full() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     return maxsize_ > 0 && Size() >= capacity();
   }
 
@@ -404,28 +405,28 @@ class Queue {
 
   // True after `shutdown()`. Python's `is_shutdown` attribute.
   bool is_shutdown() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     return is_shutdown_;
   }
 
   // Puts counted but not yet task_done'd. Python's `unfinished_tasks`.
   std::size_t unfinished_tasks() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     return unfinished_tasks_;
   }
 
   // Diagnostics (tests use them to know a thread is blocked without
   // sleeping): how many threads are waiting in `get`, `put` and `join` now.
   std::size_t getters_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     return getters_waiting_;
   }
   std::size_t putters_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     return putters_waiting_.load(std::memory_order_relaxed);
   }
   std::size_t joiners_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<queue_internal::SpinLock> lock(mu_);
+    std::lock_guard<internal::SpinLock> lock(mu_);
     return joiners_waiting_;
   }
 
@@ -443,7 +444,7 @@ class Queue {
   // size: a getter that takes from head_ (without mu_) stores the new size and
   // then reads the count, so one of the two sees the other (both seq_cst), and
   // a getter that sees the count notifies under mu_, after this wait began.
-  void WaitForRoom(std::unique_lock<queue_internal::SpinLock>& lock, const Deadline& deadline)
+  void WaitForRoom(std::unique_lock<internal::SpinLock>& lock, const Deadline& deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     putters_waiting_.fetch_add(1, std::memory_order_seq_cst);
     if (Size() >= capacity()) {
@@ -469,7 +470,7 @@ class Queue {
   }
 
   // Hands out the oldest item of the consumers' batch.
-  T PopHead(std::unique_lock<queue_internal::SpinLock>& get_lock)
+  T PopHead(std::unique_lock<internal::SpinLock>& get_lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(get_mu_) {
     T item = head_.pop_front();
     if (maxsize_ <= 0) {
@@ -481,7 +482,7 @@ class Queue {
     head_size_.store(head_.size(), std::memory_order_seq_cst);
     get_lock.unlock();
     if (putters_waiting_.load(std::memory_order_seq_cst) > 0) {
-      std::lock_guard<queue_internal::SpinLock> lock(mu_);
+      std::lock_guard<internal::SpinLock> lock(mu_);
       not_full_.notify_one();
     }
     return item;
@@ -497,7 +498,7 @@ class Queue {
   //   mu_      guards everything else, as Python's `self.mutex`: storage_,
   //            the task count, the shutdown flag, and the three conditions.
   //
-  // Both are queue_internal::SpinLock (one exchange to lock, a store to
+  // Both are internal::SpinLock (one exchange to lock, a store to
   // unlock; a std::mutex's second read-modify-write made each hand-over wait
   // for the other CPU's cache line, ~1/3 of the time per item); the conditions
   // are condition_variable_any, which releases mu_ while waiting, so nobody
@@ -514,13 +515,13 @@ class Queue {
   // alignas: an over-aligned Queue would be misaligned in ASan's fake stack
   // frames and in allocators that ignore over-alignment.
   char leading_padding_[64];
-  mutable queue_internal::SpinLock get_mu_;
-  queue_internal::Batch<T> head_ ABSL_GUARDED_BY(get_mu_);
+  mutable internal::SpinLock get_mu_;
+  internal::Batch<T> head_ ABSL_GUARDED_BY(get_mu_);
   // head_.size(), stored under get_mu_; read under mu_ to know the queue's
   // size without taking get_mu_ (bounded puts, qsize).
   std::atomic<std::size_t> head_size_{0};
-  // How long idle getters poll before sleeping (see queue_internal.h).
-  queue_internal::SpinBudget spin_budget_;
+  // How long idle getters poll before sleeping (common/internal/spin.h).
+  internal::AdaptiveSpin spin_;
 
   char consumer_padding_[64];
 
@@ -538,7 +539,7 @@ class Queue {
   const int maxsize_;
   char waiters_padding_[64];
 
-  mutable queue_internal::SpinLock mu_;
+  mutable internal::SpinLock mu_;
 
   // Notified (one waiter) by a put that finds a getter waiting, and (every
   // waiter) on shutdown. A getter waits on it only after finding both head_

@@ -8,7 +8,7 @@
 
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
-#include "modules/sync/internal/futex.h"
+#include "modules/common/internal/futex.h"
 
 namespace conc {
 namespace {
@@ -57,7 +57,7 @@ bool Semaphore::AcquireSlow(std::optional<absl::Duration> timeout) {
       }
       continue;
     }
-    if (!sync_internal::FutexWait(&count_, 0, deadline)) {
+    if (!internal::FutexWait(&count_, 0, deadline, internal::FutexScope::kPrivate)) {
       got = TryTake();
       break;
     }
@@ -74,7 +74,7 @@ absl::Status Semaphore::Release(int64_t n, const char* kind) {
   }
   // Written only when it changes: a store would pull the cache line away
   // from a thread spinning on this object.
-  if (const int cpu = sync_internal::CurrentCpu();
+  if (const int cpu = internal::CurrentCpu();
       releaser_cpu_.load(std::memory_order_relaxed) != cpu) {
     releaser_cpu_.store(cpu, std::memory_order_relaxed);
   }
@@ -90,7 +90,7 @@ absl::Status Semaphore::Release(int64_t n, const char* kind) {
                                          std::memory_order_seq_cst,
                                          std::memory_order_relaxed));
   if (sleepers_.load(std::memory_order_seq_cst) > 0) {
-    sync_internal::FutexWake(&count_, static_cast<int>(std::min<int64_t>(n, INT_MAX)));
+    internal::FutexWake(&count_, static_cast<int>(std::min<int64_t>(n, INT_MAX)), internal::FutexScope::kPrivate);
   }
   return absl::OkStatus();
 }

@@ -55,7 +55,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "modules/sync/internal/spin.h"
+#include "modules/common/internal/spin.h"
 
 namespace conc {
 
@@ -116,7 +116,7 @@ class Semaphore {
   const int64_t max_;               // INT32_MAX, or BoundedSemaphore's bound
   std::atomic<uint32_t> count_;     // free permits; also the futex word
   std::atomic<uint32_t> sleepers_{0};  // threads in (or about to enter) the futex
-  sync_internal::AdaptiveSpin spin_;
+  internal::AdaptiveSpin spin_;
   std::atomic<int> releaser_cpu_{-1};  // CPU of the last release (spin.h, rule 2)
 };
 

@@ -60,7 +60,9 @@
 #include "absl/time/time.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
-#include "modules/sync/queue_internal.h"
+#include "modules/common/internal/spin.h"
+#include "modules/common/internal/spin_lock.h"
+#include "modules/sync/internal/batch.h"
 
 namespace conc {
 
@@ -74,8 +76,7 @@ class SimpleQueue {
   // Puts `item` at the end of the queue. Never blocks; wakes one waiting
   // getter if there is one.
   void put(T item) ABSL_LOCKS_EXCLUDED(put_mu_) {
-    queue_internal::LockSpinning(put_mu_);
-    std::lock_guard<std::mutex> lock(put_mu_, std::adopt_lock);
+    std::lock_guard<internal::SpinLock> lock(put_mu_);
     tail_.push_back(std::move(item));
     // Written only when tail_ stops being empty, so that a getter polling it
     // does not pull the line away from the producer on every put.
@@ -107,20 +108,18 @@ class SimpleQueue {
                                       : Deadline::Infinite());
     bool spun = false;
     while (true) {
-      std::unique_lock<std::mutex> get_lock(get_mu_);
+      std::unique_lock<internal::SpinLock> get_lock(get_mu_);
       if (head_.empty()) {
-        if (!spun && !tail_nonempty_.load(std::memory_order_relaxed) &&
-            queue_internal::SpinCount() > 0 && !deadline.expired()) {
+        if (!spun && !tail_nonempty_.load(std::memory_order_relaxed) && !deadline.expired()) {
           // Nothing queued: poll for a put before taking the producers' lock
-          // (see queue_internal.h).
+          // (the adaptive spin of common/internal/spin.h).
           spun = true;
           get_lock.unlock();
-          (void)queue_internal::PollFor(tail_nonempty_, spin_budget_);
+          (void)spin_.Spin([this] { return tail_nonempty_.load(std::memory_order_relaxed); });
           continue;
         }
         // Refill: take every item the producers have queued, in one go.
-        queue_internal::LockSpinning(put_mu_);
-        std::unique_lock<std::mutex> put_lock(put_mu_, std::adopt_lock);
+        std::unique_lock<internal::SpinLock> put_lock(put_mu_);
         if (tail_.empty()) {
           if (deadline.expired()) {
             return EmptyError("SimpleQueue.get: the queue is empty");
@@ -152,8 +151,8 @@ class SimpleQueue {
 
   // The number of queued items; approximate, as in Python.
   std::size_t qsize() const ABSL_LOCKS_EXCLUDED(get_mu_, put_mu_) {
-    std::lock_guard<std::mutex> get_lock(get_mu_);
-    std::lock_guard<std::mutex> put_lock(put_mu_);
+    std::lock_guard<internal::SpinLock> get_lock(get_mu_);
+    std::lock_guard<internal::SpinLock> put_lock(put_mu_);
     return head_.size() + tail_.size();
   }
 
@@ -162,7 +161,7 @@ class SimpleQueue {
 
   // Diagnostics (for tests): how many threads are blocked in `get` now.
   std::size_t getters_waiting() const ABSL_LOCKS_EXCLUDED(put_mu_) {
-    std::lock_guard<std::mutex> lock(put_mu_);
+    std::lock_guard<internal::SpinLock> lock(put_mu_);
     return getters_waiting_;
   }
 
@@ -185,10 +184,10 @@ class SimpleQueue {
   // in memory, e.g. a producer's stack variables), so that the two sides do
   // not write to a shared cache line.
   char leading_padding_[64];
-  mutable std::mutex get_mu_;
-  queue_internal::Batch<T> head_ ABSL_GUARDED_BY(get_mu_);
-  // How long idle getters poll before sleeping (see queue_internal.h).
-  queue_internal::SpinBudget spin_budget_;
+  mutable internal::SpinLock get_mu_;
+  internal::Batch<T> head_ ABSL_GUARDED_BY(get_mu_);
+  // How long idle getters poll before sleeping (common/internal/spin.h).
+  internal::AdaptiveSpin spin_;
 
   // !tail_.empty(), stored under put_mu_ only when it changes (once per
   // batch, not once per put); idle getters poll it while spinning. Padded
@@ -198,9 +197,9 @@ class SimpleQueue {
   std::atomic<bool> tail_nonempty_{false};
   char producer_padding_[64];
 
-  mutable std::mutex put_mu_;
-  std::condition_variable not_empty_;
-  queue_internal::Batch<T> tail_ ABSL_GUARDED_BY(put_mu_);
+  mutable internal::SpinLock put_mu_;
+  std::condition_variable_any not_empty_;
+  internal::Batch<T> tail_ ABSL_GUARDED_BY(put_mu_);
   std::size_t getters_waiting_ ABSL_GUARDED_BY(put_mu_) = 0;
   // Of those, how many have been notified and not yet woken.
   std::size_t getters_signalled_ ABSL_GUARDED_BY(put_mu_) = 0;

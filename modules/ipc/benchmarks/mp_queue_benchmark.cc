@@ -22,7 +22,7 @@
 
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
-#include "modules/common/prefetch.h"
+#include "modules/common/internal/prefetch.h"
 #include "modules/ipc/mp_queue.h"
 #include "modules/threads/process.h"
 
@@ -186,7 +186,7 @@ void BM_RawShmRing(benchmark::State& state) {
     if constexpr (kSize < 512) {
       constexpr uint64_t kAhead = 512 / kSize;
       if (tail + kAhead - head < Ring::kSlots) {
-        conc::PrefetchForWrite(r->slots[(tail + kAhead) % Ring::kSlots]);
+        conc::internal::PrefetchForWrite(r->slots[(tail + kAhead) % Ring::kSlots]);
       }
     }
   };

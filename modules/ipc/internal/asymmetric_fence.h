@@ -48,7 +48,7 @@
 //   ...
 //   waiters->fetch_add(1);
 //   const bool sure = conc::mp::internal::HeavyFence();
-//   if (!Ready()) FutexWait(..., sure ? deadline : min(deadline, now + 1ms));
+//   if (!Ready()) FutexWait(..., sure ? deadline : min(deadline, now + 1ms), kShared);
 
 #ifndef MODULES_IPC_INTERNAL_ASYMMETRIC_FENCE_H_
 #define MODULES_IPC_INTERNAL_ASYMMETRIC_FENCE_H_

@@ -17,8 +17,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "modules/common/status.h"
-#include "modules/ipc/internal/robust_mutex.h"
-#include "modules/common/cpu_relax.h"
+#include "modules/common/internal/robust_mutex.h"
+#include "modules/common/internal/cpu_relax.h"
 
 namespace conc::internal {
 namespace {

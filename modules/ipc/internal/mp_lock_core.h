@@ -45,7 +45,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "modules/common/timeout.h"
-#include "modules/ipc/internal/shared_region.h"
+#include "modules/common/internal/shared_region.h"
 
 namespace conc::internal {
 

@@ -20,8 +20,8 @@
 
 #include "modules/common/status.h"
 #include "modules/ipc/internal/asymmetric_fence.h"
-#include "modules/ipc/internal/futex.h"
-#include "modules/common/cpu_relax.h"
+#include "modules/common/internal/futex.h"
+#include "modules/common/internal/spin.h"
 
 namespace conc::mp::internal {
 namespace {
@@ -121,20 +121,19 @@ void PidLock::Unlock() {
   LightFence();  // Pairs with the HeavyFence of a waiter going to sleep.
   if (sleepers_.load(std::memory_order_relaxed) != 0) {
     wake_seq_.fetch_add(1, std::memory_order_release);
-    conc::internal::FutexWake(&wake_seq_, INT_MAX);
+    conc::internal::FutexWake(&wake_seq_, INT_MAX, conc::internal::FutexScope::kShared);
   }
 }
 
 absl::Status PidLock::LockSlow(const Deadline& deadline) {
   // A holder copies a message and lets go: usually within a microsecond or
-  // two, so spin first, then let a holder that shares this CPU run.
-  for (int i = 0; i < 256; ++i) {
-    CpuRelax();
-    if (owner_.load(std::memory_order_relaxed) == 0 && TryLock()) return absl::OkStatus();
-  }
-  for (int i = 0; i < 4; ++i) {
-    ::sched_yield();
-    if (owner_.load(std::memory_order_relaxed) == 0 && TryLock()) return absl::OkStatus();
+  // two, so spin first, then let a holder that shares this CPU run
+  // (common/internal/spin.h). The budget is this process's, for all its
+  // PidLocks: the lock itself lives in shared memory.
+  static conc::internal::AdaptiveSpin spin;
+  if (spin.SpinThenYield(
+          [&] { return owner_.load(std::memory_order_relaxed) == 0 && TryLock(); })) {
+    return absl::OkStatus();
   }
   // Then sleep, waking at least every `period` to ask whether the holder
   // lives (a dead holder never unlocks, so nothing else would wake us).
@@ -160,7 +159,7 @@ absl::Status PidLock::LockSlow(const Deadline& deadline) {
     if (owner_.load(std::memory_order_acquire) == word) {
       const auto wake_by = std::min(deadline.to_steady_time_point(),
                                     Deadline::Clock::now() + period);
-      conc::internal::FutexWait(&wake_seq_, seq, Deadline::At(wake_by));
+      conc::internal::FutexWait(&wake_seq_, seq, Deadline::At(wake_by), conc::internal::FutexScope::kShared);
     }
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
     period = std::min(period * 2, std::chrono::milliseconds(64));

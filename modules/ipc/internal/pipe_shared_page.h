@@ -26,7 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "modules/common/fd.h"
-#include "modules/ipc/internal/robust_mutex.h"
+#include "modules/common/internal/robust_mutex.h"
 
 namespace conc::internal {
 

@@ -20,10 +20,10 @@
 #include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
 #include "modules/ipc/internal/asymmetric_fence.h"
-#include "modules/ipc/internal/futex.h"
+#include "modules/common/internal/futex.h"
 #include "modules/ipc/internal/pid_lock.h"
-#include "modules/common/cpu_relax.h"
-#include "modules/common/prefetch.h"
+#include "modules/common/internal/cpu_relax.h"
+#include "modules/common/internal/prefetch.h"
 
 namespace conc::mp::internal {
 namespace {
@@ -298,24 +298,11 @@ bool ShmRing::WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waite
                         const Deadline& deadline, const std::function<bool()>& ready) {
   if (ready()) return true;
   if (deadline.expired()) return false;
-  // Bounded adaptive spin: a peer on another CPU usually answers within a few
-  // microseconds, far below the cost of a futex sleep and wake-up (~50 us on
-  // these VMs).
-  const int budget = never_spin_ ? 0 : spin_budget_.load(std::memory_order_relaxed);
-  for (int i = 0; i < budget; ++i) {
-    CpuRelax();
-    if (ready()) {
-      if (budget < 2048) spin_budget_.store(budget * 2, std::memory_order_relaxed);
-      return true;
-    }
-  }
-  if (budget > 32 && !never_spin_) spin_budget_.store(budget / 2, std::memory_order_relaxed);
-  // The peer may be waiting for this very CPU (2 vCPUs shared with other
-  // work): give it a few chances to run before paying for a futex sleep.
-  for (int i = 0; i < (never_spin_ ? 0 : 4); ++i) {
-    ::sched_yield();
-    if (ready()) return true;
-  }
+  // A peer on another CPU usually answers within a few microseconds, far below
+  // the cost of a futex sleep and wake-up; a peer that shares this CPU needs it
+  // to answer. The peer is another process, whose CPU we cannot see: spin,
+  // then yield (common/internal/spin.h), then sleep.
+  if (!never_spin_ && spin_.SpinThenYield(ready)) return true;
   for (;;) {
     const uint32_t observed = seq->load(std::memory_order_acquire);
     // The handshake with Wake(): we increment `waiters`, fence, then load the
@@ -339,7 +326,7 @@ bool ShmRing::WaitUntil(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waite
         seq, observed,
         fenced ? deadline
                : Deadline::At(std::min(deadline.to_steady_time_point(),
-                                       Deadline::Clock::now() + std::chrono::milliseconds(1))));
+                                       Deadline::Clock::now() + std::chrono::milliseconds(1))), conc::internal::FutexScope::kShared);
     waiters->fetch_sub(1, std::memory_order_relaxed);
     if (ready()) return true;
     if (deadline.expired()) return false;
@@ -352,7 +339,7 @@ void ShmRing::Wake(std::atomic<uint32_t>* seq, std::atomic<uint32_t>* waiters) {
   LightFence();
   if (waiters->load(std::memory_order_relaxed) == 0) return;  // The fast path: no syscall.
   seq->fetch_add(1, std::memory_order_release);
-  conc::internal::FutexWake(seq, INT_MAX);
+  conc::internal::FutexWake(seq, INT_MAX, conc::internal::FutexScope::kShared);
 }
 
 // Asks for the cache lines the next puts will write, in the exclusive state
@@ -372,7 +359,7 @@ void ShmRing::OwnAhead(uint64_t tail, uint64_t need) {
   const uint64_t room_end = shared_->head_cache.load(std::memory_order_relaxed) + capacity_;
   const uint64_t end = std::min(tail + kWindow, room_end);
   uint64_t line = std::max(owned_to_, tail) & ~uint64_t{63};
-  for (; line < end; line += 64) conc::PrefetchForWrite(ring_ + (line % capacity_));
+  for (; line < end; line += 64) conc::internal::PrefetchForWrite(ring_ + (line % capacity_));
   owned_to_ = std::max(owned_to_, line);
 }
 

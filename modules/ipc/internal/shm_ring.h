@@ -69,6 +69,7 @@
 #include "absl/status/statusor.h"
 #include "modules/common/fd.h"
 #include "modules/common/timeout.h"
+#include "modules/common/internal/spin.h"
 
 namespace conc::mp::internal {
 
@@ -158,7 +159,7 @@ class ShmRing {
   size_t capacity_;   // Ring bytes, a multiple of the page size.
   Shared* shared_;
   char* ring_;
-  std::atomic<int> spin_budget_{256};  // Process-local: adapts to this machine.
+  conc::internal::AdaptiveSpin spin_;  // Process-local: adapts to this machine.
   bool never_spin_ = false;            // TestOnlyNeverSpin.
   // Producers only, under the producer lock: the ring position up to which
   // OwnAhead has asked for this process's lines (a hint: another process's

@@ -27,8 +27,8 @@
 #include "modules/common/timeout.h"
 #include "modules/sync/condition.h"
 #include "modules/sync/event.h"
-#include "modules/sync/internal/futex.h"
-#include "modules/sync/internal/spin.h"
+#include "modules/common/internal/futex.h"
+#include "modules/common/internal/spin.h"
 #include "modules/sync/lock.h"
 
 namespace conc {
@@ -159,24 +159,24 @@ struct FutexGame {
   std::atomic<uint32_t> word{0};  // 1: the partner's turn; 2: stop
   void ping() {
     word.store(1, std::memory_order_release);
-    sync_internal::FutexWake(&word, 1);
+    internal::FutexWake(&word, 1, internal::FutexScope::kPrivate);
     while (word.load(std::memory_order_acquire) == 1) {
-      sync_internal::FutexWait(&word, 1, Deadline::Infinite());
+      internal::FutexWait(&word, 1, Deadline::Infinite(), internal::FutexScope::kPrivate);
     }
   }
   bool serve() {
     uint32_t w;
     while ((w = word.load(std::memory_order_acquire)) == 0) {
-      sync_internal::FutexWait(&word, 0, Deadline::Infinite());
+      internal::FutexWait(&word, 0, Deadline::Infinite(), internal::FutexScope::kPrivate);
     }
     if (w == 2) return false;
     word.store(0, std::memory_order_release);
-    sync_internal::FutexWake(&word, 1);
+    internal::FutexWake(&word, 1, internal::FutexScope::kPrivate);
     return true;
   }
   void stop() {
     word.store(2, std::memory_order_release);
-    sync_internal::FutexWake(&word, 1);
+    internal::FutexWake(&word, 1, internal::FutexScope::kPrivate);
   }
 };
 
@@ -185,11 +185,11 @@ struct SpinGame {
   std::atomic<uint32_t> word{0};
   void ping() {
     word.store(1, std::memory_order_release);
-    while (word.load(std::memory_order_acquire) == 1) sync_internal::CpuRelax();
+    while (word.load(std::memory_order_acquire) == 1) internal::CpuRelax();
   }
   bool serve() {
     uint32_t w;
-    while ((w = word.load(std::memory_order_acquire)) == 0) sync_internal::CpuRelax();
+    while ((w = word.load(std::memory_order_acquire)) == 0) internal::CpuRelax();
     if (w == 2) return false;
     word.store(0, std::memory_order_release);
     return true;

@@ -1,6 +1,10 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// spin.h: the bounded, adaptive spin every primitive runs before it sleeps.
+// spin.h: the bounded, adaptive spin every primitive of conc runs before it
+// sleeps: the thread-level ones (Lock, Condition, Event, Semaphore, the queues)
+// and the process-shared ones (the shared-memory ring under mp::Queue, PidLock,
+// the robust locks of mp::Lock). One policy, tuned once; its costs are measured
+// by //modules/sync/benchmarks:sync_benchmark and the ring's benchmarks.
 //
 // Why spin at all: on these VMs a futex wake-up that crosses CPUs costs ~50 µs,
 // while a thread that is still running on another CPU sees a store in well under
@@ -20,9 +24,10 @@
 //      Semaphore; `sched_getcpu`, a plain load from the rseq area in glibc
 //      >= 2.35) and the waiter compares it with its own. Two threads pinned to
 //      one CPU never spin (they yield, rule 4); two threads on two CPUs do.
-//   3. A per-object budget, in `pause` iterations (~13 ns each on these VMs):
+//   3. A per-object budget, in `pause` iterations (CpuRelax; 10-40 ns each,
+//      depending on the CPU: Skylake and later made `pause` ~10x longer):
 //      a spin that succeeded after i iterations raises it to at least 4i (up to
-//      kMaxSpins, ~55 µs, about one futex sleep-and-wake: spinning longer than
+//      kMaxSpins, tens of µs, about one futex sleep-and-wake: spinning longer than
 //      sleeping costs never pays); a spin that ran out cuts it by a quarter
 //      (down to kMinSpins). Every kProbeEvery-th spin probes with kMaxSpins,
 //      so a budget that collapsed while the other thread was descheduled
@@ -42,23 +47,32 @@
 //      (two yields per round trip instead of two waits and two wakes).
 //
 // The budget and the recorded CPU are relaxed atomics: hints, races on them
-// are harmless.
+// are harmless. An AdaptiveSpin is process-local: one that guards a word in
+// shared memory lives beside the process's handle, not in the shared struct.
+//
+// Example (a getter that found its queue empty):
+//
+//   if (!spin_.Spin([&] { return nonempty_.load(std::memory_order_relaxed); })) {
+//     ... sleep on the futex or condition variable ...
+//   }
 
-#ifndef MODULES_SYNC_INTERNAL_SPIN_H_
-#define MODULES_SYNC_INTERNAL_SPIN_H_
+#ifndef MODULES_COMMON_INTERNAL_SPIN_H_
+#define MODULES_COMMON_INTERNAL_SPIN_H_
 
 #include <sched.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include "modules/common/cpu_relax.h"
 
-namespace conc::sync_internal {
+#include "modules/common/internal/cpu_relax.h"
+
+namespace conc::internal {
+
+// More than one CPU online (read once). Spinning needs someone else running.
+bool MoreThanOneCpu();
 
 
-// conc::CpuRelax (modules/common/cpu_relax.h), also spelled sync_internal::CpuRelax.
-using ::conc::CpuRelax;
 
 // The CPU the calling thread runs on now (-1 if unknown). glibc >= 2.35 reads
 // it from the rseq area: a few nanoseconds, no syscall.
@@ -106,6 +120,15 @@ class AdaptiveSpin {
     return done();
   }
 
+  // For a waiter that cannot know its signaller's CPU (another process):
+  // spins as Spin() does, then, if that did not succeed, yields as Yield()
+  // does, in case the signaller shares this CPU. Returns `done()`'s last value.
+  template <typename Done>
+  bool SpinThenYield(Done&& done) {
+    if (ChooseWaitMode(-1) == WaitMode::kYield) return Yield(done);
+    return Spin(done) || Yield(done);
+  }
+
   // Rule 4: calls `done()` between up to `yields_` sched_yield() calls.
   template <typename Done>
   bool Yield(Done& done) {
@@ -130,6 +153,6 @@ class AdaptiveSpin {
   std::atomic<uint32_t> yields_{kMaxYields};
 };
 
-}  // namespace conc::sync_internal
+}  // namespace conc::internal
 
-#endif  // MODULES_SYNC_INTERNAL_SPIN_H_
+#endif  // MODULES_COMMON_INTERNAL_SPIN_H_

@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 
-#include "modules/common/prefetch.h"
+#include "modules/common/internal/prefetch.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 
-namespace conc {
+namespace conc::internal {
 namespace {
 
 #if defined(__x86_64__)
@@ -26,7 +26,7 @@ TEST(PrefetchTest, CpuidBitAgreesWithTheKernelsCpuFlags) {
     std::istringstream words(line.substr(line.find(':') + 1));
     bool flag = false;
     for (std::string w; words >> w;) flag = flag || w == "3dnowprefetch";
-    EXPECT_EQ(prefetch_internal::kHasPrefetchw, flag) << line;
+    EXPECT_EQ(kHasPrefetchw, flag) << line;
     return;
   }
   GTEST_SKIP() << "no flags line in /proc/cpuinfo";
@@ -50,4 +50,4 @@ TEST(PrefetchTest, ChangesNothingAndNeverFaults) {
 }
 
 }  // namespace
-}  // namespace conc
+}  // namespace conc::internal

@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 
-#include "modules/ipc/internal/robust_mutex.h"
+#include "modules/common/internal/robust_mutex.h"
 
 #include <sys/mman.h>
 #include <sys/wait.h>

@@ -25,8 +25,8 @@
 // Thread-safety: the object is immutable after creation; what is stored in the
 // region is the caller's business (use atomics and process-shared locks).
 
-#ifndef MODULES_IPC_INTERNAL_SHARED_REGION_H_
-#define MODULES_IPC_INTERNAL_SHARED_REGION_H_
+#ifndef MODULES_COMMON_INTERNAL_SHARED_REGION_H_
+#define MODULES_COMMON_INTERNAL_SHARED_REGION_H_
 
 #include <cstddef>
 #include <memory>
@@ -85,4 +85,4 @@ class SharedRegion {
 
 }  // namespace conc::internal
 
-#endif  // MODULES_IPC_INTERNAL_SHARED_REGION_H_
+#endif  // MODULES_COMMON_INTERNAL_SHARED_REGION_H_

@@ -21,19 +21,18 @@
 // Example (a producer, after publishing the record that ends at `tail`):
 //
 //   for (uint64_t line = tail & ~63; line < tail + 512; line += 64) {
-//     conc::PrefetchForWrite(ring + line % capacity);
+//     conc::internal::PrefetchForWrite(ring + line % capacity);
 //   }
 
-#ifndef MODULES_COMMON_PREFETCH_H_
-#define MODULES_COMMON_PREFETCH_H_
+#ifndef MODULES_COMMON_INTERNAL_PREFETCH_H_
+#define MODULES_COMMON_INTERNAL_PREFETCH_H_
 
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
 
-namespace conc {
+namespace conc::internal {
 
-namespace prefetch_internal {
 #if defined(__x86_64__)
 // CPUID 0x80000001, ECX bit 8: PRFCHW ("3DNowPrefetch").
 inline bool CpuHasPrefetchw() {
@@ -43,11 +42,10 @@ inline bool CpuHasPrefetchw() {
 // Read during static initialisation; false before that (then PREFETCHT0).
 inline const bool kHasPrefetchw = CpuHasPrefetchw();
 #endif
-}  // namespace prefetch_internal
 
 inline void PrefetchForWrite(const void* p) {
 #if defined(__x86_64__)
-  if (prefetch_internal::kHasPrefetchw) [[likely]] {
+  if (kHasPrefetchw) [[likely]] {
     asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
     return;
   }
@@ -55,6 +53,6 @@ inline void PrefetchForWrite(const void* p) {
   __builtin_prefetch(p, 1, 3);
 }
 
-}  // namespace conc
+}  // namespace conc::internal
 
-#endif  // MODULES_COMMON_PREFETCH_H_
+#endif  // MODULES_COMMON_INTERNAL_PREFETCH_H_

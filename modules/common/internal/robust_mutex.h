@@ -29,8 +29,8 @@
 // Thread-safety: every method except Init may be called from any thread of
 // any process that maps the page; Unlock and MarkConsistent only by the owner.
 
-#ifndef MODULES_IPC_INTERNAL_ROBUST_MUTEX_H_
-#define MODULES_IPC_INTERNAL_ROBUST_MUTEX_H_
+#ifndef MODULES_COMMON_INTERNAL_ROBUST_MUTEX_H_
+#define MODULES_COMMON_INTERNAL_ROBUST_MUTEX_H_
 
 #include <pthread.h>
 
@@ -77,4 +77,4 @@ class RobustMutex {
 
 }  // namespace conc::internal
 
-#endif  // MODULES_IPC_INTERNAL_ROBUST_MUTEX_H_
+#endif  // MODULES_COMMON_INTERNAL_ROBUST_MUTEX_H_

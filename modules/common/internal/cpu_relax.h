@@ -12,14 +12,14 @@
 //
 // Example:
 //
-//   while (flag.load(std::memory_order_acquire) == 0) conc::CpuRelax();
+//   while (flag.load(std::memory_order_acquire) == 0) conc::internal::CpuRelax();
 
-#ifndef MODULES_COMMON_CPU_RELAX_H_
-#define MODULES_COMMON_CPU_RELAX_H_
+#ifndef MODULES_COMMON_INTERNAL_CPU_RELAX_H_
+#define MODULES_COMMON_INTERNAL_CPU_RELAX_H_
 
 #include <atomic>
 
-namespace conc {
+namespace conc::internal {
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -31,6 +31,6 @@ inline void CpuRelax() {
 #endif
 }
 
-}  // namespace conc
+}  // namespace conc::internal
 
-#endif  // MODULES_COMMON_CPU_RELAX_H_
+#endif  // MODULES_COMMON_INTERNAL_CPU_RELAX_H_

@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 
-#include "modules/ipc/internal/shared_region.h"
+#include "modules/common/internal/shared_region.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>

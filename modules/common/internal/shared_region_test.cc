@@ -16,8 +16,8 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "modules/common/timeout.h"
-#include "modules/ipc/internal/futex.h"
-#include "modules/ipc/internal/shared_region.h"
+#include "modules/common/internal/futex.h"
+#include "modules/common/internal/shared_region.h"
 
 namespace conc::internal {
 namespace {
@@ -92,20 +92,20 @@ TEST(SharedRegionTest, AForkedChildWritesWhatTheParentReads) {
 
 TEST(FutexTest, WaitReturnsAtOnceWhenTheWordDiffers) {
   std::atomic<uint32_t> word{1};
-  EXPECT_TRUE(FutexWait(&word, 0, Deadline::Infinite()));
+  EXPECT_TRUE(FutexWait(&word, 0, Deadline::Infinite(), FutexScope::kShared));
 }
 
 TEST(FutexTest, ExpiredDeadlineReturnsFalseWithoutSleeping) {
   std::atomic<uint32_t> word{0};
-  EXPECT_FALSE(FutexWait(&word, 0, Deadline::FromTimeout(absl::ZeroDuration())));
-  EXPECT_FALSE(FutexWait(&word, 0, Deadline::FromTimeout(absl::Seconds(-1))));
+  EXPECT_FALSE(FutexWait(&word, 0, Deadline::FromTimeout(absl::ZeroDuration()), FutexScope::kShared));
+  EXPECT_FALSE(FutexWait(&word, 0, Deadline::FromTimeout(absl::Seconds(-1)), FutexScope::kShared));
 }
 
 TEST(FutexTest, TimedWaitEndsWithFalse) {
   std::atomic<uint32_t> word{0};
   const absl::Time start = absl::Now();
   const Deadline deadline = Deadline::FromTimeout(absl::Milliseconds(20));
-  while (FutexWait(&word, 0, deadline)) {
+  while (FutexWait(&word, 0, deadline, FutexScope::kShared)) {
   }  // spurious wake-ups loop; the deadline ends it
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(20));
 }
@@ -124,13 +124,13 @@ TEST(FutexTest, WakesASleeperInAnotherProcess) {
     const Deadline deadline = Deadline::FromTimeout(absl::Seconds(30));
     asleep->store(1);
     while (word->load() == 0) {
-      if (!FutexWait(word, 0, deadline)) ::_exit(1);
+      if (!FutexWait(word, 0, deadline, FutexScope::kShared)) ::_exit(1);
     }
     ::_exit(word->load() == 7 ? 0 : 2);
   }
   while (asleep->load() == 0) ::usleep(100);  // polling the child's progress, not a sleep-for-sync
   word->store(7);
-  FutexWake(word, INT_MAX);
+  FutexWake(word, INT_MAX, FutexScope::kShared);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
