@@ -11,7 +11,7 @@ namespace {
 
 std::string Message(const absl::Status& status) { return std::string(status.message()); }
 
-// The table of DESIGN.md, row by row.
+// The table of docs/DESIGN.md (and modules/common/README.md), row by row.
 TEST(StatusTest, PythonExceptionsMapToTheDesignTable) {
   EXPECT_EQ(conc::EmptyError("e").code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(conc::FullError("f").code(), absl::StatusCode::kDeadlineExceeded);

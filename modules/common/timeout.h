@@ -3,7 +3,7 @@
 // timeout.h: the project's timeout convention and `Deadline`, the monotonic
 // deadline every blocking call measures its wait against.
 //
-// The convention (DESIGN.md, "API conventions"): a blocking call takes
+// The convention (docs/DESIGN.md, "API conventions"): a blocking call takes
 //
 //   std::optional<absl::Duration> timeout = std::nullopt
 //

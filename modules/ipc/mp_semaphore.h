@@ -40,7 +40,7 @@
 //     n < 1 is InvalidArgument; a release above INT32_MAX permits is
 //     InvalidArgument (Python's OverflowError); over-releasing a
 //     BoundedSemaphore is FailedPrecondition (Python's ValueError "semaphore
-//     or lock released too many times"; DESIGN.md's misuse row). On every
+//     or lock released too many times"; the misuse row of docs/DESIGN.md). On every
 //     error the count is unchanged.
 //   * release(n) exists for multiprocessing too (Python's has only threading's
 //     release(n)); release(n) wakes up to n waiters.

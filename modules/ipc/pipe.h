@@ -15,7 +15,7 @@
 // descriptor is close-on-exec: a forked child inherits the ends; a spawned one
 // gets those passed with `fds_to_pass()`.
 //
-// Example (the seed's first cell):
+// Example (the notebook's first cell):
 //
 //   auto p = conc::Pipe();
 //   if (!p.ok()) return p.status();

@@ -5,7 +5,7 @@
 // An Event is a flag threads can wait for: `set()` raises it and wakes every
 // waiter, `clear()` lowers it, `wait()` returns at once while it is up and
 // otherwise sleeps until a `set()`. It stays set until cleared, so a thread
-// that waits in a loop passes straight through every later `wait()` (the seed's
+// that waits in a loop passes straight through every later `wait()` (the notebook's
 // three-round cell shows exactly that).
 //
 // Guarantees:

@@ -6,7 +6,7 @@
 // A semaphore is a counter of permits: `acquire()` takes one (waiting while
 // there are none), `release(n)` gives n back and wakes up to n waiters. Any
 // thread may release. `Semaphore(0)` is a gate that opens one `release()` at a
-// time (the seed's cell); `Semaphore(k)` lets at most k threads into a section.
+// time (the notebook's cell); `Semaphore(k)` lets at most k threads into a section.
 // A BoundedSemaphore refuses to be released above its initial value, which
 // catches a release without a matching acquire.
 //
@@ -19,7 +19,7 @@
 //     returns kInvalidArgument.
 //   * `release(n)` with n < 1 is Python's ValueError: kInvalidArgument.
 //     Over-releasing a BoundedSemaphore is ValueError in Python and
-//     FailedPrecondition here (DESIGN.md's misuse row); either way the count
+//     FailedPrecondition here (the misuse row of docs/DESIGN.md); either way the count
 //     does not change.
 //   * A negative initial value is Python's ValueError; here the constructor
 //     cannot fail and uses 0 instead. The count is limited to INT32_MAX

@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// pipe_hello: the seed's first Pipe cell (Module 5):
+// pipe_hello: the notebook's first Pipe cell (Module 5):
 //
 //   r, w = Pipe()
 //   print(r, w)

@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// pipe_pseudo: the seed's pseudo-implementation of Pipe() (Module 5): two
+// pipe_pseudo: the notebook's pseudo-implementation of Pipe() (Module 5): two
 // Connection objects sharing one deque. It shows the shape of the API, and
 // what it gets wrong: both ends read the same deque, so an end can receive
 // its own message, and nothing crosses a process boundary. Then the real

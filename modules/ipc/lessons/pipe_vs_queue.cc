@@ -1,7 +1,7 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
 // pipe_vs_queue: "Is a Pipe three times faster than a Queue?" The article in
-// the seeds (Programmer's Python Async, "Pipes") says a multiprocessing Pipe
+// the article the course cites (Programmer's Python Async, "Pipes") says a multiprocessing Pipe
 // is about three times faster than a Queue. We measure it: N small messages
 // from one process to another, through a Pipe and through a Queue, in Python
 // (/usr/bin/python3 running pipe_vs_queue.py, beside this file) and in C++ (conc::Pipe

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Is a Pipe three times faster than a Queue? The Python half of the lesson.
 
-The article in the seeds (Programmer's Python Async, "Pipes") says a
+The article the course cites (Programmer's Python Async, "Pipes") says a
 multiprocessing Pipe is about three times faster than a Queue. This sends N
 64-byte messages from one process to another through a Pipe(False) and through
 a Queue, and prints both rates (messages per second) on one line:

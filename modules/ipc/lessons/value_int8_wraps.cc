@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// value_int8_wraps: the seed's `Value("b", 129)` whose value is -127 (Module 5,
+// value_int8_wraps: the notebook's `Value("b", 129)` whose value is -127 (Module 5,
 // "Value class in multiprocessing module"). A Value holds a C type, not a
 // Python int: "b" is a signed char, -128..127, and 129 does not fit. C (and
 // C++20, which defines it) converts modulo 2^8: 129 - 256 = -127. In C++ the

@@ -1,4 +1,4 @@
-"""The sync chapter's lessons, in the order the tour runs them (the seed's order)."""
+"""The sync chapter's lessons, in the order the tour runs them (the course's order)."""
 
 load("//tools:lesson.bzl", "lesson")
 

@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// thread_basics: the seed's `threading.Thread?` cell (Module 1). A thread is a
+// thread_basics: the notebook's `threading.Thread?` cell (Module 1). A thread is a
 // target with its arguments, a name and a daemon flag; start() runs the target
 // on a new OS thread, join() waits for it.
 //

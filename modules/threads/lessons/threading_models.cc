@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// threading_models: the seed's three threading models (Module 1), each shown
+// threading_models: the notebook's three threading models (Module 1), each shown
 // by a small program.
 //   1:1  native threads: every conc::Thread is its own kernel thread.
 //   N:1  green threads / coroutines: generators take turns on ONE kernel thread,
