@@ -28,6 +28,9 @@ def main():
         with open(path) as f:
             for number, line in enumerate(f, 1):
                 for label in LABEL.findall(line):
+                    # Visibility specs are labels but not targets.
+                    if label.startswith("//visibility:") or label.endswith(("__pkg__", "__subpackages__")):
+                        continue
                     if not label.endswith("/..."):
                         label = label.rstrip(".,;")
                     where.setdefault(label, []).append("%s:%d" % (path, number))
