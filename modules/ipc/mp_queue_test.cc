@@ -36,6 +36,7 @@
 #include "gtest/gtest.h"
 #include "modules/ipc/internal/asymmetric_fence.h"
 #include "modules/ipc/internal/shm_ring.h"
+#include "modules/ipc/testing/shm_ring_test_peer.h"
 #include "modules/threads/process.h"
 
 namespace {
@@ -141,13 +142,13 @@ void joinable_worker(int fd) {
   }
 }
 
-// Dies holding the producer lock at `stage` (see ShmRing::TestOnlyDieDuringPut).
+// Dies holding the producer lock at `stage` (see ShmRing::DieDuringPut).
 void die_during_put(int fd, std::string bytes, int stage) {
   const QueueHandle h{fd};
   absl::StatusOr<std::shared_ptr<conc::mp::internal::ShmRing>> ring =
       conc::mp::internal::ShmRing::Attach(h.fd);
   if (!ring.ok()) std::exit(2);
-  (*ring)->TestOnlyDieDuringPut(bytes, stage);
+  conc::mp::internal::ShmRingTestPeer::DieDuringPut(**ring, bytes, stage);
 }
 
 void die_during_get(int fd) {
@@ -155,7 +156,7 @@ void die_during_get(int fd) {
   absl::StatusOr<std::shared_ptr<conc::mp::internal::ShmRing>> ring =
       conc::mp::internal::ShmRing::Attach(h.fd);
   if (!ring.ok()) std::exit(2);
-  (*ring)->TestOnlyDieDuringGet(1);
+  conc::mp::internal::ShmRingTestPeer::DieDuringGet(**ring, 1);
 }
 
 // The far end of a ping-pong whose every wait sleeps (no spinning): gets a
@@ -164,8 +165,8 @@ void sleeping_echo(int ping_fd, int pong_fd, int rounds) {
   auto ping = conc::mp::internal::ShmRing::Attach(ping_fd);
   auto pong = conc::mp::internal::ShmRing::Attach(pong_fd);
   if (!ping.ok() || !pong.ok()) std::exit(2);
-  (*ping)->TestOnlyNeverSpin();
-  (*pong)->TestOnlyNeverSpin();
+  conc::mp::internal::ShmRingTestPeer::NeverSpin(**ping);
+  conc::mp::internal::ShmRingTestPeer::NeverSpin(**pong);
   for (int i = 0; i < rounds; ++i) {
     std::string got;
     absl::Status s = (*ping)->Get(conc::Deadline::FromTimeout(absl::Seconds(20)),
@@ -726,8 +727,8 @@ TEST(MpQueueStressTest, PingPongWhereEveryWaitSleepsLosesNoWakeUp) {
   auto ping = conc::mp::internal::ShmRing::Create(0, 4096);
   auto pong = conc::mp::internal::ShmRing::Create(0, 4096);
   ASSERT_TRUE(ping.ok() && pong.ok());
-  (*ping)->TestOnlyNeverSpin();
-  (*pong)->TestOnlyNeverSpin();
+  conc::mp::internal::ShmRingTestPeer::NeverSpin(**ping);
+  conc::mp::internal::ShmRingTestPeer::NeverSpin(**pong);
   conc::Process echo({.pass_fds = {(*ping)->fd(), (*pong)->fd()}},
                      conc::process_function<sleeping_echo>, (*ping)->fd(), (*pong)->fd(), kRounds);
   ASSERT_TRUE(echo.start().ok());
@@ -766,8 +767,8 @@ TEST(MpQueueStressTest, PingPongWithoutMembarrierInOneProcessLosesNothing) {
   auto ping = conc::mp::internal::ShmRing::Create(0, 4096);
   auto pong = conc::mp::internal::ShmRing::Create(0, 4096);
   ASSERT_TRUE(ping.ok() && pong.ok());
-  (*ping)->TestOnlyNeverSpin();
-  (*pong)->TestOnlyNeverSpin();
+  conc::mp::internal::ShmRingTestPeer::NeverSpin(**ping);
+  conc::mp::internal::ShmRingTestPeer::NeverSpin(**pong);
   const int ping_fd = (*ping)->fd();
   const int pong_fd = (*pong)->fd();
   // The filter goes into a child; the echo runs in its child, which

@@ -33,7 +33,7 @@
 // true only when notified).
 //
 // Performance: a waiter spins (or yields) briefly and adaptively before it
-// sleeps (internal/spin.h). A sleeping waiter picked by notify() is not woken
+// sleeps (common/internal/spin.h). A sleeping waiter picked by notify() is not woken
 // at once ("wait morphing"): the lock's next release wakes it
 // (Lock::DeferWake), or it is moved onto the lock's futex (FUTEX_CMP_REQUEUE)
 // and wakes as one of the lock's sleepers; either way it does not wake only to

@@ -24,8 +24,8 @@
 // timed.
 //
 // Performance: a `wait` that must block spins briefly and adaptively first
-// (internal/spin.h), so a ping-pong between threads on two CPUs answers in well
-// under a microsecond instead of a ~50 µs futex wake-up, while threads sharing
+// (common/internal/spin.h), so a ping-pong between threads on two CPUs answers
+// without a futex wake-up (which costs far more than the spin), while threads sharing
 // one CPU do not spin but yield the CPU to each other. `set()` makes a syscall
 // only if someone sleeps.
 //

@@ -21,7 +21,7 @@
 //
 // Performance: the uncontended acquire+release is one compare-and-swap and one
 // exchange, inlined (no syscall), plus a note of the holder's CPU. A contended
-// acquire spins briefly and adaptively (internal/spin.h), or yields if the
+// acquire spins briefly and adaptively (common/internal/spin.h), or yields if the
 // holder runs on its CPU, then sleeps on a futex.
 //
 // Memory ordering: `release()` happens-before the `acquire()` that next takes
@@ -155,7 +155,7 @@ class ABSL_LOCKABLE Lock {
   // A futex word the next release() wakes (DeferWake), or nullptr.
   std::atomic<std::atomic<uint32_t>*> deferred_wake_{nullptr};
   // The CPU of the last thread to take the lock: a contended acquire spins
-  // only if the holder runs elsewhere (internal/spin.h, rule 2). A hint.
+  // only if the holder runs elsewhere (common/internal/spin.h, rule 2). A hint.
   std::atomic<int> holder_cpu_{-1};
   internal::AdaptiveSpin spin_;
 };

@@ -6,7 +6,8 @@
 // the robust locks of mp::Lock). One policy, tuned once; its costs are measured
 // by //modules/sync/benchmarks:sync_benchmark and the ring's benchmarks.
 //
-// Why spin at all: on these VMs a futex wake-up that crosses CPUs costs ~50 µs,
+// Why spin at all: a futex wake-up that crosses CPUs costs tens of microseconds
+// on the VMs this was measured on (//modules/sync/benchmarks:sync_benchmark),
 // while a thread that is still running on another CPU sees a store in well under
 // a microsecond. So a waiter that expects its answer soon (an Event ping-pong, a
 // lock held for a few instructions) polls for a short while first.
@@ -24,8 +25,8 @@
 //      Semaphore; `sched_getcpu`, a plain load from the rseq area in glibc
 //      >= 2.35) and the waiter compares it with its own. Two threads pinned to
 //      one CPU never spin (they yield, rule 4); two threads on two CPUs do.
-//   3. A per-object budget, in `pause` iterations (CpuRelax; 10-40 ns each,
-//      depending on the CPU: Skylake and later made `pause` ~10x longer):
+//   3. A per-object budget, in `pause` iterations (CpuRelax; its cost varies
+//      by an order of magnitude between CPU generations):
 //      a spin that succeeded after i iterations raises it to at least 4i (up to
 //      kMaxSpins, tens of µs, about one futex sleep-and-wake: spinning longer than
 //      sleeping costs never pays); a spin that ran out cuts it by a quarter

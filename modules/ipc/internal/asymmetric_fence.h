@@ -13,9 +13,9 @@
 // load pass an earlier store) and the wake-up is lost. A full fence (or a
 // seq_cst store) costs the waker more than the whole hand-off it guards: it
 // waits until the message just copied into the ring has left the store
-// buffer, i.e. for the cache lines to arrive from the other CPU. Measured on
-// mp::Queue between two processes: three such fences per message cost about
-// 2x the message itself.
+// buffer, i.e. for the cache lines to arrive from the other CPU. On mp::Queue
+// between two processes, three such fences per message cost more than the
+// message itself (modules/ipc/doc/performance.md).
 //
 // HOW. `LightFence()` is only a compiler barrier; `HeavyFence()` calls
 // membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which makes every CPU that runs
@@ -81,7 +81,7 @@ inline void LightFence() {
 }
 
 // The sleeper's half: a full fence on every CPU running a registered process
-// (about 1 µs on a 2-CPU VM). Returns false if the kernel refused: then no
+// (a system call that interrupts each of them). Returns false if the kernel refused: then no
 // other process was fenced, and the caller must not sleep unboundedly.
 bool HeavyFence();
 

@@ -1,6 +1,7 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 
 #include "modules/ipc/internal/pid_lock.h"
+#include "modules/ipc/testing/pid_lock_test_peer.h"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -174,7 +175,7 @@ TEST_F(PidLockTest, ALivePidWithAnotherStartTimeIsAReusedPidAndDead) {
   const uint64_t reused = PidLockWord(::getpid(), static_cast<uint32_t>(self) + 1);
   EXPECT_FALSE(PidLock::HolderIsDead(self));
   EXPECT_TRUE(PidLock::HolderIsDead(reused));
-  page_->lock.TestOnlySetHolder(reused);
+  PidLockTestPeer::SetHolder(page_->lock, reused);
   EXPECT_TRUE(IsOwnerDied(page_->lock.Lock(Deadline::FromTimeout(kLong))));
   page_->lock.Unlock();
 }

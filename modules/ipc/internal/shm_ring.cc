@@ -490,7 +490,7 @@ absl::Status ShmRing::Join(const Deadline& deadline) {
   return absl::DeadlineExceededError("JoinableQueue.join: tasks still unfinished at the deadline");
 }
 
-void ShmRing::TestOnlyDieDuringPut(std::string_view bytes, int stage) {
+void ShmRing::DieDuringPut(std::string_view bytes, int stage) {
   Shared* s = shared_;
   if (!LockProducer(Deadline::Infinite()).ok()) ::_exit(3);
   const uint64_t need = RecordSize(bytes.size());
@@ -506,7 +506,7 @@ void ShmRing::TestOnlyDieDuringPut(std::string_view bytes, int stage) {
   ::_exit(0);  // producer_lock stays held by this (dead) process.
 }
 
-void ShmRing::TestOnlyDieDuringGet(int /*stage*/) {
+void ShmRing::DieDuringGet(int /*stage*/) {
   Shared* s = shared_;
   if (!LockConsumer(Deadline::Infinite()).ok()) ::_exit(3);
   if (s->tail.load() == s->head.load()) ::_exit(4);

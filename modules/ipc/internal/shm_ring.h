@@ -33,16 +33,14 @@
 // No read-modify-write and no full fence on the path of a message but the
 // lock's compare-and-swap: a full fence waits until the record just copied
 // has reached the other CPU, which between two processes cost more than the
-// rest of the message (robust pthread mutexes and seq_cst stores: 349 ns a
-// message; this design: 61-150 ns, same VM). That compare-and-swap still
-// waits for the previous record's stores, so after a small record the
-// producer takes the next 512 bytes of free ring into its cache in the
-// exclusive state ahead of time (OwnAhead, PREFETCHW): 45 ns a message in
-// the ratios run of 2026-12-02.
+// rest of the message (the measurements: modules/ipc/README.md). That
+// compare-and-swap still waits for the previous record's stores, so after a
+// small record the producer takes the next 512 bytes of free ring into its
+// cache in the exclusive state ahead of time (OwnAhead, PREFETCHW).
 //
-// Waiting: a blocked call spins a bounded, adaptive number of times (the
-// budget grows when spinning pays off and shrinks when it does not), yields
-// the CPU a few times (the peer may be waiting for this very CPU), then
+// Waiting: a blocked call spins a bounded, adaptive number of times and yields
+// the CPU a few times (AdaptiveSpin::SpinThenYield, common/internal/spin.h:
+// the peer may be waiting for this very CPU), then
 // registers in a waiters counter and sleeps in FUTEX_WAIT_BITSET (shared, not
 // FUTEX_PRIVATE_FLAG: the word is in shared memory) on a sequence word until
 // the Deadline's absolute CLOCK_MONOTONIC time. The other side makes the wake
@@ -72,6 +70,8 @@
 #include "modules/common/internal/spin.h"
 
 namespace conc::mp::internal {
+
+struct ShmRingTestPeer;
 
 struct Shared;  // The header page; defined in shm_ring.cc.
 
@@ -126,18 +126,19 @@ class ShmRing {
   // The memfd (owned by the ring) to pass to a spawned child.
   int fd() const { return fd_.get(); }
 
-  // Tests only: start a put (or get) and `_exit(0)` while holding the lock at
-  // `stage`, as a SIGKILL at that instant would. Put stages: 1 = half the
-  // payload copied, nothing published; 2 = the record published (tail stored)
-  // but the item count not yet updated. Get stage 1 = the record read, head
-  // not yet advanced.
-  [[noreturn]] void TestOnlyDieDuringPut(std::string_view bytes, int stage);
-  [[noreturn]] void TestOnlyDieDuringGet(int stage);
-  // Tests only: a blocked call of this handle neither spins nor yields but
-  // goes to sleep at once, so that every wait takes the futex path.
-  void TestOnlyNeverSpin() { never_spin_ = true; }
-
  private:
+  // What the tests reach through ShmRingTestPeer (testing/shm_ring_test_peer.h).
+  friend struct ShmRingTestPeer;
+  // Start a put (or get) and `_exit(0)` while holding the lock at `stage`, as
+  // a SIGKILL at that instant would. Put stages: 1 = half the payload copied,
+  // nothing published; 2 = the record published (tail stored) but the item
+  // count not yet updated. Get stage 1 = the record read, head not yet advanced.
+  [[noreturn]] void DieDuringPut(std::string_view bytes, int stage);
+  [[noreturn]] void DieDuringGet(int stage);
+  // A blocked call of this handle neither spins nor yields but goes to sleep
+  // at once, so that every wait takes the futex path.
+  void NeverSpin() { never_spin_ = true; }
+
   static constexpr size_t kRecordHeader = 8;
   ShmRing(FileDescriptor fd, char* base, size_t map_size, size_t capacity);
   static absl::StatusOr<std::shared_ptr<ShmRing>> Map(FileDescriptor fd, size_t capacity);
@@ -160,7 +161,7 @@ class ShmRing {
   Shared* shared_;
   char* ring_;
   conc::internal::AdaptiveSpin spin_;  // Process-local: adapts to this machine.
-  bool never_spin_ = false;            // TestOnlyNeverSpin.
+  bool never_spin_ = false;            // NeverSpin (tests only).
   // Producers only, under the producer lock: the ring position up to which
   // OwnAhead has asked for this process's lines (a hint: another process's
   // puts do not update it).
