@@ -2,6 +2,11 @@
 
 #include "modules/common/codec.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
 
@@ -30,6 +35,34 @@ absl::Status Decoder::CountError(std::string_view what, size_t min_element_size)
                                     " does not fit in the ", remaining() - sizeof n,
                                     " bytes left (each element takes at least ",
                                     min_element_size, ")"));
+}
+
+uint64_t Decoder::Budget(size_t input_size, const DecodeOptions& options) {
+  uint64_t budget = 0;
+  if (__builtin_mul_overflow(options.bytes_per_input_byte, uint64_t{input_size}, &budget) ||
+      __builtin_add_overflow(budget, options.base_bytes, &budget)) {
+    budget = std::numeric_limits<uint64_t>::max();
+  }
+  return std::min(budget, options.max_decoded_bytes);
+}
+
+absl::Status Decoder::MemoryError(std::string_view what, size_t at, uint64_t count,
+                                  size_t element_size) const {
+  uint64_t bytes = 0;
+  const std::string total = __builtin_mul_overflow(count, element_size, &bytes)
+                                ? std::string("more than 2^64")
+                                : absl::StrCat(bytes);
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "codec: ", Absl(what), " ", count, " at offset ", at, " would take ", total,
+      " bytes of memory (", element_size, " per element), more than the ", memory_left_,
+      " bytes left of the decode budget of ", memory_budget_, " bytes for ", input_.size(),
+      " input bytes (see conc::DecodeOptions)"));
+}
+
+absl::Status Decoder::AllocationError(std::string_view exception) const {
+  return absl::ResourceExhaustedError(absl::StrCat("codec: out of memory (", Absl(exception),
+                                                   ") decoding at offset ", offset_, " of ",
+                                                   input_.size(), " input bytes"));
 }
 
 absl::Status Decoder::InvalidError(size_t offset, std::string_view what,

@@ -53,8 +53,29 @@
 //   * Every length and count is checked against the bytes left BEFORE anything
 //     is allocated: a count N of elements that each take at least M bytes is
 //     refused unless N * M fits in what is left, so 10 bytes that claim 2^60
-//     elements fail at once. Memory is therefore bounded by the input size times
-//     a constant of the type (its in-memory size over its minimum encoded size).
+//     elements fail at once (DataLoss).
+//   * Decoded memory is bounded, not only counts. One byte on the wire can
+//     stand for hundreds in memory (an empty `std::optional<std::array<double,
+//     64>>` is 1 byte encoded and 520 bytes decoded), so every container and
+//     string also charges what it will allocate, N * (in-memory size of an
+//     element, plus the node of a list/set/map), to a budget of the Decoder
+//     BEFORE allocating. The budget (`DecodeOptions`, defaults in brackets) is
+//
+//       min(max_decoded_bytes [2 GiB],
+//           bytes_per_input_byte [64] * input bytes + base_bytes [1 MiB])
+//
+//     for the whole decode (nested containers share it; arithmetic saturates).
+//     A charge over the budget is `ResourceExhausted`, with the sizes in the
+//     message, and nothing is allocated for that container. The factor 64
+//     covers every container of elements that are in memory at most 64 times
+//     their minimum encoding (vectors of numbers and strings, maps of small
+//     keys and values, sets of bytes); a program that legitimately sends, say,
+//     millions of empty optionals of large structs raises it with
+//     `DecodeOptions`.
+//   * No exception escapes: an allocation that fails anyway (`std::bad_alloc`
+//     under `setrlimit(RLIMIT_AS)`, `std::length_error`) is caught in
+//     `Decoder::Read` and returned as `ResourceExhausted`. (Python raises
+//     `MemoryError` from `pickle.loads` in that case; it has no budget.)
 //   * `Decode` consumes the input exactly; trailing bytes are an error.
 //   * Values are validated where C++ requires it: a bool is 0 or 1, an optional
 //     flag is 0 or 1, a variant index names an alternative, a set or map has no
@@ -80,7 +101,9 @@
 //     }
 //   };
 //
-// The specialisation must be visible wherever the type is encoded.
+// The specialisation must be visible wherever the type is encoded. One that
+// allocates for a count it reads (a container) reads it with the four-argument
+// `Decoder::ReadCount`, which charges the memory budget before the allocation.
 //
 // Thread-safety: the functions are thread-safe; an `Encoder` or `Decoder`
 // object is used by one thread at a time.
@@ -98,8 +121,10 @@
 #include <deque>
 #include <list>
 #include <map>
+#include <new>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -186,20 +211,49 @@ class Encoder {
   std::string* out_;
 };
 
+// How much memory one decode may build (see "Decoded memory is bounded" at the
+// top). The budget of a Decoder over `n` input bytes is
+//   min(max_decoded_bytes, bytes_per_input_byte * n + base_bytes),
+// computed with saturating arithmetic, for everything it decodes.
+struct DecodeOptions {
+  // Bytes of decoded memory allowed per input byte.
+  uint64_t bytes_per_input_byte = 64;
+  // Bytes allowed whatever the input size (small messages of large types).
+  uint64_t base_bytes = uint64_t{1} << 20;
+  // The hard cap, whatever the input size.
+  uint64_t max_decoded_bytes = uint64_t{2} << 30;
+};
+
 // Decodes values from a view of bytes, front to back. Several values may be
 // read in a row (`Read(&a)`, `Read(&b)`); `Finish()` checks nothing is left.
 // The bytes must outlive the decoder.
 class Decoder {
  public:
-  explicit Decoder(std::string_view input ABSL_ATTRIBUTE_LIFETIME_BOUND)
-      : input_(input) {}
+  // A decoder of `input` whose memory budget follows `options`.
+  explicit Decoder(std::string_view input ABSL_ATTRIBUTE_LIFETIME_BOUND,
+                   const DecodeOptions& options = DecodeOptions())
+      : input_(input), memory_left_(Budget(input.size(), options)) {}
 
-  // Decodes the next value into `*value`. On error, `*value` is valid but
+  // Decodes the next value into `*value`. Never blocks, never throws. Errors:
+  // DataLoss (truncated or invalid bytes); ResourceExhausted (the memory
+  // budget is spent, or an allocation failed). On error, `*value` is valid but
   // unspecified, and the decoder should be abandoned (its offset is somewhere
   // inside the bad value).
   template <Encodable T>
   [[nodiscard]] absl::Status Read(T* value) {
+#if defined(__cpp_exceptions)
+    // Zero-cost when nothing is thrown. Nested Reads catch at the innermost
+    // level; the status then travels up like any other error.
+    try {
+      return Codec<T>::Decode(*this, value);
+    } catch (const std::bad_alloc&) {
+      return AllocationError("std::bad_alloc");
+    } catch (const std::length_error&) {
+      return AllocationError("std::length_error");
+    }
+#else
     return Codec<T>::Decode(*this, value);
+#endif
   }
 
   // Decodes and returns the next value.
@@ -245,8 +299,10 @@ class Decoder {
   }
 
   // Reads a length or element count and checks that `*count` elements of at
-  // least `min_element_size` bytes each fit in what is left, so that the
-  // caller may allocate for them. `min_element_size` must be positive.
+  // least `min_element_size` bytes each fit in what is left (DataLoss if not,
+  // consuming nothing). `min_element_size` must be positive. Charges nothing
+  // to the memory budget: a caller that allocates for the count uses the
+  // overload below.
   [[nodiscard]] absl::Status ReadCount(std::string_view what,
                                        size_t min_element_size,
                                        uint64_t* count) {
@@ -263,6 +319,39 @@ class Decoder {
     return CountError(what, min_element_size);
   }
 
+  // ReadCount, then charges `*count` elements of `memory_per_element` bytes
+  // each (their in-memory size) to the memory budget: ResourceExhausted,
+  // consuming nothing, if they do not fit. Codec specialisations that
+  // allocate for a count use this one, before allocating.
+  [[nodiscard]] absl::Status ReadCount(std::string_view what,
+                                       size_t min_element_size,
+                                       size_t memory_per_element,
+                                       uint64_t* count) {
+    const size_t at = offset_;
+    if (absl::Status s = ReadCount(what, min_element_size, count); !s.ok()) return s;
+    if (absl::Status s = ChargeMemory(what, at, *count, memory_per_element); !s.ok()) {
+      offset_ = at;
+      return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // Charges `count` elements of `element_size` bytes (saturating) to the
+  // memory budget, or returns ResourceExhausted naming `what`, the value at
+  // `at` and the sizes, leaving the budget as it was.
+  [[nodiscard]] absl::Status ChargeMemory(std::string_view what, size_t at,
+                                          uint64_t count, size_t element_size) {
+    uint64_t bytes = 0;
+    if (!__builtin_mul_overflow(count, element_size, &bytes) && bytes <= memory_left_) {
+      memory_left_ -= bytes;
+      return absl::OkStatus();
+    }
+    return MemoryError(what, at, count, element_size);
+  }
+
+  // Bytes of the memory budget not yet charged.
+  uint64_t memory_left() const { return memory_left_; }
+
   // A DataLoss "codec: invalid <what> at offset <offset>: <detail>", for
   // values that are present but wrong (a bool byte of 7).
   [[nodiscard]] absl::Status InvalidError(size_t offset, std::string_view what,
@@ -272,9 +361,18 @@ class Decoder {
   absl::Status TruncatedError(std::string_view what, size_t need) const;
   // ReadCount's failures (out of line: the success path is inlined).
   absl::Status CountError(std::string_view what, size_t min_element_size);
+  // ChargeMemory's failure.
+  absl::Status MemoryError(std::string_view what, size_t at, uint64_t count,
+                           size_t element_size) const;
+  // A caught exception from an allocation.
+  absl::Status AllocationError(std::string_view exception) const;
+  // The budget for `input_size` bytes, saturating.
+  static uint64_t Budget(size_t input_size, const DecodeOptions& options);
 
   std::string_view input_;
   size_t offset_ = 0;
+  uint64_t memory_left_;
+  uint64_t memory_budget_ = memory_left_;
 };
 
 // Appends the encoding of `value` to `*out`. Never fails.
@@ -292,11 +390,15 @@ template <Encodable T>
   return out;
 }
 
-// Decodes a T that must occupy all of `bytes`. Errors: DataLoss (truncated,
-// invalid or trailing bytes), with the type and byte offset in the message.
+// Decodes a T that must occupy all of `bytes`. Never blocks, never throws.
+// Errors: DataLoss (truncated, invalid or trailing bytes), with the type and
+// byte offset in the message; ResourceExhausted if the value would take more
+// memory than `options` allow (checked before allocating), or an allocation
+// fails.
 template <Encodable T>
-[[nodiscard]] absl::StatusOr<T> Decode(std::string_view bytes) {
-  Decoder decoder(bytes);
+[[nodiscard]] absl::StatusOr<T> Decode(std::string_view bytes,
+                                       const DecodeOptions& options = DecodeOptions()) {
+  Decoder decoder(bytes, options);
   absl::StatusOr<T> value = decoder.Read<T>();
   if (!value.ok()) return value.status();
   if (absl::Status status = decoder.Finish(); !status.ok()) return status;
@@ -357,6 +459,26 @@ void EncodeSequence(Encoder& out, const Container& container) {
   for (const auto& element : container) out.Write(element);
 }
 
+// What one element costs in memory, for the decode budget: the element, plus
+// the links of a node-based container (an estimate of libstdc++'s layout: a
+// list node has two pointers, a red-black tree node three pointers and a
+// colour, a hash node a pointer and a cached hash plus its bucket slot).
+template <typename Container>
+constexpr size_t kMemoryPerElement = sizeof(typename Container::value_type);
+template <typename T, typename Alloc>
+constexpr size_t kMemoryPerElement<std::list<T, Alloc>> = sizeof(T) + 2 * sizeof(void*);
+template <typename K, typename C, typename A>
+constexpr size_t kMemoryPerElement<std::set<K, C, A>> = sizeof(K) + 4 * sizeof(void*);
+template <typename K, typename V, typename C, typename A>
+constexpr size_t kMemoryPerElement<std::map<K, V, C, A>> =
+    sizeof(std::pair<const K, V>) + 4 * sizeof(void*);
+template <typename K, typename H, typename E, typename A>
+constexpr size_t kMemoryPerElement<std::unordered_set<K, H, E, A>> =
+    sizeof(K) + 3 * sizeof(void*);
+template <typename K, typename V, typename H, typename E, typename A>
+constexpr size_t kMemoryPerElement<std::unordered_map<K, V, H, E, A>> =
+    sizeof(std::pair<const K, V>) + 3 * sizeof(void*);
+
 // Decodes into an empty vector/deque/list with push_back.
 template <typename Container>
 absl::Status DecodeSequence(Decoder& in, Container* container,
@@ -364,15 +486,14 @@ absl::Status DecodeSequence(Decoder& in, Container* container,
   using T = typename Container::value_type;
   container->clear();
   uint64_t count = 0;
-  if (absl::Status s = in.ReadCount(what, Codec<T>::kMinEncodedSize, &count);
+  if (absl::Status s = in.ReadCount(what, Codec<T>::kMinEncodedSize,
+                                    kMemoryPerElement<Container>, &count);
       !s.ok()) {
     return s;
   }
   if constexpr (requires { container->reserve(count); }) {
-    // Reserve no more memory than the input holds; a count that passed
-    // ReadCount may still be large for big in-memory elements.
-    const uint64_t affordable = in.remaining() / sizeof(T) + 1;
-    container->reserve(count < affordable ? count : affordable);
+    // The budget has been charged for all of them.
+    container->reserve(count);
   }
   for (uint64_t i = 0; i < count; ++i) {
     T element{};
@@ -389,8 +510,8 @@ absl::Status DecodeSet(Decoder& in, Set* set, std::string_view what_count,
   using Key = typename Set::key_type;
   set->clear();
   uint64_t count = 0;
-  if (absl::Status s =
-          in.ReadCount(what_count, Codec<Key>::kMinEncodedSize, &count);
+  if (absl::Status s = in.ReadCount(what_count, Codec<Key>::kMinEncodedSize,
+                                    kMemoryPerElement<Set>, &count);
       !s.ok()) {
     return s;
   }
@@ -413,8 +534,8 @@ absl::Status DecodeMap(Decoder& in, Map* map, std::string_view what_count,
   using Value = typename Map::mapped_type;
   map->clear();
   uint64_t count = 0;
-  if (absl::Status s = in.ReadCount(
-          what_count, SumOfMinEncodedSizes<Key, Value>(), &count);
+  if (absl::Status s = in.ReadCount(what_count, SumOfMinEncodedSizes<Key, Value>(),
+                                    kMemoryPerElement<Map>, &count);
       !s.ok()) {
     return s;
   }
@@ -517,7 +638,8 @@ struct Codec<std::basic_string<Char, Traits, Alloc>> {
   static absl::Status Decode(Decoder& in,
                              std::basic_string<Char, Traits, Alloc>* value) {
     uint64_t length = 0;
-    if (absl::Status s = in.ReadCount("std::string length", sizeof(Char), &length);
+    if (absl::Status s =
+            in.ReadCount("std::string length", sizeof(Char), sizeof(Char), &length);
         !s.ok()) {
       return s;
     }
@@ -553,7 +675,8 @@ struct Codec<std::vector<T, Alloc>> {
   static absl::Status Decode(Decoder& in, std::vector<T, Alloc>* value) {
     if constexpr (FixedWidth<T>) {
       uint64_t count = 0;
-      if (absl::Status s = in.ReadCount("std::vector count", sizeof(T), &count);
+      if (absl::Status s =
+              in.ReadCount("std::vector count", sizeof(T), sizeof(T), &count);
           !s.ok()) {
         return s;
       }

@@ -2,12 +2,22 @@
 
 #include "modules/common/codec.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <limits>
+#include <new>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -65,7 +75,28 @@ class Celsius {
   double value_ = 0;
 };
 
+// A type whose decoding throws what an allocation may throw, standing in for an
+// allocation that fails (the fork + RLIMIT_AS test below makes a real one fail,
+// in plain builds only).
+template <typename Exception>
+struct Throws {
+  bool operator==(const Throws&) const = default;
+};
+
 }  // namespace
+
+template <typename Exception>
+struct conc::Codec<Throws<Exception>> {
+  static constexpr size_t kMinEncodedSize = 1;
+  static void Encode(Encoder& out, const Throws<Exception>&) { out.Write(uint8_t{0}); }
+  static absl::Status Decode(Decoder&, Throws<Exception>*) {
+    if constexpr (std::is_same_v<Exception, std::bad_alloc>) {
+      throw std::bad_alloc();
+    } else {
+      throw Exception("vector::reserve");
+    }
+  }
+};
 
 template <>
 struct conc::Codec<Celsius> {
@@ -376,6 +407,262 @@ TEST(CodecTest, DecodingReusesAndClearsTheTarget) {
   std::vector<int> target = {9, 9, 9};
   ASSERT_TRUE(decoder.Read(&target).ok());
   EXPECT_EQ(target, std::vector<int>{1});
+}
+
+// ---------------------------------------------------------------------------
+// Decoded memory is bounded (the memory budget of DecodeOptions).
+
+// An empty optional of 64 doubles: 1 byte on the wire, 520 bytes in memory.
+using Big = std::optional<std::array<double, 64>>;
+static_assert(sizeof(Big) == 520);
+
+// `count` empty Bigs: a count and `count` zero bytes.
+std::string Nullopts(uint64_t count) { return Le64(count) + std::string(count, '\0'); }
+
+// Resident memory of this process (/proc/self/statm, second field).
+int64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+// Bytes of address space this process has mapped (VmSize).
+uint64_t AddressSpaceBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmSize:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
+  }
+  return 0;
+}
+
+// Runs `body` in a forked child and returns its exit code (99 if it threw), or
+// 128 + the signal that killed it, or -1 if it did not end within `bound` (then
+// it is killed).
+template <typename Body>
+int ExitCodeOfChild(Body body, std::chrono::seconds bound) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    int code = 99;  // An exception escaped `body`.
+    try {
+      code = body();
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+  if (pid < 0) return -2;
+  const auto give_up = std::chrono::steady_clock::now() + bound;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // Polling a child, not syncing.
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+// The reported case: 1 MiB of zero bytes as 1 Mi empty Bigs would build
+// 520 MiB (more with vector growth). Refused before allocating, and the
+// process does not grow.
+TEST(CodecMemoryTest, AmplifyingInputIsRefusedBeforeAllocating) {
+  const std::string input = Nullopts(uint64_t{1} << 20);
+  const int64_t before = ResidentBytes();
+  absl::StatusOr<std::vector<Big>> value = Decode<std::vector<Big>>(input);
+  const int64_t after = ResidentBytes();  // While `value` still holds what it holds.
+  EXPECT_TRUE(absl::IsResourceExhausted(value.status())) << value.status();
+  EXPECT_NE(Message(value.status()).find("std::vector count 1048576 at offset 0 would take "
+                                         "545259520 bytes of memory (520 per element)"),
+            std::string::npos)
+      << value.status();
+  // Nothing is allocated; 64 MiB leaves room for allocator and sanitizer noise
+  // while the bug grew the process by more than 500 MiB.
+  EXPECT_LT(after - before, int64_t{64} << 20);
+}
+
+// Nested containers share one budget: 255 inner vectors of 4096 empty Bigs are
+// 2 MiB each (each fits the budget alone) and 530 MB together, from 1 MB.
+TEST(CodecMemoryTest, NestedContainersShareOneBudget) {
+  std::string input = Le64(255);
+  for (int i = 0; i < 255; ++i) input += Nullopts(4096);
+  const int64_t before = ResidentBytes();
+  absl::StatusOr<std::vector<std::vector<Big>>> value =
+      Decode<std::vector<std::vector<Big>>>(input);
+  const int64_t after = ResidentBytes();
+  EXPECT_TRUE(absl::IsResourceExhausted(value.status())) << value.status();
+  // At most the budget (64 x 1 MB + 1 MiB) is built before the refusal; the
+  // bug built 530 MB. The bound leaves 2x for allocator slack.
+  EXPECT_LT(after - before, int64_t{160} << 20);
+
+  // Maps and unordered maps with distinct keys, each value an empty Big: 5
+  // bytes each on the wire, about 560 in memory.
+  std::string map_input = Le64(200000);
+  for (int32_t key = 0; key < 200000; ++key) {
+    map_input += Encode(key);
+    map_input += '\0';
+  }
+  EXPECT_TRUE(absl::IsResourceExhausted(
+      Decode<std::map<int32_t, Big>>(map_input).status()));
+  EXPECT_TRUE(absl::IsResourceExhausted(
+      Decode<std::unordered_map<int32_t, Big>>(map_input).status()));
+  // The same count of small values is ordinary and decodes.
+  std::string small_map = Le64(200000);
+  for (int32_t key = 0; key < 200000; ++key) {
+    small_map += Encode(key);
+    small_map += Encode(uint8_t{1});
+  }
+  absl::StatusOr<std::map<int32_t, uint8_t>> decoded =
+      Decode<std::map<int32_t, uint8_t>>(small_map);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->size(), 200000u);
+
+  // A list, a deque and a set of Bigs are charged too.
+  EXPECT_TRUE(absl::IsResourceExhausted(
+      Decode<std::list<Big>>(Nullopts(uint64_t{1} << 20)).status()));
+  EXPECT_TRUE(absl::IsResourceExhausted(
+      Decode<std::deque<Big>>(Nullopts(uint64_t{1} << 20)).status()));
+  // (The set is refused for its size before its duplicates are seen.)
+  EXPECT_TRUE(absl::IsResourceExhausted(
+      Decode<std::set<Big>>(Nullopts(uint64_t{1} << 20)).status()));
+}
+
+// An allocation that fails anyway (here: thrown by a Codec) never escapes
+// Decode or Decoder::Read: ResourceExhausted, naming the exception.
+TEST(CodecMemoryTest, AllocationFailureIsResourceExhausted) {
+  absl::StatusOr<Throws<std::bad_alloc>> a = Decode<Throws<std::bad_alloc>>("x");
+  EXPECT_TRUE(absl::IsResourceExhausted(a.status())) << a.status();
+  EXPECT_EQ(Message(a.status()),
+            "codec: out of memory (std::bad_alloc) decoding at offset 0 of 1 input bytes");
+  using Nested = std::vector<std::optional<Throws<std::length_error>>>;
+  absl::StatusOr<Nested> b = Decode<Nested>(Le64(2) + Bytes({0, 1, 0}));
+  EXPECT_TRUE(absl::IsResourceExhausted(b.status())) << b.status();
+  EXPECT_EQ(Message(b.status()),
+            "codec: out of memory (std::length_error) decoding at offset 10 of 11 input bytes");
+  Decoder decoder("x");
+  Throws<std::bad_alloc> target;
+  EXPECT_TRUE(absl::IsResourceExhausted(decoder.Read(&target)));
+}
+
+// The reported crash: 16 MiB of zeros as empty Bigs under a 1 GiB address-space
+// limit threw std::bad_alloc out of Decode. In a forked child (the limit must
+// not bind this process), decoding returns its status code as the exit code.
+constexpr int kResourceExhaustedCode = static_cast<int>(absl::StatusCode::kResourceExhausted);
+
+auto DecodeUnderAddressSpaceLimit(const std::string& input, conc::DecodeOptions options) {
+  return [&input, options] {
+    const uint64_t cap = AddressSpaceBytes() + (uint64_t{1} << 30);
+    const rlimit limit{cap, cap};
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) return 100;
+    absl::StatusOr<std::vector<Big>> value = Decode<std::vector<Big>>(input, options);
+    return static_cast<int>(value.status().code());
+  };
+}
+
+// The default budget refuses it before allocating.
+TEST(CodecMemoryTest, UnderAnAddressSpaceLimitTheBudgetRefusesFirst) {
+  const std::string input = Nullopts(uint64_t{16} << 20);
+  // 120 s: the child does almost nothing; the bound is for a loaded VM.
+  EXPECT_EQ(ExitCodeOfChild(DecodeUnderAddressSpaceLimit(input, {}), std::chrono::seconds(120)),
+            kResourceExhaustedCode);
+}
+
+// With the budget lifted, the allocation itself fails and is caught (plain
+// builds only: ASan and TSan abort on a failed allocation instead of throwing).
+TEST(CodecMemoryTest, UnderAnAddressSpaceLimitAFailedAllocationIsCaught) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a failed allocation aborts under sanitizers";
+#else
+  const std::string input = Nullopts(uint64_t{16} << 20);
+  const conc::DecodeOptions unlimited{.bytes_per_input_byte = ~uint64_t{0},
+                                      .base_bytes = ~uint64_t{0},
+                                      .max_decoded_bytes = ~uint64_t{0}};
+  EXPECT_EQ(ExitCodeOfChild(DecodeUnderAddressSpaceLimit(input, unlimited),
+                            std::chrono::seconds(120)),
+            kResourceExhaustedCode);
+#endif
+}
+
+// Ordinary large values are well inside the budget.
+TEST(CodecMemoryTest, LargeLegitimateValuesStillDecode) {
+  std::vector<char> chars(size_t{64} << 20);
+  for (size_t i = 0; i < chars.size(); i += 4096) chars[i] = static_cast<char>(i >> 12);
+  absl::StatusOr<std::vector<char>> back = Decode<std::vector<char>>(Encode(chars));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(*back == chars);
+  chars = {};
+
+  std::vector<int32_t> ints(1 << 20);
+  for (size_t i = 0; i < ints.size(); ++i) ints[i] = static_cast<int32_t>(i * 2654435761u);
+  absl::StatusOr<std::vector<int32_t>> ints_back = Decode<std::vector<int32_t>>(Encode(ints));
+  ASSERT_TRUE(ints_back.ok()) << ints_back.status();
+  EXPECT_TRUE(*ints_back == ints);
+
+  // The most amplifying ordinary containers: empty strings (8 bytes -> 32),
+  // a set of every int16 (2 bytes -> a 34-byte tree node each), nested vectors.
+  std::vector<std::string> empties(1 << 18);
+  EXPECT_TRUE(Decode<std::vector<std::string>>(Encode(empties)).ok());
+  std::set<int16_t> shorts;
+  for (int v = -32768; v < 32768; ++v) shorts.insert(static_cast<int16_t>(v));
+  absl::StatusOr<std::set<int16_t>> shorts_back = Decode<std::set<int16_t>>(Encode(shorts));
+  ASSERT_TRUE(shorts_back.ok()) << shorts_back.status();
+  EXPECT_EQ(shorts_back->size(), 65536u);
+  std::vector<std::vector<std::string>> nested(1000, std::vector<std::string>(100, "x"));
+  EXPECT_TRUE(Decode<std::vector<std::vector<std::string>>>(Encode(nested)).ok());
+}
+
+// The caller sets the budget: a cap, a factor, or no limit at all; the budget
+// saturates instead of wrapping.
+TEST(CodecMemoryTest, DecodeOptionsSetTheBudget) {
+  const std::string chars = Encode(std::vector<char>(65536, 'a'));
+  absl::StatusOr<std::vector<char>> capped =
+      Decode<std::vector<char>>(chars, {.max_decoded_bytes = 1000});
+  EXPECT_TRUE(absl::IsResourceExhausted(capped.status()));
+  EXPECT_EQ(Message(capped.status()),
+            "codec: std::vector count 65536 at offset 0 would take 65536 bytes of memory "
+            "(1 per element), more than the 1000 bytes left of the decode budget of 1000 "
+            "bytes for 65544 input bytes (see conc::DecodeOptions)");
+  EXPECT_TRUE(Decode<std::vector<char>>(chars).ok());
+
+  // Nested: 1000 vectors of 100 one-character strings take 8 + 100 x 9 bytes
+  // each on the wire and 24 + 100 x (32 + 1) in memory: over a factor of 2.
+  const std::string nested =
+      Encode(std::vector<std::vector<std::string>>(1000, std::vector<std::string>(100, "x")));
+  absl::StatusOr<std::vector<std::vector<std::string>>> tight =
+      Decode<std::vector<std::vector<std::string>>>(
+          nested, {.bytes_per_input_byte = 2, .base_bytes = 0});
+  EXPECT_TRUE(absl::IsResourceExhausted(tight.status())) << tight.status();
+  EXPECT_TRUE((Decode<std::vector<std::vector<std::string>>>(
+                   nested, {.bytes_per_input_byte = 4, .base_bytes = 0})
+                   .ok()));
+
+  // A program that means to send many empty Bigs raises the factor.
+  const std::string bigs = Nullopts(65536);
+  EXPECT_TRUE(absl::IsResourceExhausted(Decode<std::vector<Big>>(bigs).status()));
+  absl::StatusOr<std::vector<Big>> raised =
+      Decode<std::vector<Big>>(bigs, {.bytes_per_input_byte = 1024});
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(raised->size(), 65536u);
+
+  // Saturating: an absurd factor is "no limit", not a product that wraps to
+  // a small budget.
+  const conc::DecodeOptions unlimited{.bytes_per_input_byte = ~uint64_t{0},
+                                      .base_bytes = ~uint64_t{0},
+                                      .max_decoded_bytes = ~uint64_t{0}};
+  EXPECT_TRUE(Decode<std::vector<Big>>(bigs, unlimited).ok());
+
+  // The Decoder charges once per container, and several values share it.
+  const std::string two = Encode(std::vector<int32_t>(10)) + Encode(std::string("abc"));
+  Decoder decoder(two, {.base_bytes = 0});
+  const uint64_t budget = decoder.memory_left();
+  EXPECT_EQ(budget, 64 * two.size());
+  ASSERT_TRUE(decoder.Read<std::vector<int32_t>>().ok());
+  EXPECT_EQ(decoder.memory_left(), budget - 40);
+  ASSERT_TRUE(decoder.Read<std::string>().ok());
+  EXPECT_EQ(decoder.memory_left(), budget - 43);
 }
 
 using Fuzzed = std::tuple<Outer, std::map<std::string, std::vector<int16_t>>,
