@@ -36,6 +36,13 @@
 //   bytes that do not decode as the requested type              DataLoss
 //   an op the object does not have (a dict proxy on a list)     InvalidArgument
 //
+// Timeouts follow the project's convention (modules/common/timeout.h):
+// nullopt waits forever, zero or negative polls once (Python's queue.get
+// raises ValueError on a negative timeout; conc polls), and a timeout too
+// large for the clock (beyond ~292 years, e.g. 1000 years) is forever, never
+// an overflow. A wait forever is sent in slices of one call timeout (see
+// internal/manager_client.h).
+//
 // Where it differs from Python: an operation's errors are statuses; the
 // objects live until the manager shuts down (no reference counting across
 // processes); a proxy is passed to another process as its `id()` plus the
@@ -62,6 +69,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "modules/common/codec.h"
+#include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_client.h"
 #include "modules/ipc/manager.pb.h"
 
@@ -439,7 +447,9 @@ class LockProxy : public BaseProxy {
   // expired (zero polls once). Unavailable if the manager is gone.
   [[nodiscard]] absl::StatusOr<bool> acquire(
       std::optional<absl::Duration> timeout = std::nullopt) const {
-    if (timeout.has_value()) {
+    // A timeout too large for the clock (1000 years) is forever, as everywhere
+    // in conc (Deadline::FromTimeout): one slice would give up after a call timeout.
+    if (!Deadline::FromTimeout(timeout).is_infinite()) {
       absl::StatusOr<managerpb::Result> r = CallBlocking(NewOp(managerpb::ACQUIRE), timeout);
       if (!r.ok()) return r.status();
       return r->number() != 0;
@@ -477,7 +487,9 @@ class EventProxy : public BaseProxy {
   // e.wait(timeout): the flag at the end (false if the timeout expired).
   [[nodiscard]] absl::StatusOr<bool> wait(
       std::optional<absl::Duration> timeout = std::nullopt) const {
-    if (timeout.has_value()) {
+    // A timeout too large for the clock (1000 years) is forever, as everywhere
+    // in conc (Deadline::FromTimeout): one slice would give up after a call timeout.
+    if (!Deadline::FromTimeout(timeout).is_infinite()) {
       absl::StatusOr<managerpb::Result> r = CallBlocking(NewOp(managerpb::EVENT_WAIT), timeout);
       if (!r.ok()) return r.status();
       return r->number() != 0;

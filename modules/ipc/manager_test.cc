@@ -19,7 +19,10 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
+#include <future>
+#include <limits>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -33,6 +36,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "modules/ipc/internal/manager_auth.h"
 #include "modules/ipc/manager.grpc.pb.h"
 #include "modules/threads/process.h"
 
@@ -293,6 +297,124 @@ TEST_F(ManagerTest, BlockedGetIsWokenByAnotherClientsPut) {
   ASSERT_TRUE(q2->put(42).ok());
   getter.join();
   EXPECT_EQ(*got, 42);
+}
+
+// A timeout too large for the clock is forever, as everywhere in conc. The
+// bug: client and server added it to now() and overflowed, so the get failed
+// at once (and under UBSan the overflow killed the process).
+TEST_F(ManagerTest, ThousandYearTimeoutWaitsForThePut) {
+  const absl::Duration thousand_years = absl::Hours(24 * 365 * 1000);
+  auto q = m_.Queue<int>();
+  ASSERT_TRUE(q.ok()) << q.status();
+  std::promise<void> getting;
+  std::future<absl::StatusOr<int>> got = std::async(std::launch::async, [&] {
+    getting.set_value();
+    return q->get(thousand_years);
+  });
+  getting.get_future().wait();
+  // Not synchronisation: the put may come before or after the get reaches the
+  // server, and either way the get must return it. The pause gives the bug
+  // (a get failing at once) time to show before the item is there.
+  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_TRUE(q->put(42).ok());
+  // kMargin: the get returns within one round trip of the put; a loaded VM
+  // under a sanitizer is slow, a hang is forever.
+  ASSERT_EQ(got.wait_for(absl::ToChronoSeconds(kMargin)), std::future_status::ready);
+  absl::StatusOr<int> value = got.get();
+  ASSERT_TRUE(value.ok()) << value.status();
+  EXPECT_EQ(*value, 42);
+
+  // The same for a lock and an event: a free lock is taken, a set event seen.
+  auto lock = m_.Lock();
+  auto e = m_.Event();
+  ASSERT_TRUE(lock.ok() && e.ok());
+  absl::StatusOr<bool> acquired = lock->acquire(thousand_years);
+  ASSERT_TRUE(acquired.ok()) << acquired.status();
+  EXPECT_TRUE(*acquired);
+  ASSERT_TRUE(e->set().ok());
+  absl::StatusOr<bool> was_set = e->wait(thousand_years);
+  ASSERT_TRUE(was_set.ok()) << was_set.status();
+  EXPECT_TRUE(*was_set);
+  // A finite timeout beyond system_clock's range (250 years: past 2262) but
+  // within steady_clock's is one call with no gRPC deadline.
+  ASSERT_TRUE(q->put(7).ok());
+  EXPECT_EQ(*q->get(absl::Hours(24 * 365 * 250)), 7);
+}
+
+// Zero and negative timeouts poll once: queue.Empty at once on an empty queue.
+TEST_F(ManagerTest, ZeroAndNegativeTimeoutsPollOnce) {
+  auto q = m_.Queue<int>();
+  ASSERT_TRUE(q.ok()) << q.status();
+  for (absl::Duration timeout : {absl::ZeroDuration(), absl::Milliseconds(-1),
+                                 absl::Hours(-24 * 365 * 1000), -absl::InfiniteDuration()}) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<int> got = q->get(timeout);
+    EXPECT_TRUE(absl::IsDeadlineExceeded(got.status())) << timeout << ": " << got.status();
+    // A poll is one round trip; kMargin only absorbs a loaded VM.
+    EXPECT_LT(absl::Now() - start, kMargin) << timeout;
+  }
+  ASSERT_TRUE(q->put(5).ok());
+  EXPECT_EQ(*q->get(absl::Milliseconds(-1)), 5);  // A poll that finds an item takes it.
+}
+
+// A raw, authenticated call whose timeout_us is INT64_MAX or INT64_MIN: the
+// server saturates instead of overflowing (under --config=asan, UBSan killed
+// the server here), waits for the item, and the next call still works.
+TEST_F(ManagerTest, RawCallWithExtremeTimeoutDoesNotKillTheServer) {
+  auto q = m_.Queue<int>();
+  ASSERT_TRUE(q.ok()) << q.status();
+  auto channel = grpc::CreateChannel(m_.address(), grpc::InsecureChannelCredentials());
+  auto stub = managerpb::ManagerService::NewStub(channel);
+  managerpb::ChallengeReply challenge;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    ASSERT_TRUE(stub->Challenge(&context, managerpb::ChallengeRequest(), &challenge).ok());
+  }
+  const std::string token =
+      internal::ToHex(internal::HmacSha256(m_.authkey(), "call" + challenge.server_nonce()));
+  auto take = [&](int64_t timeout_us, absl::Duration call_deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(call_deadline));
+    context.AddMetadata("conc-manager-token", token);
+    managerpb::ExecuteRequest request;
+    managerpb::Op* op = request.add_ops();
+    op->set_kind(managerpb::TAKE);
+    op->set_object(q->id());
+    op->set_timeout_us(timeout_us);
+    managerpb::ExecuteReply reply;
+    grpc::Status status = stub->Execute(&context, request, &reply);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return reply;
+  };
+
+  // INT64_MIN polls once: queue.Empty.
+  managerpb::ExecuteReply polled = take(std::numeric_limits<int64_t>::min(), kMargin);
+  ASSERT_EQ(polled.results_size(), 1);
+  EXPECT_EQ(polled.results(0).code(), static_cast<int>(absl::StatusCode::kDeadlineExceeded));
+
+  // INT64_MAX waits (until the call's deadline at most) for the put.
+  std::promise<void> calling;
+  std::future<managerpb::ExecuteReply> waited =
+      std::async(std::launch::async, [&] {
+        calling.set_value();
+        return take(std::numeric_limits<int64_t>::max(), 3 * kMargin);
+      });
+  calling.get_future().wait();
+  absl::SleepFor(absl::Milliseconds(500));  // As in ThousandYearTimeoutWaitsForThePut.
+  ASSERT_TRUE(q->put(9).ok());
+  ASSERT_EQ(waited.wait_for(absl::ToChronoSeconds(4 * kMargin)), std::future_status::ready);
+  managerpb::ExecuteReply reply = waited.get();
+  ASSERT_EQ(reply.results_size(), 1);
+  EXPECT_EQ(reply.results(0).code(), 0) << reply.results(0).message();
+  EXPECT_EQ(reply.results(0).value(), Encode(9));
+
+  // Still alive.
+  absl::StatusOr<size_t> left = q->qsize();
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(*left, 0u);
+  EXPECT_TRUE((m_.dict<int, int>().ok()));
 }
 
 TEST(ManagerSlicesTest, WaitWithoutTimeoutOutlastsTheCallDeadline) {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
+#include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_auth.h"
 #include "modules/ipc/internal/manager_wire.h"
 #include "modules/ipc/manager.grpc.pb.h"
@@ -21,9 +22,20 @@ struct ManagerClient::Impl {
 
 namespace {
 
+// The gRPC deadline `d` from now, on the wall clock gRPC wants. Saturates: an
+// infinite `d`, or one past what system_clock holds (its epoch is 1970, so
+// that is ~238 years from now, less than conc::Deadline's ~292), gives
+// time_point::max(), which gRPC reads as "no deadline"; zero or negative gives
+// now. (`now() + d` overflowed: signed overflow, and a deadline in the past.)
 std::chrono::system_clock::time_point DeadlineAfter(absl::Duration d) {
-  return std::chrono::system_clock::now() +
-         std::chrono::microseconds(absl::ToInt64Microseconds(d));
+  using SystemClock = std::chrono::system_clock;
+  const SystemClock::time_point now = SystemClock::now();
+  if (d <= absl::ZeroDuration()) return now;
+  const absl::Duration room = absl::FromChrono(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SystemClock::time_point::max() - now));
+  if (d >= room) return SystemClock::time_point::max();
+  return now + std::chrono::duration_cast<SystemClock::duration>(
+                   absl::ToChronoNanoseconds(absl::Ceil(d, absl::Nanoseconds(1))));
 }
 
 // The transport's verdict in the project's table: everything but a refused key
@@ -141,8 +153,11 @@ absl::StatusOr<managerpb::Result> ManagerClient::Call(managerpb::Op op) {
 
 absl::StatusOr<managerpb::Result> ManagerClient::CallBlocking(
     managerpb::Op op, std::optional<absl::Duration> timeout) {
-  if (timeout.has_value() && *timeout != absl::InfiniteDuration()) {
-    const absl::Duration wait = std::max(*timeout, absl::ZeroDuration());
+  // The project's convention, saturating: a timeout too large for the clock
+  // (1000 years) is forever, as everywhere in conc; zero or negative polls once.
+  const Deadline deadline = Deadline::FromTimeout(timeout);
+  if (!deadline.is_infinite()) {
+    const absl::Duration wait = deadline.remaining();  // >= 0, at most ~292 years.
     op.set_timeout_us(absl::ToInt64Microseconds(wait));
     std::vector<managerpb::Op> ops;
     ops.push_back(std::move(op));

@@ -8,7 +8,8 @@
 // Unavailable once the server has shut down).
 //
 // Every RPC has a deadline: the client's call timeout, plus the time the server
-// is allowed to block for the operation (queue get, lock acquire, event wait).
+// is allowed to block for the operation (queue get, lock acquire, event wait),
+// saturating (a deadline past what system_clock holds is no deadline).
 // An operation that may wait forever is sent in slices of one call timeout each
 // and re-sent while the slice expires, so a server that stops answering is
 // noticed within one slice plus one call timeout, never "never".
@@ -55,8 +56,9 @@ class ManagerClient {
       std::vector<managerpb::Op> ops, absl::Duration wait = absl::ZeroDuration());
 
   // One op; its in-band error becomes the returned status. For a blocking op,
-  // `timeout` follows the project's convention (nullopt: forever, in slices as
-  // described above; zero: poll once) and is written into the op.
+  // `timeout` follows the project's convention through Deadline::FromTimeout
+  // (nullopt, or a timeout too large for the clock: forever, in slices as
+  // described above; zero or negative: poll once) and is written into the op.
   absl::StatusOr<managerpb::Result> Call(managerpb::Op op);
   absl::StatusOr<managerpb::Result> CallBlocking(managerpb::Op op,
                                                  std::optional<absl::Duration> timeout);

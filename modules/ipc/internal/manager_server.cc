@@ -43,8 +43,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "modules/common/fd.h"
+#include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_auth.h"
 #include "modules/ipc/internal/manager_wire.h"
 #include "modules/ipc/manager.grpc.pb.h"
@@ -219,21 +222,24 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
   Result WaitFor(std::unique_lock<std::mutex>& lock, grpc::ServerContext* context,
                  int64_t timeout_us, std::string_view what, Ready ready)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const Clock::time_point start = Clock::now();
-    Clock::time_point deadline = start + std::chrono::microseconds(std::max<int64_t>(timeout_us, 0));
+    // Any int64 may arrive (INT64_MAX included): absl::Duration arithmetic and
+    // Deadline::FromTimeout saturate, where `now + microseconds(timeout_us)`
+    // overflowed. A timeout past ~292 years is forever; negative polls once.
+    absl::Duration wait = absl::Microseconds(timeout_us);
     const auto call_deadline = context->deadline();
     if (call_deadline != std::chrono::system_clock::time_point::max()) {
-      const auto left = call_deadline - std::chrono::system_clock::now() - std::chrono::milliseconds(50);
-      deadline = std::min(deadline, start + std::chrono::duration_cast<Clock::duration>(left));
+      wait = std::min(wait, absl::FromChrono(call_deadline) - absl::Now() - absl::Milliseconds(50));
     }
+    const Deadline deadline = Deadline::FromTimeout(wait);
     while (!ready()) {
       if (shutting_down_) return Error(absl::StatusCode::kUnavailable, "manager is shutting down");
       if (context->IsCancelled()) return Error(absl::StatusCode::kCancelled, "call cancelled");
-      const Clock::time_point now = Clock::now();
-      if (now >= deadline) {
+      if (deadline.expired()) {
         return Error(absl::StatusCode::kDeadlineExceeded, std::string(what));
       }
-      changed_.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(100)));
+      // now() + 100 ms cannot overflow: the steady clock counts from boot.
+      changed_.wait_until(lock, std::min(deadline.to_steady_time_point(),
+                                         Clock::now() + std::chrono::milliseconds(100)));
     }
     return Ok();
   }
