@@ -54,6 +54,37 @@ int SizeSegment(int fd, int64_t size) {
 
 }  // namespace
 
+// The block itself. Owned jointly by the SharedMemory and its Views; the
+// last owner unmaps it.
+struct SharedMemory::Mapping {
+  Mapping(std::byte* d, size_t n) : data(d), size(n) {}
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() { (void)Unmap(); }
+
+  // munmap once; 0 or the errno.
+  int Unmap() const {
+    std::byte* p = std::exchange(data, nullptr);
+    if (p == nullptr || ::munmap(p, size) == 0) return 0;
+    return errno;
+  }
+
+  mutable std::byte* data;  // nullptr once unmapped (only by the last owner).
+  size_t size;
+};
+
+SharedMemory::View::View(std::shared_ptr<const Mapping> mapping) : mapping_(std::move(mapping)) {
+  if (mapping_ != nullptr) {
+    data_ = mapping_->data;
+    size_ = mapping_->size;
+  }
+}
+
+SharedMemory::SharedMemory(std::string name, std::byte* data, size_t size, int fd)
+    : name_(std::move(name)), mapping_(std::make_shared<const Mapping>(data, size)), size_(size), fd_(fd) {}
+
+SharedMemory::View SharedMemory::buf() const { return View(mapping_); }
+
 absl::Status SharedMemory::ValidateName(std::string_view name) {
   std::string_view bare = StripSlash(name);
   if (bare.empty()) return ValueError("SharedMemory: the name is empty");
@@ -167,41 +198,56 @@ absl::StatusOr<SharedMemory> SharedMemory::Open(std::string_view name, bool crea
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
     : name_(std::move(other.name_)),
-      data_(std::exchange(other.data_, nullptr)),
+      mapping_(std::move(other.mapping_)),
       size_(other.size_),
-      fd_(std::exchange(other.fd_, -1)) {}
+      fd_(std::exchange(other.fd_, -1)) {
+  other.mapping_ = nullptr;
+}
 
 SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
   if (this != &other) {
-    (void)close();
+    Release();
     name_ = std::move(other.name_);
-    data_ = std::exchange(other.data_, nullptr);
+    mapping_ = std::move(other.mapping_);
+    other.mapping_ = nullptr;
     size_ = other.size_;
     fd_ = std::exchange(other.fd_, -1);
   }
   return *this;
 }
 
-SharedMemory::~SharedMemory() { (void)close(); }
+SharedMemory::~SharedMemory() { Release(); }
 
-absl::StatusOr<std::span<std::byte>> SharedMemory::buffer() const {
-  if (data_ == nullptr) {
-    return MisuseError(absl::StrCat("SharedMemory '", name_, "' is closed"));
-  }
-  return std::span<std::byte>(data_, size_);
-}
-
-absl::Status SharedMemory::close() {
-  absl::Status status;
-  if (data_ != nullptr) {
-    if (::munmap(data_, size_) != 0) status = ErrnoToStatus(errno, "SharedMemory: munmap");
-    data_ = nullptr;
-  }
+void SharedMemory::Release() {
+  // Views that outlive us keep the block mapped; the last one unmaps it.
+  mapping_ = nullptr;
   if (fd_ >= 0) {
     // close() is not retried on EINTR: on Linux the descriptor is gone anyway.
     ::close(fd_);
     fd_ = -1;
   }
+}
+
+absl::StatusOr<SharedMemory::View> SharedMemory::buffer() const {
+  if (mapping_ == nullptr) {
+    return MisuseError(absl::StrCat("SharedMemory '", name_, "' is closed"));
+  }
+  return View(mapping_);
+}
+
+absl::Status SharedMemory::close() {
+  absl::Status status;
+  if (mapping_ != nullptr) {
+    // No View can appear while we look: buf() must not race with close(),
+    // and copying a View needs one to exist, which makes the count above 1.
+    const long views = mapping_.use_count() - 1;
+    if (views > 0) {
+      return MisuseError(absl::StrCat("SharedMemory '", name_, "': cannot close, ", views,
+                                      " view(s) of its buffer exist (Python's BufferError)"));
+    }
+    if (int err = mapping_->Unmap(); err != 0) status = ErrnoToStatus(err, "SharedMemory: munmap");
+  }
+  Release();
   return status;
 }
 

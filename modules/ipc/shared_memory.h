@@ -29,15 +29,33 @@
 //   * size <= 0 on create is InvalidArgument (ValueError); Open(name, false,
 //     size) ignores a non-negative size as Python does (the segment's own size
 //     wins) and refuses a negative one.
+//   * buf() returns a SharedMemory::View: a counted view of the mapping
+//     (data(), size(), operator[], begin()/end(), span()), as Python's
+//     `shm.buf` is a memoryview that exports the mmap. While any View lives,
+//     close() is refused with FailedPrecondition (Python: BufferError "cannot
+//     close exported pointers exist") and changes nothing; the view keeps
+//     reading and writing the mapping. Drop the views, then close.
 //   * close() unmaps the block and closes the descriptor; it is idempotent.
-//     Afterwards buf() is an empty span (Python: `shm.buf` is None) and
-//     buffer() is FailedPrecondition. The destructor closes, never unlinks.
+//     Afterwards buf() is an empty View (Python: `shm.buf` is None) and
+//     buffer() is FailedPrecondition. The destructor (and move-assignment
+//     over an open object) cannot refuse: it drops the object's share of the
+//     mapping, and the block is unmapped when the last View goes, as Python's
+//     mmap outlives a SharedMemory that a memoryview still exports. The
+//     destructor never unlinks.
+//   * A raw pointer or std::span taken out of a View (data(), span()) is valid
+//     only while some View of the mapping lives: keep the View, not the
+//     pointer.
 //   * unlink() removes the name (shm_unlink); processes that have the block
 //     mapped keep using it, the memory is freed when the last one closes. A
 //     second unlink (by anyone) is NotFound. unlink works after close(), as in
 //     Python.
 //
-// Where it differs from Python: nothing is tracked behind your back. Python
+// Where it differs from Python: a View counts as an export only while it
+// lives, so `auto v = shm.buf(); ... ; v = {};` releases it, where Python needs
+// `del v` or `v.release()`. Each buf() call copies a shared_ptr (an atomic
+// increment and decrement): keep one View in a local for a loop over bytes.
+//
+// Tracking: nothing is tracked behind your back. Python
 // 3.8-3.12 registers every SharedMemory, even one that merely attaches, with
 // the resource tracker, which unlinks it when that process exits (bpo-39959);
 // 3.13 added track=False. Here a segment is unlinked only by unlink() or by the
@@ -68,6 +86,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,7 +98,41 @@
 namespace conc {
 
 class SharedMemory {
+ private:
+  struct Mapping;  // The mmap'ed block; unmapped by its destructor.
+
  public:
+  // A counted view of the mapped bytes (Python's `shm.buf` memoryview). While
+  // one lives, close() is refused and the block stays mapped, even past the
+  // SharedMemory's destruction. Cheap to copy (a shared_ptr); a
+  // default-constructed or closed-object View is empty. Its methods never
+  // block; a View may be used and copied from several threads (the bytes
+  // need the caller's synchronization, see below).
+  class View {
+   public:
+    View() = default;
+
+    // The first byte, or nullptr if empty. Valid while a View of the mapping lives.
+    [[nodiscard]] std::byte* data() const { return data_; }
+    // The number of bytes (0 if empty).
+    [[nodiscard]] size_t size() const { return size_; }
+    [[nodiscard]] bool empty() const { return size_ == 0; }
+    // Byte `i`, unchecked (i < size()), like std::span.
+    std::byte& operator[](size_t i) const { return data_[i]; }
+    [[nodiscard]] std::byte* begin() const { return data_; }
+    [[nodiscard]] std::byte* end() const { return data_ + size_; }
+    // The bytes as a span: valid while a View of the mapping lives.
+    [[nodiscard]] std::span<std::byte> span() const { return {data_, size_}; }
+
+   private:
+    friend class SharedMemory;
+    explicit View(std::shared_ptr<const Mapping> mapping);
+
+    std::shared_ptr<const Mapping> mapping_;
+    std::byte* data_ = nullptr;
+    size_t size_ = 0;
+  };
+
   // The longest name (without the leading '/'): NAME_MAX, the limit of a file
   // name in /dev/shm.
   static constexpr size_t kMaxNameLength = 255;
@@ -113,13 +166,13 @@ class SharedMemory {
   SharedMemory& operator=(const SharedMemory&) = delete;
   ~SharedMemory();  // close(); never unlinks.
 
-  // The mapped bytes; an empty span once closed. Unchecked on purpose: it is
-  // the hot path (`shm.buf` in Python).
-  [[nodiscard]] std::span<std::byte> buf() const { return {data_, data_ ? size_ : 0}; }
+  // A counted view of the mapped bytes (`shm.buf` in Python); an empty View
+  // once closed. Never blocks. While it lives, close() is FailedPrecondition.
+  [[nodiscard]] View buf() const;
 
-  // The same span, or FailedPrecondition once closed: for code that wants the
+  // The same View, or FailedPrecondition once closed: for code that wants the
   // use-after-close error spelled out.
-  [[nodiscard]] absl::StatusOr<std::span<std::byte>> buffer() const;
+  [[nodiscard]] absl::StatusOr<View> buffer() const;
 
   // The name without a leading '/' (Python's `shm.name`).
   [[nodiscard]] const std::string& name() const { return name_; }
@@ -128,20 +181,26 @@ class SharedMemory {
   // Attach. Still reported after close(), as in Python.
   [[nodiscard]] size_t size() const { return size_; }
 
-  [[nodiscard]] bool closed() const { return data_ == nullptr; }
+  // True once closed (or moved from).
+  [[nodiscard]] bool closed() const { return mapping_ == nullptr; }
 
-  // Unmaps and closes; OK when already closed (idempotent, as Python's close).
+  // Unmaps and closes the descriptor; OK when already closed (idempotent, as
+  // Python's close). Never blocks. FailedPrecondition, with nothing changed,
+  // while a View from buf()/buffer() lives (Python's BufferError); a munmap
+  // failure's errno status otherwise (the object is closed anyway).
   absl::Status close();
 
   // Removes the name from /dev/shm. NotFound if it is already gone.
   [[nodiscard]] absl::Status unlink();
 
  private:
-  SharedMemory(std::string name, std::byte* data, size_t size, int fd)
-      : name_(std::move(name)), data_(data), size_(size), fd_(fd) {}
+  SharedMemory(std::string name, std::byte* data, size_t size, int fd);
+  // Drops this object's share of the mapping and closes the descriptor.
+  void Release();
 
-  std::string name_;         // Without the leading '/'.
-  std::byte* data_ = nullptr;  // The mapping; nullptr once closed or moved from.
+  std::string name_;  // Without the leading '/'.
+  // The mapping, shared with every live View; null once closed or moved from.
+  std::shared_ptr<const Mapping> mapping_;
   size_t size_ = 0;
   int fd_ = -1;              // Kept open while mapped, as Python keeps _fd.
 };

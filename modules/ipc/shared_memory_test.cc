@@ -225,6 +225,46 @@ TEST_F(SharedMemoryTest, CloseTwiceAndUseAfterClose) {
   EXPECT_FALSE(Exists(Name("close")));
 }
 
+TEST_F(SharedMemoryTest, CloseIsRefusedWhileAViewOfTheBufferLives) {
+  // Python: shm.close() with a live memoryview raises BufferError ("cannot
+  // close exported pointers exist"). Here close() is FailedPrecondition and
+  // the view keeps reading the mapping; before this was fixed close() unmapped
+  // and the read below was a SIGSEGV.
+  absl::StatusOr<conc::SharedMemory> a = conc::SharedMemory::Create(Name("view"), 4096);
+  ASSERT_TRUE(a.ok());
+  {
+    auto view = a->buf();
+    view[100] = std::byte{42};
+    absl::Status refused = a->close();
+    EXPECT_TRUE(absl::IsFailedPrecondition(refused)) << refused;
+    EXPECT_FALSE(a->closed());
+    EXPECT_EQ(view[100], std::byte{42});  // Still mapped.
+    auto copy = view;                      // Copies count too.
+    { auto drop = std::move(view); }
+    EXPECT_TRUE(absl::IsFailedPrecondition(a->close()));
+    EXPECT_EQ(copy[100], std::byte{42});
+  }
+  EXPECT_TRUE(a->close().ok());  // The last view is gone: close works.
+  EXPECT_TRUE(a->closed());
+  EXPECT_TRUE(a->unlink().ok());
+}
+
+TEST_F(SharedMemoryTest, AViewOutlivingItsSharedMemoryKeepsTheMappingAlive) {
+  // The destructor cannot refuse: it drops its share of the mapping, which is
+  // unmapped when the last view goes (as Python's mmap outlives the
+  // SharedMemory object while a memoryview exports it).
+  absl::StatusOr<conc::SharedMemory> a = conc::SharedMemory::Create(Name("outlive"), 4096);
+  ASSERT_TRUE(a.ok());
+  a->buf()[4095] = std::byte{7};
+  auto view = a->buf();
+  ASSERT_TRUE(a->unlink().ok());
+  a = absl::StatusOr<conc::SharedMemory>(absl::CancelledError("gone"));  // Destroys the object.
+  ASSERT_EQ(view.size(), 4096u);
+  EXPECT_EQ(view[4095], std::byte{7});
+  view[0] = std::byte{1};
+  EXPECT_EQ(view.data()[0], std::byte{1});
+}
+
 TEST_F(SharedMemoryTest, DestructorClosesButNeverUnlinks) {
   { ASSERT_TRUE(conc::SharedMemory::Create(Name("dtor"), 64).ok()); }
   EXPECT_TRUE(Exists(Name("dtor")));
