@@ -2,6 +2,7 @@
 
 #include "modules/ipc/shareable_list.h"
 
+#include <atomic>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -25,8 +26,12 @@ namespace {
 //                           8-byte aligned, `capacity` bytes
 //
 // Slot offsets and capacities never change after creation; tag and length
-// change with set(). Every read checks them against the segment's size, so a
-// corrupt or torn slot is an error, not a read outside the segment.
+// change with set(). But any process that maps the segment can write any of
+// them at any time, so every field is loaded from shared memory exactly once
+// (an atomic load into a local), checked against the segment's size, and only
+// the checked copy is used: a corrupt or torn slot is an error, never an
+// access outside the segment, and a slot rewritten between the check and the
+// use cannot redirect it.
 constexpr uint64_t kMagic = 0x314c53434e4f43ULL;  // "CONCSL1" little-endian.
 constexpr size_t kHeaderSize = 32;
 constexpr size_t kSlotSize = 32;
@@ -42,13 +47,15 @@ struct Slot {
   uint64_t tag;
 };
 
-uint64_t Load(const std::byte* p) {
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+// One load of a metadata word another process may be writing (8-byte
+// aligned: the mapping is page-aligned and every field is at a multiple of 8).
+uint64_t Load(const std::byte* p, std::memory_order order = std::memory_order_relaxed) {
+  return std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(const_cast<std::byte*>(p))).load(order);
 }
 
-void Store(std::byte* p, uint64_t v) { std::memcpy(p, &v, sizeof v); }
+void Store(std::byte* p, uint64_t v, std::memory_order order = std::memory_order_relaxed) {
+  std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(p)).store(v, order);
+}
 
 size_t DataStart(size_t count) { return kHeaderSize + kSlotSize * count; }
 
@@ -76,12 +83,35 @@ std::string_view BytesOf(const ShareableItem& item) {
   return {};
 }
 
-// Writes `item` into its slot (the caller checked that it fits): the value
-// first, then length and tag, so that a reader in the same process never sees
-// the new tag with the old bytes.
-void WriteItem(std::byte* base, size_t slot_pos, size_t data_start, const ShareableItem& item) {
-  std::byte* slot = base + slot_pos;
-  std::byte* data = base + data_start + Load(slot + 0);
+// A slot table entry as loaded once from shared memory.
+struct SlotCopy {
+  uint64_t offset, capacity, length, tag;
+};
+
+// Loads slot `slot_pos`'s fields, each once; the tag first with acquire, so
+// that length (and the data) are at least as new as the tag (WriteItem stores
+// the tag last, with release).
+SlotCopy LoadSlot(const std::byte* base, size_t slot_pos) {
+  const std::byte* slot = base + slot_pos;
+  SlotCopy c;
+  c.tag = Load(slot + 24, std::memory_order_acquire);
+  c.length = Load(slot + 16);
+  c.offset = Load(slot + 0);
+  c.capacity = Load(slot + 8);
+  return c;
+}
+
+// Whether the copy's data range [data_start + offset, + capacity) lies inside
+// a segment of `size` bytes (no sums that could wrap) and holds at least a number.
+bool SlotFits(const SlotCopy& c, size_t data_start, size_t size) {
+  return c.capacity >= 8 && data_start <= size && c.offset <= size - data_start &&
+         c.capacity <= size - data_start - c.offset;
+}
+
+// Writes `item` at `data` (the checked start of its slot's data, which the
+// caller checked has room), then the slot's length and tag, the tag last with
+// release, so that a reader that sees the new tag sees the new bytes.
+void WriteItem(std::byte* slot, std::byte* data, const ShareableItem& item) {
   uint64_t length = 0;
   switch (TagOf(item)) {
     case kNone:
@@ -108,7 +138,7 @@ void WriteItem(std::byte* base, size_t slot_pos, size_t data_start, const Sharea
     }
   }
   Store(slot + 16, length);
-  Store(slot + 24, TagOf(item));
+  Store(slot + 24, TagOf(item), std::memory_order_release);
 }
 
 // Python's repr of a float: the shortest form that reads back the same.
@@ -211,7 +241,8 @@ absl::StatusOr<ShareableList> ShareableList::Format(SharedMemory shm,
     return ValueError(absl::StrCat("ShareableList: the segment has ", shm.size(), " bytes; ", *need,
                                    " are needed"));
   }
-  std::byte* base = shm.buf().data();
+  SharedMemory::View view = shm.buf();
+  std::byte* base = view.data();
   const size_t data_start = DataStart(items.size());
   uint64_t offset = 0;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -219,11 +250,14 @@ absl::StatusOr<ShareableList> ShareableList::Format(SharedMemory shm,
     const uint64_t capacity = CapacityFor(items[i]);
     Store(slot + 0, offset);
     Store(slot + 8, capacity);
-    WriteItem(base, kHeaderSize + kSlotSize * i, data_start, items[i]);
+    // Our own locals, not re-read from the segment: an attacher could
+    // already be scribbling on it (the size was checked above).
+    WriteItem(slot, base + data_start + offset, items[i]);
     offset += capacity;
   }
   Store(base + 8, items.size());
-  Store(base + 0, kMagic);  // Last: an attacher that sees it sees a complete table.
+  // Last: an attacher that sees it sees a complete table.
+  Store(base + 0, kMagic, std::memory_order_release);
   return ShareableList(std::move(shm), items.size());
 }
 
@@ -241,23 +275,27 @@ absl::StatusOr<ShareableList> ShareableList::Create(std::span<const ShareableIte
 absl::StatusOr<ShareableList> ShareableList::Attach(std::string_view name) {
   absl::StatusOr<SharedMemory> shm = SharedMemory::Attach(name);
   if (!shm.ok()) return shm.status();
-  const std::byte* base = shm->buf().data();
-  const size_t size = shm->size();
+  SharedMemory::View view = shm->buf();
+  const std::byte* base = view.data();
+  const size_t size = view.size();
   auto not_a_list = [&](const std::string& why) {
     return ValueError(absl::StrCat("ShareableList: segment '", shm->name(),
                                    "' does not hold a ShareableList (", why, ")"));
   };
-  if (size < kHeaderSize || Load(base) != kMagic) return not_a_list("no header");
+  if (size < kHeaderSize || Load(base, std::memory_order_acquire) != kMagic) {
+    return not_a_list("no header");
+  }
+  // Loaded once and kept: the list's length is this copy, never re-read.
   const uint64_t count = Load(base + 8);
   if (count >= kMaxItems || DataStart(count) > size) return not_a_list("bad length");
   const size_t data_start = DataStart(count);
   for (uint64_t i = 0; i < count; ++i) {
-    const std::byte* slot = base + kHeaderSize + kSlotSize * i;
-    const uint64_t offset = Load(slot), capacity = Load(slot + 8);
-    if (capacity < 8 || offset > size - data_start || capacity > size - data_start - offset) {
+    // A first sanity check only: get() and set() check each slot again.
+    if (!SlotFits(LoadSlot(base, kHeaderSize + kSlotSize * i), data_start, size)) {
       return not_a_list(absl::StrCat("bad slot ", i));
     }
   }
+  view = {};
   return ShareableList(std::move(*shm), count);
 }
 
@@ -275,18 +313,18 @@ absl::StatusOr<size_t> ShareableList::Resolve(int64_t index, const char* op) con
 absl::StatusOr<ShareableItem> ShareableList::get(int64_t index) const {
   absl::StatusOr<size_t> pos = Resolve(index, "get");
   if (!pos.ok()) return pos.status();
-  const std::byte* base = shm_.buf().data();
-  const size_t size = shm_.size();
-  const std::byte* slot = base + *pos;
-  const uint64_t offset = Load(slot), capacity = Load(slot + 8);
-  const uint64_t length = Load(slot + 16), tag = Load(slot + 24);
+  // Held for the call: a close() from another thread is refused meanwhile.
+  const SharedMemory::View view = shm_.buf();
+  const std::byte* base = view.data();
+  const size_t size = view.size();
+  const SlotCopy c = LoadSlot(base, *pos);
   const size_t data_start = DataStart(count_);
-  if (capacity < 8 || data_start > size || offset > size - data_start ||
-      capacity > size - data_start - offset || tag > kBytes || length > capacity) {
+  if (!SlotFits(c, data_start, size) || c.tag > kBytes || c.length > c.capacity) {
     return DataLossError(absl::StrCat("ShareableList get: slot ", index, " is corrupt"));
   }
-  const std::byte* data = base + data_start + offset;
-  switch (static_cast<Tag>(tag)) {
+  const std::byte* data = base + data_start + c.offset;
+  const uint64_t length = c.length;
+  switch (static_cast<Tag>(c.tag)) {
     case kNone: return ShareableItem(None{});
     case kInt: {
       int64_t v;
@@ -308,22 +346,22 @@ absl::StatusOr<ShareableItem> ShareableList::get(int64_t index) const {
 absl::Status ShareableList::set(int64_t index, ShareableItem value) {
   absl::StatusOr<size_t> pos = Resolve(index, "set");
   if (!pos.ok()) return pos.status();
-  std::byte* base = shm_.buf().data();
-  const size_t size = shm_.size();
-  const std::byte* slot = base + *pos;
-  const uint64_t offset = Load(slot), capacity = Load(slot + 8);
+  const SharedMemory::View view = shm_.buf();
+  std::byte* base = view.data();
+  const size_t size = view.size();
+  const SlotCopy c = LoadSlot(base, *pos);
   const size_t data_start = DataStart(count_);
-  if (capacity < 8 || data_start > size || offset > size - data_start ||
-      capacity > size - data_start - offset) {
+  if (!SlotFits(c, data_start, size)) {
     return DataLossError(absl::StrCat("ShareableList set: slot ", index, " is corrupt"));
   }
   const size_t need = BytesOf(value).size();
-  if (need > capacity) {
+  if (need > c.capacity) {
     return ValueError(absl::StrCat("ShareableList set: a ", need, "-byte ",
                                    TagOf(value) == kStr ? "str" : "bytes", " item exceeds the ",
-                                   capacity, " bytes available at index ", index));
+                                   c.capacity, " bytes available at index ", index));
   }
-  WriteItem(base, *pos, data_start, value);
+  // The checked copy of the offset, never a second load.
+  WriteItem(base + *pos, base + data_start + c.offset, value);
   return absl::OkStatus();
 }
 
@@ -357,16 +395,21 @@ absl::StatusOr<size_t> ShareableList::index(const ShareableItem& value) const {
 
 absl::StatusOr<std::string> ShareableList::format() const {
   if (shm_.closed()) return MisuseError("ShareableList format: the segment is closed");
+  const SharedMemory::View view = shm_.buf();
+  const size_t data_start = DataStart(count_);
   std::string out;
   for (size_t i = 0; i < count_; ++i) {
-    const std::byte* slot = shm_.buf().data() + kHeaderSize + kSlotSize * i;
-    switch (Load(slot + 24)) {
+    const SlotCopy c = LoadSlot(view.data(), kHeaderSize + kSlotSize * i);
+    if (!SlotFits(c, data_start, view.size())) {
+      return DataLossError(absl::StrCat("ShareableList format: slot ", i, " is corrupt"));
+    }
+    switch (c.tag) {
       case kNone: out += "xxxxxx?x"; break;
       case kInt: out += "q"; break;
       case kFloat: out += "d"; break;
       case kBool: out += "xxxxxxx?"; break;
       case kStr:
-      case kBytes: absl::StrAppend(&out, Load(slot + 8), "s"); break;
+      case kBytes: absl::StrAppend(&out, c.capacity, "s"); break;
       default: return DataLossError(absl::StrCat("ShareableList format: slot ", i, " is corrupt"));
     }
   }

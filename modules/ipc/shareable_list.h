@@ -50,7 +50,11 @@
 // synchronized. One item is read or written with plain memory copies; readers
 // racing a writer of the same item may see the old or the new value, or a
 // DataLoss, but never memory outside that item's slot. Guard concurrent
-// writers with an mp::Lock. After shm().close() every access is
+// writers with an mp::Lock. The slot table itself is untrusted: another
+// process may rewrite it at any moment, so get(), set() and format() load
+// each field of a slot once, check that copy against the segment's size and
+// use only the copy; a garbled slot is DataLoss, never an access outside the
+// segment. After shm().close() every access is
 // FailedPrecondition.
 //
 // Example:

@@ -3,8 +3,12 @@
 #include "modules/ipc/shareable_list.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -232,6 +236,98 @@ TEST_F(ShareableListTest, ACorruptSlotIsDataLossNotAStrayRead) {
   EXPECT_TRUE(sl->set(2, "ok").ok());  // A set rewrites tag and length.
   EXPECT_EQ(*sl->get(2), Item(std::string("ok")));
   EXPECT_TRUE(raw->unlink().ok());
+}
+
+TEST_F(ShareableListTest, AProcessRewritingTheSlotTableNeverSendsASetOutsideTheSegment) {
+  // Another process owns the slot table as much as we do: between set()'s
+  // check of a slot's offset and its write, the offset may change. A forked
+  // child flips slot 0's offset between its true value and two bad ones (8
+  // bytes before the end of the segment, and 1 TiB away) and scribbles on
+  // slot 1's tag and length, while this process calls set() and get(). Every
+  // call must be OK or a clear error, and nothing may land past the segment's
+  // last byte: before the fix set() loaded the offset twice and wrote through
+  // the second, unchecked copy (past the end, or SIGSEGV).
+  const std::string item16 = "0123456789abcdef";  // 16 bytes: a 24-byte slot.
+  absl::StatusOr<conc::ShareableList> sl =
+      conc::ShareableList::Create({item16, int64_t{5}, int64_t{6}}, Name("race"));
+  ASSERT_TRUE(sl.ok()) << sl.status();
+  conc::SharedMemory::View view = sl->shm().buf();
+  const size_t size = view.size();
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  ASSERT_NE(size % page, 0u);  // The rest of the last page is our guard area.
+  std::byte* base = view.data();
+  // Header 32 bytes, then {offset, capacity, length, tag} slots of 32 bytes.
+  constexpr size_t kHeader = 32, kSlot = 32, kCount = 3;
+  const size_t data_start = kHeader + kSlot * kCount;
+  auto field = [&](size_t slot, size_t word) {
+    return std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(base + kHeader + kSlot * slot + 8 * word));
+  };
+  const uint64_t good_offset = field(0, 0).load();
+  const uint64_t near_end = size - data_start - 8;     // A 16-byte write would pass the end by 8.
+  const uint64_t far_away = uint64_t{1} << 40;         // Unmapped: SIGSEGV.
+
+  // Shared with the child (MAP_SHARED survives fork): flips done, stop flag.
+  void* shared = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(shared, MAP_FAILED);
+  auto* flips = new (shared) std::atomic<uint64_t>(0);
+  auto* stop = new (static_cast<char*>(shared) + 64) std::atomic<bool>(false);
+  const pid_t parent = ::getpid();
+  conc::Process corruptor(conc::kForkMethod, [&] {
+    // Should this test crash (as it did before the fix), do not spin on.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) return;
+    for (uint64_t i = 0; !stop->load(std::memory_order_relaxed); ++i) {
+      field(0, 0).store(good_offset, std::memory_order_relaxed);
+      field(0, 0).store(i % 2 == 0 ? near_end : far_away, std::memory_order_relaxed);
+      field(1, 2).store(i * 0x9e3779b97f4a7c15ULL, std::memory_order_relaxed);
+      field(1, 3).store(i % 7, std::memory_order_relaxed);
+      flips->fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  ASSERT_TRUE(corruptor.start().ok());
+
+  // Run until both sides did plenty (the old code crashed after a few
+  // thousand racing sets), bounded by a wide deadline: a loaded 2-core VM
+  // under TSan may run the child only now and then.
+  const absl::Time deadline = absl::Now() + absl::Seconds(120);
+  uint64_t calls = 0, ok = 0, errors = 0;
+  while ((calls < 200000 || flips->load(std::memory_order_relaxed) < 200000) &&
+         absl::Now() < deadline) {
+    absl::Status set = sl->set(0, item16);
+    if (set.ok()) {
+      ++ok;
+    } else {
+      ASSERT_TRUE(absl::IsDataLoss(set)) << set;
+      ++errors;
+    }
+    absl::StatusOr<Item> got = sl->get(calls % 2 == 0 ? 0 : 1);
+    if (!got.ok()) {
+      ASSERT_TRUE(absl::IsDataLoss(got.status())) << got.status();
+    }
+    absl::StatusOr<std::string> format = sl->format();
+    if (!format.ok()) {
+      ASSERT_TRUE(absl::IsDataLoss(format.status())) << format.status();
+    }
+    ++calls;
+  }
+  stop->store(true);
+  ASSERT_TRUE(corruptor.join(absl::Seconds(60)).ok());
+  EXPECT_EQ(corruptor.exitcode(), 0);
+  EXPECT_GT(calls, 0u);
+  EXPECT_GT(errors, 0u) << "the corruptor never raced a set()";
+  // Nothing was written past the segment's end (the tail of its last page).
+  for (size_t i = size; i < (size + page - 1) / page * page; ++i) {
+    ASSERT_EQ(base[i], std::byte{0}) << "a write landed " << i - size << " bytes past the segment";
+  }
+  // The segment keeps its size, and with the table repaired the list works.
+  field(0, 0).store(good_offset);
+  field(1, 3).store(1);
+  EXPECT_EQ(sl->shm().size(), size);
+  EXPECT_TRUE(sl->set(0, item16).ok());
+  EXPECT_EQ(*sl->get(0), Item(item16));
+  ::munmap(shared, page);
+  view = {};
+  EXPECT_TRUE(sl->shm().unlink().ok());
 }
 
 TEST_F(ShareableListTest, UseAfterCloseIsFailedPrecondition) {
