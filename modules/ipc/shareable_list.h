@@ -105,6 +105,10 @@ bool ItemsEqual(const ShareableItem& a, const ShareableItem& b);
 class ShareableList {
  public:
   // Creates the list in a new segment named `name` (empty: a generated name).
+  // The segment is tracked (SharedMemory's default, see "Tracking" in
+  // shared_memory.h): it is unlinked when this process ends unless unlinked
+  // before. For a list that must outlive its creator, Format a
+  // SharedMemory::Create(name, *StorageSize(items), /*track=*/false).
   // Errors are SharedMemory::Create's; InvalidArgument beyond the limits above.
   [[nodiscard]] static absl::StatusOr<ShareableList> Create(std::span<const ShareableItem> items,
                                                             std::string_view name = "");

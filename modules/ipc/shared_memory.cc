@@ -9,12 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <cstdio>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
+#include "modules/ipc/internal/shm_watcher.h"
 
 namespace conc {
 namespace {
@@ -50,6 +55,90 @@ int SizeSegment(int fd, int64_t size) {
     if (::ftruncate(fd, size) == 0) return 0;
     if (errno != EINTR) return -1;
   }
+}
+
+// ---- The process's resource tracker: one ShmWatcher per process, started
+// on the first tracked Create. ----
+
+std::mutex& TrackerMutex() {
+  static std::mutex* mu = new std::mutex;  // Never destroyed: used until exit.
+  return *mu;
+}
+
+// This process's watcher, or a forked copy of the parent's (owner() differs
+// from getpid()), or null. Never destroyed: at exit the kernel closes our
+// socket end and the watcher unlinks what is still tracked.
+internal::ShmWatcher* g_tracker = nullptr;  // Guarded by TrackerMutex().
+
+// fork() while another thread holds TrackerMutex() would leave the child's
+// copy locked forever: the fork handlers hold it across every fork. The
+// thread that holds it may fork itself (ShmWatcher::Start): then the handlers
+// leave it alone.
+thread_local bool t_holds_tracker = false;
+void PrepareFork() {
+  if (!t_holds_tracker) TrackerMutex().lock();
+}
+void AfterFork() {
+  if (!t_holds_tracker) TrackerMutex().unlock();
+}
+
+// TrackerMutex() held, and marked so for the fork handlers.
+class TrackerLock {
+ public:
+  TrackerLock() {
+    static std::once_flag atfork;
+    std::call_once(atfork, [] { ::pthread_atfork(PrepareFork, AfterFork, AfterFork); });
+    TrackerMutex().lock();
+    t_holds_tracker = true;
+  }
+  ~TrackerLock() {
+    t_holds_tracker = false;
+    TrackerMutex().unlock();
+  }
+  TrackerLock(const TrackerLock&) = delete;
+  TrackerLock& operator=(const TrackerLock&) = delete;
+};
+
+// The watcher of this process, started if needed; TrackerMutex() held.
+absl::StatusOr<internal::ShmWatcher*> TrackerLocked() {
+  if (g_tracker != nullptr && g_tracker->owner() == ::getpid()) return g_tracker;
+  if (g_tracker != nullptr) {
+    // Inherited through fork: closes only our copy of the parent's socket.
+    delete g_tracker;
+    g_tracker = nullptr;
+  }
+  absl::StatusOr<std::unique_ptr<internal::ShmWatcher>> started =
+      internal::ShmWatcher::Start("SharedMemory resource tracker");
+  if (!started.ok()) {
+    return absl::Status(started.status().code(),
+                        absl::StrCat("SharedMemory: starting the resource tracker (pass "
+                                     "track=false to do without): ",
+                                     started.status().message()));
+  }
+  g_tracker = started->release();
+  return g_tracker;
+}
+
+// Registers `bare` before the segment exists, so that no SIGKILL between
+// shm_open and the registration can leak it. A tracker that died (someone
+// killed it) is replaced once.
+absl::Status TrackName(const std::string& bare) {
+  TrackerLock lock;
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<internal::ShmWatcher*> tracker = TrackerLocked();
+    if (!tracker.ok()) return tracker.status();
+    absl::Status s = (*tracker)->Track(bare);
+    if (s.ok() || attempt > 0) return s;
+    delete g_tracker;  // Its process is gone: reap it, start another.
+    g_tracker = nullptr;
+  }
+}
+
+// Removes one registration of `bare` from this process's tracker, if it has
+// one (a no-op for a name it never tracked).
+void UntrackName(const std::string& bare) {
+  TrackerLock lock;
+  if (g_tracker != nullptr && g_tracker->owner() == ::getpid()) (void)g_tracker->Untrack(bare);
 }
 
 }  // namespace
@@ -115,7 +204,7 @@ std::string SharedMemory::UniqueName(std::string_view prefix) {
   return std::string(prefix) + hex;
 }
 
-absl::StatusOr<SharedMemory> SharedMemory::Create(std::string_view name, int64_t size) {
+absl::StatusOr<SharedMemory> SharedMemory::Create(std::string_view name, int64_t size, bool track) {
   if (size <= 0) {
     return ValueError(
         absl::StrCat("SharedMemory: 'size' must be a positive number on create, not ", size));
@@ -128,9 +217,13 @@ absl::StatusOr<SharedMemory> SharedMemory::Create(std::string_view name, int64_t
   for (int attempt = 0;; ++attempt) {
     std::string bare = generated ? UniqueName() : std::string(StripSlash(name));
     std::string path = ShmPath(bare);
+    if (track) {
+      if (absl::Status s = TrackName(bare); !s.ok()) return s;
+    }
     int fd = ShmOpen(path, O_CREAT | O_EXCL | O_RDWR, 0600);
     if (fd < 0) {
       int err = errno;
+      if (track) UntrackName(bare);  // Not made by us: never ours to unlink.
       if (err == EEXIST && generated && attempt < 16) continue;
       if (err == EEXIST) {
         return absl::AlreadyExistsError(
@@ -142,6 +235,7 @@ absl::StatusOr<SharedMemory> SharedMemory::Create(std::string_view name, int64_t
       int err = errno;
       ::close(fd);
       ::shm_unlink(path.c_str());  // Ours: made above with O_EXCL.
+      if (track) UntrackName(bare);
       return ErrnoToStatus(err, absl::StrCat("SharedMemory: sizing '", bare, "' to ", size, " bytes"));
     }
     void* p = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -149,9 +243,12 @@ absl::StatusOr<SharedMemory> SharedMemory::Create(std::string_view name, int64_t
       int err = errno;
       ::close(fd);
       ::shm_unlink(path.c_str());
+      if (track) UntrackName(bare);
       return ErrnoToStatus(err, absl::StrCat("SharedMemory: mmap of '", bare, "'"));
     }
-    return SharedMemory(std::move(bare), static_cast<std::byte*>(p), static_cast<size_t>(size), fd);
+    SharedMemory shm(std::move(bare), static_cast<std::byte*>(p), static_cast<size_t>(size), fd);
+    shm.tracked_ = track;
+    return shm;
   }
 }
 
@@ -190,9 +287,10 @@ absl::StatusOr<SharedMemory> SharedMemory::Attach(std::string_view name) {
   return SharedMemory(std::move(bare), static_cast<std::byte*>(p), size, fd);
 }
 
-absl::StatusOr<SharedMemory> SharedMemory::Open(std::string_view name, bool create, int64_t size) {
+absl::StatusOr<SharedMemory> SharedMemory::Open(std::string_view name, bool create, int64_t size,
+                                                bool track) {
   if (size < 0) return ValueError(absl::StrCat("SharedMemory: 'size' must be a positive integer, not ", size));
-  if (create) return Create(name, size);
+  if (create) return Create(name, size, track);
   return Attach(name);
 }
 
@@ -200,7 +298,8 @@ SharedMemory::SharedMemory(SharedMemory&& other) noexcept
     : name_(std::move(other.name_)),
       mapping_(std::move(other.mapping_)),
       size_(other.size_),
-      fd_(std::exchange(other.fd_, -1)) {
+      fd_(std::exchange(other.fd_, -1)),
+      tracked_(std::exchange(other.tracked_, false)) {
   other.mapping_ = nullptr;
 }
 
@@ -212,6 +311,7 @@ SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
     other.mapping_ = nullptr;
     size_ = other.size_;
     fd_ = std::exchange(other.fd_, -1);
+    tracked_ = std::exchange(other.tracked_, false);
   }
   return *this;
 }
@@ -253,8 +353,15 @@ absl::Status SharedMemory::close() {
 
 absl::Status SharedMemory::unlink() {
   if (name_.empty()) return MisuseError("SharedMemory: unlink of a moved-from object");
+  // Untracked first: once the name is gone another process may create a new
+  // segment under it, which this process's tracker must never unlink. (Also
+  // when this object merely attached: the name may be tracked by another
+  // object of this process; untracking a name not tracked does nothing.)
+  UntrackName(name_);
   if (::shm_unlink(ShmPath(name_).c_str()) != 0) {
     int err = errno;
+    // Still there (EACCES, say): keep it tracked if we were tracking it.
+    if (err != ENOENT && tracked_) (void)TrackName(name_);
     if (err == ENOENT) {
       return absl::NotFoundError(absl::StrCat("SharedMemory: no segment named '", name_, "'"));
     }

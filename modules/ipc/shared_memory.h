@@ -9,6 +9,7 @@
 //   shm = SharedMemory("blk", create=True, size=8)  auto shm = conc::SharedMemory::Create("blk", 8);
 //   shm = SharedMemory("blk")                       auto shm = conc::SharedMemory::Attach("blk");
 //   SharedMemory(name, create, size)                conc::SharedMemory::Open(name, create, size)
+//   SharedMemory("blk", True, 8, track=False)       conc::SharedMemory::Create("blk", 8, /*track=*/false)
 //   shm.buf[0] = 7                                  shm->buf()[0] = std::byte{7};
 //   shm.name, shm.size                              shm->name(), shm->size()
 //   shm.close(); shm.unlink()                       auto s = shm->close(); s = shm->unlink();
@@ -55,12 +56,37 @@
 // `del v` or `v.release()`. Each buf() call copies a shared_ptr (an atomic
 // increment and decrement): keep one View in a local for a loop over bytes.
 //
-// Tracking: nothing is tracked behind your back. Python
-// 3.8-3.12 registers every SharedMemory, even one that merely attaches, with
-// the resource tracker, which unlinks it when that process exits (bpo-39959);
-// 3.13 added track=False. Here a segment is unlinked only by unlink() or by the
-// SharedMemoryManager that made it (shared_memory_manager.h), which also
-// covers a crashed owner.
+// Tracking (Python 3.13's `track`, on by default): a segment this process
+// creates with track=true is registered with the process's resource tracker,
+// a watcher process (internal/shm_watcher.h, the one SharedMemoryManager
+// uses) started lazily on the first tracked Create, one per process (a forked
+// child that creates starts its own). The name is registered before
+// shm_open creates it and unregistered by unlink() (before shm_unlink, so a
+// new segment of the same name made afterwards by anyone is never touched).
+// When the process ends, however it ends (exit, a crash, SIGKILL), the
+// tracker unlinks every segment it still holds and prints a warning to
+// stderr, as CPython's resource tracker does. So:
+//   * a segment that must outlive its creator (handed to another process
+//     that will unlink it) needs track=false: then only an explicit unlink()
+//     removes it, and it leaks if nobody calls one;
+//   * unlink() through any object of the creating process untracks the name;
+//     an unlink() done by another process does not reach the creator's
+//     tracker, which will try the name again at its end (a same-named segment
+//     created in between by a third party would then be removed): unlink in
+//     the creating process, or create with track=false.
+// Where it differs: Python 3.8-3.12 (and 3.13 with track=True) also registers
+// a segment that merely attaches, so a child that attaches and exits can
+// unlink its parent's segment (bpo-39959); here Attach never tracks. The
+// tracker costs a fork on the first tracked Create and one message per
+// create and unlink. SIGKILL of the tracker itself (it ignores SIGINT, SIGTERM,
+// SIGHUP) leaves the segments; a later tracked Create starts a new one for
+// new segments. SharedMemoryManager creates untracked and relies on its own
+// watcher.
+//
+// Shrinking: a segment made smaller (ftruncate) by another process while this
+// one has it mapped kills this process with SIGBUS at its next access past
+// the new end, as in CPython; nothing here can turn that into an error. Only
+// share segments with processes you trust.
 //
 // Thread-safety: the object is a handle; const methods may be called from
 // several threads, but close() and moving must not race with other calls on
@@ -138,20 +164,28 @@ class SharedMemory {
   static constexpr size_t kMaxNameLength = 255;
 
   // Creates a new segment of `size` bytes (zero-filled) named `name`, or a
-  // generated unique name if `name` is empty. AlreadyExists if the name is
-  // taken; InvalidArgument for a bad name or size <= 0; ResourceExhausted if
-  // /dev/shm has no room; another errno's status if shm_open/mmap fail.
-  [[nodiscard]] static absl::StatusOr<SharedMemory> Create(std::string_view name, int64_t size);
+  // generated unique name if `name` is empty. With `track` (the default, as
+  // Python 3.13) this process's resource tracker unlinks it when the process
+  // ends unless unlink() ran first (see "Tracking" above); the first tracked
+  // Create forks the tracker. Never blocks beyond system calls. AlreadyExists
+  // if the name is taken; InvalidArgument for a bad name or size <= 0;
+  // ResourceExhausted if /dev/shm has no room (or the tracker's fork failed
+  // for lack of memory); another errno's status if shm_open/mmap, or starting
+  // or telling the tracker, fail (nothing is left behind then).
+  [[nodiscard]] static absl::StatusOr<SharedMemory> Create(std::string_view name, int64_t size,
+                                                           bool track = true);
 
   // Attaches to the existing segment `name`. NotFound if there is none;
   // InvalidArgument for a bad name or an empty (size 0) segment.
   [[nodiscard]] static absl::StatusOr<SharedMemory> Attach(std::string_view name);
 
-  // Python's SharedMemory(name, create, size): Create(name, size) if `create`,
-  // else Attach(name) (an empty name is then InvalidArgument, Python's "'name'
-  // can only be None if create=True"). A negative size is InvalidArgument.
+  // Python's SharedMemory(name, create, size, track=track): Create(name,
+  // size, track) if `create`, else Attach(name) (an empty name is then
+  // InvalidArgument, Python's "'name' can only be None if create=True";
+  // `track` is then ignored: attaching never tracks). A negative size is
+  // InvalidArgument.
   [[nodiscard]] static absl::StatusOr<SharedMemory> Open(std::string_view name, bool create = false,
-                                                         int64_t size = 0);
+                                                         int64_t size = 0, bool track = true);
 
   // A fresh random name: `prefix` + 16 hex digits. Tests use a prefix unique to
   // their process so that they can look for leftovers in /dev/shm.
@@ -190,7 +224,9 @@ class SharedMemory {
   // failure's errno status otherwise (the object is closed anyway).
   absl::Status close();
 
-  // Removes the name from /dev/shm. NotFound if it is already gone.
+  // Removes the name from /dev/shm and from this process's resource tracker
+  // (see "Tracking"). Never blocks beyond system calls. NotFound if it is
+  // already gone; FailedPrecondition on a moved-from object.
   [[nodiscard]] absl::Status unlink();
 
  private:
@@ -203,6 +239,7 @@ class SharedMemory {
   std::shared_ptr<const Mapping> mapping_;
   size_t size_ = 0;
   int fd_ = -1;              // Kept open while mapped, as Python keeps _fd.
+  bool tracked_ = false;     // Created with track=true (by this object).
 };
 
 }  // namespace conc

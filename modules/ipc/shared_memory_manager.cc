@@ -49,7 +49,8 @@ absl::StatusOr<conc::SharedMemory> SharedMemoryManager::CreateTracked(int64_t si
     std::string name = conc::SharedMemory::UniqueName(options_.name_prefix);
     // Tracked before it exists: see "Race-freedom" in the header.
     if (absl::Status s = watcher_->Track(name); !s.ok()) return s;
-    absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Create(name, size);
+    // Untracked by the process's tracker: the manager's watcher owns it.
+    absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Create(name, size, /*track=*/false);
     if (shm.ok()) {
       names_.push_back(name);
       return shm;

@@ -4,6 +4,9 @@
 #include "modules/ipc/testing/mp_test_util.h"
 
 #include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -274,6 +277,155 @@ TEST_F(SharedMemoryTest, DestructorClosesButNeverUnlinks) {
   EXPECT_TRUE(a->closed());  // Moved from.
   EXPECT_FALSE(moved.closed());
   EXPECT_TRUE(moved.unlink().ok());
+}
+
+// Forks a child that creates `names` (tracked or not) and, as a sentinel
+// telling the test that its tracker has done its work, one more tracked
+// segment `sentinel` (if not empty); reports on a pipe that all exist, then
+// waits to be killed. Also `unlink_again`: a tracked segment it creates,
+// closes and unlinks before reporting.
+
+void RunCreatorChild(const std::vector<std::string>& names, bool track, const std::string& sentinel,
+                     const std::string& unlink_again, int ready, int hold, pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // Never outlives a crashed test.
+  if (::getppid() != parent) std::_Exit(9);
+  for (const std::string& n : names) {
+    absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Create(n, 4096, track);
+    if (!shm.ok()) std::_Exit(2);
+    shm->buf()[0] = std::byte{1};
+  }
+  if (!unlink_again.empty()) {
+    // Made, closed and unlinked on purpose: the tracker must forget it.
+    absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Create(unlink_again, 64);
+    if (!shm.ok() || !shm->close().ok() || !shm->unlink().ok()) std::_Exit(3);
+  }
+  if (!sentinel.empty() && !conc::SharedMemory::Create(sentinel, 64).ok()) std::_Exit(4);
+  if (::write(ready, "r", 1) != 1) std::_Exit(5);
+  char c;
+  (void)::read(hold, &c, 1);  // Nobody writes: blocks until SIGKILL (or EOF).
+  std::_Exit(0);
+}
+
+// Reads the child's "ready" byte, bounded by a wide limit (a loaded 2-core VM
+// under TSan forks slowly, and the child forks its tracker too).
+bool WaitReady(int fd) {
+  struct pollfd p = {fd, POLLIN, 0};
+  if (::poll(&p, 1, 120000) != 1) return false;
+  char c;
+  return ::read(fd, &c, 1) == 1;
+}
+
+std::vector<std::string> Names(const std::string& what, int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(Name(absl::StrCat(what, i)));
+  return out;
+}
+
+// Forks the creator, waits until it is ready, SIGKILLs it and reaps it.
+void CreateThenGetKilled(const std::vector<std::string>& names, bool track, const std::string& sentinel,
+                         const std::string& unlink_again = "") {
+  int ready[2], hold[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(hold), 0);
+  const pid_t parent = ::getpid();
+  conc::Process child(conc::kForkMethod, [&, r = ready[1], h = hold[0]] {
+    RunCreatorChild(names, track, sentinel, unlink_again, r, h, parent);
+  });
+  ASSERT_TRUE(child.start().ok());
+  ::close(ready[1]);
+  ::close(hold[0]);
+  const bool ok = WaitReady(ready[0]);
+  ::close(ready[0]);
+  ASSERT_TRUE(child.kill().ok());
+  ASSERT_TRUE(child.join(absl::Seconds(60)).ok());
+  ::close(hold[1]);
+  ASSERT_TRUE(ok) << "the creator did not get ready; exit code " << child.exitcode().value_or(0);
+  EXPECT_EQ(child.exitcode(), -SIGKILL);
+}
+
+// How long a killed creator's tracker may take to notice and unlink: it is
+// woken by the kernel (pidfd / EOF) at once, but a loaded 2-core VM under
+// TSan can delay any process by seconds; a minute is far beyond that.
+constexpr absl::Duration kTrackerLimit = absl::Seconds(60);
+
+TEST_F(SharedMemoryTest, TrackedSegmentsAreUnlinkedWhenTheirCreatorIsKilled) {
+  // Python's resource tracker unlinks a SIGKILLed creator's segments; before
+  // this was fixed all five stayed in /dev/shm.
+  const std::vector<std::string> names = Names("killed", 5);
+  CreateThenGetKilled(names, /*track=*/true, /*sentinel=*/"");
+  EXPECT_TRUE(conc::mp::testing::Eventually(
+      [&] {
+        for (const std::string& n : names) {
+          if (Exists(n)) return false;
+        }
+        return true;
+      },
+      kTrackerLimit))
+      << "left: " << ::testing::PrintToString(Leftovers());
+}
+
+TEST_F(SharedMemoryTest, UntrackedSegmentsOutliveTheirKilledCreator) {
+  const std::vector<std::string> names = Names("kept", 3);
+  const std::string sentinel = Name("kept_sentinel");
+  CreateThenGetKilled(names, /*track=*/false, sentinel);
+  // The tracked sentinel gone means the tracker has finished its cleanup.
+  ASSERT_TRUE(conc::mp::testing::Eventually([&] { return !Exists(sentinel); }, kTrackerLimit));
+  for (const std::string& n : names) {
+    EXPECT_TRUE(Exists(n)) << n;
+    absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Attach(n);
+    ASSERT_TRUE(shm.ok()) << shm.status();
+    EXPECT_EQ(shm->buf()[0], std::byte{1});  // The creator's data, intact.
+    EXPECT_TRUE(shm->unlink().ok());
+  }
+}
+
+TEST_F(SharedMemoryTest, AnUnlinkedTrackedNameIsNeverUnlinkedAgain) {
+  // The child creates, closes and unlinks `reused`, then this process makes a
+  // new segment under that name: the child's tracker must leave it alone.
+  const std::string reused = Name("reused");
+  const std::string sentinel = Name("reused_sentinel");
+  int ready[2], hold[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(hold), 0);
+  const pid_t parent = ::getpid();
+  conc::Process child(conc::kForkMethod, [&, r = ready[1], h = hold[0]] {
+    RunCreatorChild({}, true, sentinel, reused, r, h, parent);
+  });
+  ASSERT_TRUE(child.start().ok());
+  ::close(ready[1]);
+  ::close(hold[0]);
+  ASSERT_TRUE(WaitReady(ready[0]));
+  ::close(ready[0]);
+  EXPECT_FALSE(Exists(reused));
+  absl::StatusOr<conc::SharedMemory> mine = conc::SharedMemory::Create(reused, 64, /*track=*/false);
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  mine->buf()[0] = std::byte{5};
+  ASSERT_TRUE(child.kill().ok());
+  ASSERT_TRUE(child.join(absl::Seconds(60)).ok());
+  ::close(hold[1]);
+  ASSERT_TRUE(conc::mp::testing::Eventually([&] { return !Exists(sentinel); }, kTrackerLimit));
+  EXPECT_TRUE(Exists(reused));
+  EXPECT_EQ(mine->buf()[0], std::byte{5});
+  EXPECT_TRUE(mine->unlink().ok());
+}
+
+TEST_F(SharedMemoryTest, CloseThenUnlinkOfATrackedSegmentIsCleanAndForgotten) {
+  // In this process: the usual life of a tracked segment raises no error and
+  // leaves nothing (TearDown checks /dev/shm); a second create of the name
+  // after the unlink is a new, tracked segment.
+  for (int round = 0; round < 2; ++round) {
+    absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Create(Name("clean"), 128);
+    ASSERT_TRUE(shm.ok()) << shm.status();
+    EXPECT_TRUE(shm->close().ok());
+    EXPECT_TRUE(shm->unlink().ok());
+    EXPECT_FALSE(Exists(Name("clean")));
+  }
+  absl::StatusOr<conc::SharedMemory> dup = conc::SharedMemory::Create(Name("clean2"), 64);
+  ASSERT_TRUE(dup.ok());
+  // A failed create (the name is taken) must not take the name off the list
+  // for good, nor leave an extra entry: unlink, then nothing is left.
+  EXPECT_TRUE(absl::IsAlreadyExists(conc::SharedMemory::Create(Name("clean2"), 64).status()));
+  EXPECT_TRUE(dup->unlink().ok());
 }
 
 }  // namespace

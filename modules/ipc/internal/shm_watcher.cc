@@ -97,7 +97,7 @@ bool Apply(NameTable& names, const char* msg, ssize_t n) {
   return true;
 }
 
-[[noreturn]] void WatcherMain(int sock, int owner_pidfd, pid_t owner) {
+[[noreturn]] void WatcherMain(int sock, int owner_pidfd, pid_t owner, const char* label) {
   // Signals that would end it before it cleaned up stay pending instead.
   sigset_t blocked;
   sigemptyset(&blocked);
@@ -172,14 +172,20 @@ bool Apply(NameTable& names, const char* msg, ssize_t n) {
   }
   if (!orderly && unlinked > 0) {
     // Python's resource tracker warns likewise about leaked segments.
-    char line[160];
+    char line[256];
     size_t n = 0;
     auto put = [&](const char* s) {
       while (*s != '\0' && n < sizeof line - 1) line[n++] = *s++;
     };
-    put("conc SharedMemoryManager watcher: owner ");
+    char name[65];
+    size_t k = 0;
+    for (; k < 64 && label[k] != '\0'; ++k) name[k] = label[k];
+    name[k] = '\0';
+    put("conc ");
+    put(name);
+    put(": owner ");
     n += FormatNumber(line + n, static_cast<unsigned long>(owner));
-    put(" ended without shutdown(); unlinked ");
+    put(" ended without unlinking them; unlinked ");
     n += FormatNumber(line + n, static_cast<unsigned long>(unlinked));
     put(" shared memory segment(s)\n");
     WriteAll(2, line, n);
@@ -193,7 +199,7 @@ int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ShmWatcher>> ShmWatcher::Start() {
+absl::StatusOr<std::unique_ptr<ShmWatcher>> ShmWatcher::Start(const char* label) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
     return ErrnoToStatus(errno, "SharedMemoryManager: socketpair");
@@ -211,7 +217,7 @@ absl::StatusOr<std::unique_ptr<ShmWatcher>> ShmWatcher::Start() {
     if (owner_pidfd >= 0) ::close(owner_pidfd);
     return ErrnoToStatus(err == EAGAIN ? ENOMEM : err, "SharedMemoryManager: fork of the watcher");
   }
-  if (pid == 0) WatcherMain(sv[1], owner_pidfd, owner);
+  if (pid == 0) WatcherMain(sv[1], owner_pidfd, owner, label);
   ::close(sv[1]);
   if (owner_pidfd >= 0) ::close(owner_pidfd);
   // Our child, not yet reaped: its pid cannot be reused before we wait.

@@ -2,7 +2,9 @@
 //
 // shm_watcher.h: the process that unlinks a SharedMemoryManager's segments
 // when its owner shuts down or dies (CPython's resource tracker does this job
-// for all of Python's segments; this one serves one manager).
+// for all of Python's segments). One serves each manager, and one more serves
+// each process that creates tracked plain SharedMemory segments
+// (shared_memory.h, `track`).
 //
 // The owner holds one end of a SOCK_SEQPACKET socketpair; the watcher, a
 // forked child, holds the other and keeps a list of names:
@@ -48,8 +50,13 @@ namespace conc::internal {
 
 class ShmWatcher {
  public:
-  // Forks the watcher. The errno's status if socketpair or fork fail.
-  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ShmWatcher>> Start();
+  // Forks the watcher. `label` names the owner in the warning the watcher
+  // prints when it cleans up after an owner that ended without Stop(); it
+  // must be a string literal (read in the forked child; at most 64 bytes
+  // used). Never blocks beyond fork. The errno's status if socketpair or fork
+  // fail.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ShmWatcher>> Start(
+      const char* label = "SharedMemoryManager watcher");
 
   ShmWatcher(const ShmWatcher&) = delete;
   ShmWatcher& operator=(const ShmWatcher&) = delete;
@@ -68,6 +75,10 @@ class ShmWatcher {
   [[nodiscard]] absl::Status Stop(absl::Duration timeout);
 
   [[nodiscard]] pid_t pid() const { return pid_; }
+
+  // getpid() of the process that started it: in a forked copy of the owner
+  // this differs from getpid(), and Track/Untrack would feed the parent's list.
+  [[nodiscard]] pid_t owner() const { return owner_; }
 
  private:
   ShmWatcher(int sock, pid_t pid, int pidfd, pid_t owner)
