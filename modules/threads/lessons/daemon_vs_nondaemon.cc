@@ -8,8 +8,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <latch>
 #include <string>
 #include <thread>
@@ -30,24 +33,32 @@ int child(bool daemon) {
     }
     std::printf("  child: worker finished its work\n");
   });
-  if (!worker.start().ok()) return 1;
+  conc::CheckOk(worker.start(), "worker.start()");
   std::printf("  child: main() returns now\n");
   std::fflush(stdout);
   return 0;  // The exit hook joins non-daemon threads here.
+}
+
+// Stops the lesson: `what` went wrong.
+void fail(const std::string& what) {
+  std::fprintf(stderr, "daemon_vs_nondaemon: %s\n", what.c_str());
+  std::exit(1);
 }
 
 // Runs this program again as a child and returns what it printed.
 std::string run_child(const char* mode) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "";
+  if (n <= 0) fail(std::string("readlink(/proc/self/exe) failed: ") + std::strerror(errno));
   self[n] = '\0';
   FILE* pipe = popen((std::string(self) + " --child=" + mode).c_str(), "r");
-  if (pipe == nullptr) return "";
+  if (pipe == nullptr) fail(std::string("popen(child) failed: ") + std::strerror(errno));
   std::string out;
   char buf[256];
   while (size_t got = fread(buf, 1, sizeof buf, pipe)) out.append(buf, got);
-  pclose(pipe);
+  if (const int status = pclose(pipe); status != 0) {
+    fail(std::string("the --child=") + mode + " run ended with wait status " + std::to_string(status));
+  }
   return out;
 }
 

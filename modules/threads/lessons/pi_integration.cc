@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   parts.push_back(pool.submit(partial_sum, int64_t{0}, steps / 2, steps));
   parts.push_back(pool.submit(partial_sum, steps / 2, steps, steps));
   double pooled = 0.0;
-  for (auto& f : parts) pooled += *f.result();
+  for (auto& f : parts) pooled += conc::ValueOrDie(f.result(), "f.result()");
   const absl::Duration pooled_time = absl::Now() - start;
   std::printf("pi ~ %.12f in %s\n\n", pooled, absl::FormatDuration(pooled_time).c_str());
 

@@ -52,17 +52,13 @@ int main(int argc, char** argv) {
   // the computation, not two process start-ups.
   conc::Future<double> warm_up =
       pool.submit(conc::process_function<partial_sum>, int64_t{0}, int64_t{0}, steps);
-  if (!warm_up.result().ok()) return 1;
+  conc::CheckOk(warm_up.result().status(), "warm_up.result()");
   start = absl::Now();
   std::vector<conc::Future<double>> parts;
   parts.push_back(pool.submit(conc::process_function<partial_sum>, int64_t{0}, steps / 2, steps));
   parts.push_back(pool.submit(conc::process_function<partial_sum>, steps / 2, steps, steps));
   double pooled = 0.0;
-  for (auto& f : parts) {
-    absl::StatusOr<double> part = f.result();
-    if (!part.ok()) return 1;
-    pooled += *part;
-  }
+  for (auto& f : parts) pooled += conc::ValueOrDie(f.result(), "f.result()");
   const absl::Duration pooled_time = absl::Now() - start;
   std::printf("pi ~ %.12f in %s (workers: pids %d and %d)\n\n", pooled,
               absl::FormatDuration(pooled_time).c_str(), pool.worker_pids()[0],

@@ -27,7 +27,9 @@ int main(int argc, char** argv) {
     conc::ThreadPoolExecutor ex(2);  // `with`: the destructor is shutdown(wait=True)
     const std::vector<int> inputs = {1, 2, 3, 4, 5, 6};
     std::printf("results:");
-    for (absl::StatusOr<int> r : ex.map(square, inputs)) std::printf(" %d", r.ok() ? *r : -1);
+    for (absl::StatusOr<int> r : ex.map(square, inputs)) {
+      std::printf(" %d", conc::ValueOrDie(r, "ex.map(square, range(1, 7))"));
+    }
     std::printf("\n\n");
   }
 
@@ -43,11 +45,11 @@ int main(int argc, char** argv) {
     return std::string("medium");
   });
   conc::Future<std::string> fast = ex.submit([] { return std::string("fast"); });
-  (void)fast.result();  // Done before the call: as_completed yields it first.
+  conc::CheckOk(fast.result().status(), "fast.result()");  // Done first: as_completed yields it first.
   std::printf("submitted in the order: slow, medium, fast\ncompleted:");
   for (absl::StatusOr<conc::Future<std::string>> f : conc::as_completed({slow, medium, fast})) {
-    if (!f.ok()) continue;
-    const std::string name = *f->result();
+    conc::CheckOk(f.status(), "as_completed(fs)");
+    const std::string name = conc::ValueOrDie(f->result(), "f.result()");
     std::printf(" %s", name.c_str());
     // Each completion lets the next task finish, as real durations would.
     if (name == "fast") medium_go.count_down();
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
   });
   for (absl::StatusOr<conc::Future<std::string>> f : conc::as_completed({fast, stuck}, absl::Milliseconds(50))) {
     if (f.ok()) {
-      std::printf("completed: %s\n", f->result()->c_str());
+      std::printf("completed: %s\n", conc::ValueOrDie(f->result(), "f.result()").c_str());
     } else {
       std::printf("then: %s\n", f.status().ToString().c_str());  // Python: TimeoutError
     }

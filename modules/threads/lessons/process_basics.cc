@@ -44,7 +44,8 @@ std::string Show(std::optional<int> v) { return v ? std::to_string(*v) : "None";
 // Starts p, waits for it, prints its exit code.
 void RunAndReport(conc::Process p, const char* what) {
   std::fflush(stdout);  // The child writes to the same stdout.
-  if (!p.start().ok() || !p.join().ok()) std::exit(1);
+  conc::CheckOk(p.start(), std::string(what) + ": p.start()");
+  conc::CheckOk(p.join(), std::string(what) + ": p.join()");
   std::printf("%s: exitcode=%s\n", what, Show(p.exitcode()).c_str());
 }
 
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
   std::printf("before start: name=%s is_alive=%s pid=None exitcode=%s\n", p.name().c_str(),
               p.is_alive() ? "true" : "false", Show(p.exitcode()).c_str());
   std::fflush(stdout);
-  if (!p.start().ok() || !p.join().ok()) return 1;
+  conc::CheckOk(p.start(), "p.start()");
+  conc::CheckOk(p.join(), "p.join()");
   std::printf("after join: is_alive=%s exitcode=%s pid was %d\n\n", p.is_alive() ? "true" : "false",
               Show(p.exitcode()).c_str(), *p.pid());
 
@@ -66,12 +68,15 @@ int main(int argc, char** argv) {
   RunAndReport(conc::Process(conc::process_function<raise_error>),
                "raise_error() (traceback on stderr)");
   conc::Process sleeper(conc::process_function<wait_forever>);
-  if (!sleeper.start().ok()) return 1;
+  conc::CheckOk(sleeper.start(), "sleeper.start()");
   std::printf("wait_forever() started: is_alive=%s\n", sleeper.is_alive() ? "true" : "false");
-  if (!sleeper.kill().ok() || !sleeper.join().ok()) return 1;
+  conc::CheckOk(sleeper.kill(), "sleeper.kill()");
+  conc::CheckOk(sleeper.join(), "sleeper.join()");
   std::printf("kill(): exitcode=%s (killed by SIGKILL)\n", Show(sleeper.exitcode()).c_str());
   conc::Process other(conc::process_function<wait_forever>);
-  if (!other.start().ok() || !other.terminate().ok() || !other.join().ok()) return 1;
+  conc::CheckOk(other.start(), "other.start()");
+  conc::CheckOk(other.terminate(), "other.terminate()");
+  conc::CheckOk(other.join(), "other.join()");
   std::printf("terminate(): exitcode=%s (SIGTERM)\n\n", Show(other.exitcode()).c_str());
 
   conc::Heading("current_process() and parent_process()");

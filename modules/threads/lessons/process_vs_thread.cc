@@ -36,11 +36,9 @@ CONC_PROCESS_FUNCTION(burn);
 CONC_PROCESS_FUNCTION(nothing);
 
 // The average time of `start_join()` over n runs.
-absl::Duration Average(int n, const std::function<bool()>& start_join) {
+absl::Duration Average(int n, const std::function<void()>& start_join) {
   const absl::Time start = absl::Now();
-  for (int i = 0; i < n; ++i) {
-    if (!start_join()) std::exit(1);
-  }
+  for (int i = 0; i < n; ++i) start_join();
   return (absl::Now() - start) / n;
 }
 
@@ -50,9 +48,7 @@ absl::Duration TimeTasks(Pool& pool, Fn fn, int tasks, int64_t iterations) {
   const absl::Time start = absl::Now();
   std::vector<conc::Future<double>> fs;
   for (int i = 0; i < tasks; ++i) fs.push_back(pool.submit(fn, iterations));
-  for (auto& f : fs) {
-    if (!f.result().ok()) std::exit(1);
-  }
+  for (auto& f : fs) conc::CheckOk(f.result().status(), "f.result()");
   return absl::Now() - start;
 }
 
@@ -67,16 +63,19 @@ int main(int argc, char** argv) {
   conc::Heading("creation cost: start + join");
   const absl::Duration thread = Average(starts, [] {
     conc::Thread t(nothing);
-    return t.start().ok() && t.join().ok();
+    conc::CheckOk(t.start(), "t.start()");
+    conc::CheckOk(t.join(), "t.join()");
   });
   const absl::Duration spawn = Average(starts, [] {
     conc::Process p(conc::process_function<nothing>);
-    return p.start().ok() && p.join().ok();
+    conc::CheckOk(p.start(), "p.start()");
+    conc::CheckOk(p.join(), "p.join()");
   });
   // Fork before any pool exists: forking a program that runs threads is unsafe.
   const absl::Duration fork = Average(starts, [] {
     conc::Process p(conc::kForkMethod, [] {});
-    return p.start().ok() && p.join().ok();
+    conc::CheckOk(p.start(), "p.start()");
+    conc::CheckOk(p.join(), "p.join()");
   });
   std::printf("thread:          %s per start+join (%d runs)\n",
               absl::FormatDuration(thread).c_str(), starts);
@@ -90,8 +89,9 @@ int main(int argc, char** argv) {
   const absl::Duration t2 = TimeTasks(threads2, burn, tasks, iterations);
   conc::ProcessPoolExecutor processes1(1), processes2(2);
   // Start the workers before timing: a pool is made once and reused.
-  (void)processes1.submit(conc::process_function<nothing>).result();
-  (void)processes2.submit(conc::process_function<nothing>).result();
+  for (conc::ProcessPoolExecutor* pool : {&processes1, &processes2}) {
+    conc::CheckOk(pool->submit(conc::process_function<nothing>).result(), "submit(nothing)");
+  }
   const absl::Duration p1 = TimeTasks(processes1, conc::process_function<burn>, tasks, iterations);
   const absl::Duration p2 = TimeTasks(processes2, conc::process_function<burn>, tasks, iterations);
   std::printf("1 thread:    %s\n2 threads:   %s\n", absl::FormatDuration(t1).c_str(),

@@ -30,31 +30,34 @@ int main(int argc, char** argv) {
   std::printf("before start: name=%s daemon=%s is_alive=%s ident=%llu\n", t.name().c_str(),
               t.daemon() ? "true" : "false", t.is_alive() ? "true" : "false",
               static_cast<unsigned long long>(t.ident()));
-  if (!t.start().ok()) return 1;  // t.start()
-  if (!t.join().ok()) return 1;   // t.join()
+  conc::CheckOk(t.start(), "t.start()");
+  conc::CheckOk(t.join(), "t.join()");
   std::printf("after join: is_alive=%s, ident set: %s\n\n", t.is_alive() ? "true" : "false",
               yes_no(t.ident() != 0));
 
   conc::Heading("default names: Thread(target=greet, args=(...)) twice");
   conc::Thread a(greet, "Bob", 1);    // name=None -> "Thread-1"
   conc::Thread b(greet, "Carol", 1);  // -> "Thread-2"
-  if (!a.start().ok() || !a.join().ok()) return 1;
-  if (!b.start().ok() || !b.join().ok()) return 1;
+  conc::CheckOk(a.start(), "a.start()");
+  conc::CheckOk(a.join(), "a.join()");
+  conc::CheckOk(b.start(), "b.start()");
+  conc::CheckOk(b.join(), "b.join()");
   std::printf("\n");
 
   conc::Heading("the rules Python enforces with RuntimeError");
   conc::Thread c(greet, "Dave", 0);
   std::printf("join before start: %s\n", c.join().ToString().c_str());
-  if (!c.start().ok()) return 1;
+  conc::CheckOk(c.start(), "c.start()");
   std::printf("start twice: %s\n", c.start().ToString().c_str());
-  if (!c.join().ok()) return 1;
+  conc::CheckOk(c.join(), "c.join()");
   std::printf("daemon after start: %s\n", c.set_daemon(true).ToString().c_str());
   std::printf("\n");
 
   conc::Heading("a lambda is the C++ spelling of a subclass overriding run()");
   int result = 0;
   conc::Thread d({.name = "adder"}, [&result](int x, int y) { result = x + y; }, 40, 2);
-  if (!d.start().ok() || !d.join().ok()) return 1;
+  conc::CheckOk(d.start(), "d.start()");
+  conc::CheckOk(d.join(), "d.join()");
   std::printf("adder computed %d; join() made its write visible here\n", result);
   return 0;
 }

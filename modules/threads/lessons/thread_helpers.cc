@@ -44,10 +44,12 @@ int main(int argc, char** argv) {
     release.wait();
   });
   conc::Thread w2({.name = "worker-2"}, wait_for_release);
-  if (!w1.start().ok() || !w2.start().ok()) return 1;
+  conc::CheckOk(w1.start(), "w1.start()");
+  conc::CheckOk(w2.start(), "w2.start()");
   list_threads();
   release.count_down();
-  if (!w1.join().ok() || !w2.join().ok()) return 1;
+  conc::CheckOk(w1.join(), "w1.join()");
+  conc::CheckOk(w2.join(), "w2.join()");
   std::printf("worker-1: get_ident() == t.ident: %s, differs from main's: %s\n",
               yes_no(worker_ident == w1.ident()), yes_no(worker_ident != conc::get_ident()));
   std::printf("worker-1: get_native_id() == t.native_id: %s\n", yes_no(worker_native == w1.native_id()));

@@ -45,8 +45,8 @@ int main(int argc, char** argv) {
       all_alive.arrive_and_wait();
     });
   }
-  for (auto& t : threads) (void)t.start();
-  for (auto& t : threads) (void)t.join();
+  for (auto& t : threads) conc::CheckOk(t.start(), t.name() + ".start()");
+  for (auto& t : threads) conc::CheckOk(t.join(), t.name() + ".join()");
   const std::set<int64_t> distinct(tids.begin(), tids.end());
   std::printf("3 threads ran on %zu distinct kernel threads (gettid), none of them main's: %s\n\n",
               distinct.size(), yes_no(!distinct.contains(main_tid)));
@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     }));
   }
   std::set<std::string> workers;
-  for (auto& f : futures) workers.insert(*f.result());
+  for (auto& f : futures) workers.insert(conc::ValueOrDie(f.result(), "f.result()"));
   std::printf("6 tasks ran on %zu worker threads:", workers.size());
   for (const auto& name : workers) std::printf(" %s", name.c_str());
   std::printf("\n");

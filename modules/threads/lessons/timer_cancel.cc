@@ -26,16 +26,17 @@ int main(int argc, char** argv) {
   conc::Heading("t = Timer(interval, hello); t.start()");
   conc::Timer t(interval, hello);
   absl::Time start = absl::Now();
-  if (!t.start().ok() || !t.join().ok()) return 1;
+  conc::CheckOk(t.start(), "t.start()");
+  conc::CheckOk(t.join(), "t.join()");
   std::printf("fired after at least %s: %s\n\n", absl::FormatDuration(interval).c_str(),
               yes_no(absl::Now() - start >= interval));
 
   conc::Heading("t = Timer(30, hello); t.start(); t.cancel()");
   conc::Timer late(absl::Seconds(30), hello);
   start = absl::Now();
-  if (!late.start().ok()) return 1;
+  conc::CheckOk(late.start(), "t.start()");
   late.cancel();  // Before it fires: hello never runs.
-  if (!late.join().ok()) return 1;
+  conc::CheckOk(late.join(), "t.join()");
   std::printf("cancelled: hello did not run, and join returned in under 30 s: %s\n",
               yes_no(absl::Now() - start < absl::Seconds(30)));
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   conc::Timer named({.name = "alarm"}, absl::ZeroDuration(), [] {
     std::printf("%s fired\n", conc::current_thread().name().c_str());
   });
-  if (!named.start().ok() || !named.join().ok()) return 1;
+  conc::CheckOk(named.start(), "named.start()");
+  conc::CheckOk(named.join(), "named.join()");
   return 0;
 }
