@@ -25,8 +25,7 @@ int main(int argc, char** argv) {
     threads.emplace_back([&b, name = "Thread-" + std::to_string(i)] {
       for (int r = 0; r < 3; ++r) {
         conc::Say(std::to_string(r) + ": " + name + " arrives");
-        absl::StatusOr<int> index = b.wait();  // index = b.wait()
-        if (!index.ok()) conc::Say(name + ": " + index.status().ToString());
+        conc::CheckOk(b.wait().status(), name + ": b.wait()");
       }
     });
   }

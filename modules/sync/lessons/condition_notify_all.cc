@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
     threads.emplace_back([&c, &started, name = "Thread-" + std::to_string(i)] {
       conc::ScopedAcquire guard(c);                   // with c:
       std::printf("%s is waiting\n", name.c_str());
-      (void)started.release();
-      (void)c.wait();                                 //     c.wait()
+      conc::CheckOk(started.release(), "started.release()");
+      conc::CheckOk(c.wait_checked().status(), "c.wait()");  //     c.wait()
       std::printf("%s is done waiting\n", name.c_str());
     });
     (void)started.acquire();        // start them one at a time: lines in order
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   {
     conc::ScopedAcquire guard(c);  // with c: c.notify_all()
     std::printf("main: notify_all()\n");
-    (void)c.notify_all();
+    conc::CheckOk(c.notify_all(), "c.notify_all()");
   }
   threads.clear();  // join
   std::printf("all 5 threads are done waiting\n\n");
@@ -51,21 +51,23 @@ int main(int argc, char** argv) {
         conc::ScopedAcquire guard(go);
         std::printf("%d: %s is waiting\n", round, name.c_str());
         ++waiting;
-        (void)all_in.notify();  // tell main how many are in
-        (void)go.wait();
+        conc::CheckOk(all_in.notify(), "all_in.notify()");  // tell main how many are in
+        conc::CheckOk(go.wait_checked().status(), "go.wait()");
         std::printf("%d: %s is done waiting\n", round, name.c_str());
       }
     });
     // Start them one at a time so that round 0 prints in order.
     conc::ScopedAcquire guard(lock);
-    (void)all_in.wait_for([&] { return waiting == i + 1; });
+    conc::CheckOk(all_in.wait_for_checked([&] { return waiting == i + 1; }).status(),
+                  "all_in.wait_for(...)");
   }
   for (int round = 0; round < 3; ++round) {
     conc::ScopedAcquire guard(lock);
-    (void)all_in.wait_for([&] { return waiting == 5; });
+    conc::CheckOk(all_in.wait_for_checked([&] { return waiting == 5; }).status(),
+                  "all_in.wait_for(...)");
     waiting = 0;
     std::printf("main: round %d, all 5 waiting: notify_all()\n", round);
-    (void)go.notify_all();
+    conc::CheckOk(go.notify_all(), "go.notify_all()");
   }
   threads.clear();
   std::printf("all 5 threads finished 3 rounds\n");

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
         for (int round = 0; round < rounds; ++round) {
           const std::string prefix = rounds == 1 ? "" : std::to_string(round) + ": ";
           conc::Say(prefix + name + " is waiting");
-          if (round == 0) (void)started.release();
+          if (round == 0) conc::CheckOk(started.release(), "started.release()");
           (void)e.wait();  // e.wait()
           conc::Say(prefix + name + " is done waiting");
           done.fetch_add(1);

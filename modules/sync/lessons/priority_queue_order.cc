@@ -18,23 +18,26 @@ int main(int argc, char** argv) {
 
   conc::Heading("pq = PriorityQueue(); pq.put(20), 78, 12, 45");
   conc::PriorityQueue<int> pq;
-  for (int n : {20, 78, 12, 45}) (void)pq.put(n);
-  while (!pq.empty()) std::printf("pq.get() -> %d\n", *pq.get());
+  for (int n : {20, 78, 12, 45}) conc::CheckOk(pq.put(n), "pq.put(n)");
+  while (!pq.empty()) std::printf("pq.get() -> %d\n", conc::ValueOrDie(pq.get(), "pq.get()"));
 
   conc::Heading("(priority, item) pairs: lowest priority number first");
   conc::PriorityQueue<std::pair<int, std::string>> jobs;
-  (void)jobs.put({2, "write the report"});
-  (void)jobs.put({1, "fix the bug"});
-  (void)jobs.put({3, "lunch"});
-  (void)jobs.put({1, "answer the email"});  // Ties with "fix the bug": ordered by the item.
+  conc::CheckOk(jobs.put({2, "write the report"}), "jobs.put((2, 'write the report'))");
+  conc::CheckOk(jobs.put({1, "fix the bug"}), "jobs.put((1, 'fix the bug'))");
+  conc::CheckOk(jobs.put({3, "lunch"}), "jobs.put((3, 'lunch'))");
+  // Ties with "fix the bug": ordered by the item.
+  conc::CheckOk(jobs.put({1, "answer the email"}), "jobs.put((1, 'answer the email'))");
   while (!jobs.empty()) {
-    const auto [priority, item] = *jobs.get();
+    const auto [priority, item] = conc::ValueOrDie(jobs.get(), "jobs.get()");
     std::printf("jobs.get() -> (%d, '%s')\n", priority, item.c_str());
   }
 
   conc::Heading("For contrast: LifoQueue, last in, first out");
   conc::LifoQueue<int> stack;
-  for (int n : {20, 78, 12, 45}) (void)stack.put(n);
-  while (!stack.empty()) std::printf("stack.get() -> %d\n", *stack.get());
+  for (int n : {20, 78, 12, 45}) conc::CheckOk(stack.put(n), "stack.put(n)");
+  while (!stack.empty()) {
+    std::printf("stack.get() -> %d\n", conc::ValueOrDie(stack.get(), "stack.get()"));
+  }
   return 0;
 }

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   conc::Heading("Draining it: first in, first out");
   while (!q.empty()) {
     std::printf("Queue size: %zu, Queue Empty ? %s\n", q.qsize(), Bool(q.empty()));
-    std::printf("q.get() -> %d\n", *q.get());
+    std::printf("q.get() -> %d\n", conc::ValueOrDie(q.get(), "q.get()"));
   }
   std::printf("Queue size: %zu, Queue Empty ? %s\n", q.qsize(), Bool(q.empty()));
 

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   std::jthread producer([&q, name = std::string("Producer")] {
     for (int i = 0; i < 3; ++i) {
       conc::Say(std::to_string(i) + ": " + name + " is waiting to put");
-      (void)q.put(i + 10);
+      conc::CheckOk(q.put(i + 10), "q.put(i + 10)");
       conc::Say(std::to_string(i) + ": " + name + " is done putting");
     }
     conc::Say(name + " is waiting for acknowledgement");
@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
 
   conc::Heading("The consumer: print(q.get()); q.task_done()");
   for (int i = 0; i < 3; ++i) {
-    conc::Say(std::to_string(*q.get()));
+    conc::Say(std::to_string(conc::ValueOrDie(q.get(), "q.get()")));
     conc::Say("unfinished tasks before task_done(): " + std::to_string(q.unfinished_tasks()));
-    (void)q.task_done();  // The last one releases the producer.
+    conc::CheckOk(q.task_done(), "q.task_done()");  // The last one releases the producer.
   }
   producer.join();
 

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   (void)lock.acquire();
   const bool again = lock.acquire(/*blocking=*/false);
   std::printf("lock.acquire(blocking=False) while held -> %s\n\n", again ? "true" : "false");
-  (void)lock.release();
+  conc::CheckOk(lock.release(), "lock.release()");
 
   conc::Heading("only the owner may release an RLock");
   (void)rlock.acquire();

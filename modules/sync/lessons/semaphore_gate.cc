@@ -25,17 +25,17 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, name = "Thread-" + std::to_string(i)] {
       for (int round = 0; round < 3; ++round) {
         conc::Say(std::to_string(round) + ": " + name + " is waiting");
-        if (round == 0) (void)started.release();
+        if (round == 0) conc::CheckOk(started.release(), "started.release()");
         (void)s.acquire();  // s.acquire()
         conc::Say(std::to_string(round) + ": " + name + " is done waiting");
-        (void)passed.release();
+        conc::CheckOk(passed.release(), "passed.release()");
       }
     });
     (void)started.acquire();  // one at a time, so the first lines come in order
   }
   for (int k = 1; k <= 15; ++k) {
     conc::Say("main: s.release() #" + std::to_string(k));
-    (void)s.release();
+    conc::CheckOk(s.release(), "s.release()");
     (void)passed.acquire();  // exactly one thread got through
   }
   threads.clear();
