@@ -32,18 +32,18 @@ int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "Array('i', [...]) and array.array: homogeneous and typed.");
 
   conc::Heading("a = Array('i', [3, 2, 6, 8, 3, 1, 8, 5, 9, 4]); a[:]");
-  auto a = conc::mp::Array<int>::Create({3, 2, 6, 8, 3, 1, 8, 5, 9, 4});
-  if (!a.ok()) return 1;
-  std::printf("a[:] -> %s   len(a) -> %zu\n", Show(a->to_vector()).c_str(), a->size());
+  auto a = conc::ValueOrDie(conc::mp::Array<int>::Create({3, 2, 6, 8, 3, 1, 8, 5, 9, 4}),
+                            "Array('i', [...])");
+  std::printf("a[:] -> %s   len(a) -> %zu\n", Show(a.to_vector()).c_str(), a.size());
 
   conc::Heading("a[0] = 22; a[10]");
-  if (!a->set(0, 22).ok()) return 1;
-  std::printf("a[0] -> %d\n", *a->get(0));
-  std::printf("a[10] -> %s\n", a->get(10).status().ToString().c_str());  // IndexError
+  conc::CheckOk(a.set(0, 22), "a[0] = 22");
+  std::printf("a[0] -> %d\n", conc::ValueOrDie(a.get(0), "a[0]"));
+  std::printf("a[10] -> %s\n", a.get(10).status().ToString().c_str());  // IndexError
 
   conc::Heading("n.append(4.5) works on a list; a.append(4.5) is a TypeError");
   // In C++ the mistake does not compile:
-  //   a->set(0, 4.5);  // error: constraints not satisfied (StorableAs<double, int>)
+  //   a.set(0, 4.5);  // error: constraints not satisfied (StorableAs<double, int>)
   std::printf("Array<int>::set(i, 4.5) compiles: %s\n",
               YesNo(CanSet<conc::mp::Array<int>, double>));
   std::printf("Array<int>::set(i, 7) compiles: %s\n", YesNo(CanSet<conc::mp::Array<int>, int>));

@@ -28,26 +28,21 @@ int main(int argc, char** argv) {
   const int rounds = absl::GetFlag(FLAGS_quick) ? 5 : 50;
 
   conc::Manager m;
-  if (!m.start().ok()) return 1;
-  auto d = m.dict<std::string, int>();
-  if (!d.ok()) return 1;
+  conc::CheckOk(m.start(), "Manager().start()");
+  auto d = conc::ValueOrDie(m.dict<std::string, int>(), "m.dict()");
   std::vector<std::pair<std::string, int>> items;
   std::vector<std::string> keys;
   for (int i = 0; i < 100; ++i) {
     items.emplace_back("key" + std::to_string(i), i);
     keys.push_back("key" + std::to_string(i));
   }
-  if (!d->update(items).ok()) return 1;  // One round trip for all 100.
+  conc::CheckOk(d.update(items), "d.update(items)");  // One round trip for all 100.
 
   conc::Heading("per call: for k in keys: d[k]");
   long sum_per_call = 0;
   const absl::Time start_per_call = absl::Now();
   for (int r = 0; r < rounds; ++r) {
-    for (const std::string& key : keys) {
-      absl::StatusOr<int> v = d->get(key);
-      if (!v.ok()) return 1;
-      sum_per_call += *v;
-    }
+    for (const std::string& key : keys) sum_per_call += conc::ValueOrDie(d.get(key), "d[k]");
   }
   const absl::Duration per_call = (absl::Now() - start_per_call) / (rounds * 100);
   std::printf("%d x 100 gets, sum %ld, %.1f us per item\n", rounds, sum_per_call,
@@ -57,9 +52,9 @@ int main(int argc, char** argv) {
   long sum_batched = 0;
   const absl::Time start_batched = absl::Now();
   for (int r = 0; r < rounds; ++r) {
-    absl::StatusOr<std::vector<std::optional<int>>> values = d->get_many(keys);
-    if (!values.ok()) return 1;
-    for (const std::optional<int>& v : *values) sum_batched += v.value_or(0);
+    for (const std::optional<int>& v : conc::ValueOrDie(d.get_many(keys), "d.get_many(keys)")) {
+      sum_batched += v.value_or(0);
+    }
   }
   const absl::Duration batched = (absl::Now() - start_batched) / (rounds * 100);
   std::printf("%d x get_many(100), sum %ld, %.2f us per item\n", rounds, sum_batched,

@@ -33,16 +33,14 @@
 
 void worker(int n, std::string address, std::string authkey, std::string dict_id,
             std::string list_id) {
-  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, authkey);
-  if (!m.ok()) std::exit(2);
-  auto d = m->dict<std::string, std::vector<int>>(dict_id);
-  auto l = m->list<int>(list_id);
-  if (!d.ok() || !l.ok()) std::exit(3);
+  conc::Manager m = conc::ValueOrDie(conc::Manager::connect(address, authkey), "Manager.connect()");
+  auto d = conc::ValueOrDie(m.dict<std::string, std::vector<int>>(dict_id), "m.dict(id)");
+  auto l = conc::ValueOrDie(m.list<int>(list_id), "m.list(id)");
   std::vector<int> results;
   for (int x = n * 5; x < n * 5 + 5; ++x) results.push_back(x * x);
-  // d[f"worker-{n}"] = results; l.extend(results): two round trips.
-  if (!d->set("worker-" + std::to_string(n), results).ok()) std::exit(4);
-  if (!l->extend(results).ok()) std::exit(5);
+  // Two round trips.
+  conc::CheckOk(d.set("worker-" + std::to_string(n), results), "d[f\"worker-{n}\"] = results");
+  conc::CheckOk(l.extend(results), "l.extend(results)");
 }
 CONC_PROCESS_FUNCTION(worker);
 
@@ -58,41 +56,40 @@ int main(int argc, char** argv) {
 
   conc::Heading("with Manager() as m: d, l = m.dict(), m.list()");
   conc::Manager m;  // Scoped: its destructor shuts the server down.
-  if (absl::Status s = m.start(); !s.ok()) {
-    std::printf("start: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  auto d = m.dict<std::string, std::vector<int>>();
-  auto l = m.list<int>();
-  if (!d.ok() || !l.ok()) return 1;
+  conc::CheckOk(m.start(), "Manager().start()");
+  auto d = conc::ValueOrDie(m.dict<std::string, std::vector<int>>(), "m.dict()");
+  auto l = conc::ValueOrDie(m.list<int>(), "m.list()");
   // What a child needs to reach them: the address, the authkey and the ids.
-  std::printf("manager started; d.id() = %s, l.id() = %s\n", d->id().c_str(), l->id().c_str());
+  std::printf("manager started; d.id() = %s, l.id() = %s\n", d.id().c_str(), l.id().c_str());
 
   conc::Heading("four workers, each appending its results");
   std::vector<conc::Process> workers;
   for (int n = 0; n < 4; ++n) {
-    workers.emplace_back(conc::process_function<worker>, n, m.address(), m.authkey(), d->id(),
-                         l->id());
+    workers.emplace_back(conc::process_function<worker>, n, m.address(), m.authkey(), d.id(),
+                         l.id());
   }
+  for (conc::Process& p : workers) conc::CheckOk(p.start(), p.name() + ".start()");
   for (conc::Process& p : workers) {
-    if (!p.start().ok()) return 1;
-  }
-  for (conc::Process& p : workers) {
-    if (!p.join().ok() || p.exitcode() != 0) return 1;
+    conc::CheckOk(p.join(), p.name() + ".join()");
+    if (p.exitcode() != 0) {  // The worker printed why on stderr.
+      std::fprintf(stderr, "manager_dict_list_workers: %s exited with code %d\n", p.name().c_str(),
+                   *p.exitcode());
+      return 1;
+    }
   }
   std::printf("all 4 workers exited with code 0\n");
 
   conc::Heading("the merged results, sorted");
-  absl::StatusOr<std::vector<std::pair<std::string, std::vector<int>>>> items = d->items();
-  absl::StatusOr<std::vector<int>> all = l->to_vector();
-  if (!items.ok() || !all.ok()) return 1;
-  std::sort(items->begin(), items->end());
-  for (const auto& [key, values] : *items) {
+  std::vector<std::pair<std::string, std::vector<int>>> items =
+      conc::ValueOrDie(d.items(), "d.items()");
+  std::vector<int> all = conc::ValueOrDie(l.to_vector(), "list(l)");
+  std::sort(items.begin(), items.end());
+  for (const auto& [key, values] : items) {
     std::printf("d[%s] = %s\n", key.c_str(), Join(values).c_str());
   }
-  std::sort(all->begin(), all->end());
-  std::printf("sorted(l) has %zu results, sum %d\n", all->size(),
-              std::accumulate(all->begin(), all->end(), 0));
-  std::printf("sorted(l) = %s\n", Join(*all).c_str());
+  std::sort(all.begin(), all.end());
+  std::printf("sorted(l) has %zu results, sum %d\n", all.size(),
+              std::accumulate(all.begin(), all.end(), 0));
+  std::printf("sorted(l) = %s\n", Join(all).c_str());
   return 0;
 }

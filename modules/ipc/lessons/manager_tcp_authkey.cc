@@ -21,13 +21,14 @@
 #include "modules/ipc/manager.h"
 #include "modules/threads/process.h"
 
-// Exit codes tell the parent what happened: 0 connected, 10 refused, 11 other error.
+// The exit code tells the parent what happened: 0 connected, 10 refused (any
+// other failure prints what failed and exits 1).
 void client(std::string address, std::string authkey) {
   absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, authkey);
-  if (absl::IsUnauthenticated(m.status())) std::exit(10);
-  if (!m.ok()) std::exit(11);
-  auto q = m->Queue<std::string>(0, "inbox");
-  if (!q.ok() || !q->put("hello from a client process over TCP").ok()) std::exit(11);
+  if (absl::IsUnauthenticated(m.status())) std::exit(10);  // AuthenticationError
+  conc::CheckOk(m.status(), "c.connect()");
+  auto q = conc::ValueOrDie(m->Queue<std::string>(0, "inbox"), "c.Queue('inbox')");
+  conc::CheckOk(q.put("hello from a client process over TCP"), "q.put(...)");
 }
 CONC_PROCESS_FUNCTION(client);
 
@@ -37,27 +38,24 @@ int main(int argc, char** argv) {
 
   conc::Heading("m = BaseManager(address=('127.0.0.1', 0), authkey=b'secret')");
   conc::Manager m({.address = "127.0.0.1:0", .authkey = "secret"});
-  if (absl::Status s = m.start(); !s.ok()) {
-    std::printf("start: %s\n", s.ToString().c_str());
-    return 1;
-  }
+  conc::CheckOk(m.start(), "m.start()");
   // The port varies from run to run; show only that one was chosen.
   std::printf("listening on 127.0.0.1:<port chosen by the kernel> (%s)\n",
               absl::StartsWith(m.address(), "127.0.0.1:") ? "yes" : "no");
-  auto inbox = m.Queue<std::string>(0, "inbox");
-  if (!inbox.ok()) return 1;
+  auto inbox = conc::ValueOrDie(m.Queue<std::string>(0, "inbox"), "m.Queue('inbox')");
 
   conc::Heading("a client process with the right key");
   conc::Process good(conc::process_function<client>, m.address(), std::string("secret"));
-  if (!good.start().ok() || !good.join().ok()) return 1;
+  conc::CheckOk(good.start(), "good.start()");
+  conc::CheckOk(good.join(), "good.join()");
   std::printf("client exit code: %d\n", *good.exitcode());
-  absl::StatusOr<std::string> message = inbox->get(absl::Seconds(10));
-  if (!message.ok()) return 1;
-  std::printf("inbox.get() -> %s\n", message->c_str());
+  const std::string message = conc::ValueOrDie(inbox.get(absl::Seconds(10)), "inbox.get()");
+  std::printf("inbox.get() -> %s\n", message.c_str());
 
   conc::Heading("a client process with a wrong key");
   conc::Process bad(conc::process_function<client>, m.address(), std::string("guess"));
-  if (!bad.start().ok() || !bad.join().ok()) return 1;
+  conc::CheckOk(bad.start(), "bad.start()");
+  conc::CheckOk(bad.join(), "bad.join()");
   std::printf("client exit code: %d (%s)\n", *bad.exitcode(),
               *bad.exitcode() == 10 ? "refused: AuthenticationError" : "NOT refused");
   // The same from here, to see the status.

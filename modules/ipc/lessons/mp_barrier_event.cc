@@ -29,16 +29,19 @@ struct Report {
 
 // def worker(start, b, q): start.wait(); for r in range(3): q.put((r, b.wait()))
 void worker(conc::mp::EventHandle eh, conc::mp::BarrierHandle bh, conc::mp::QueueHandle qh) {
-  auto start = conc::mp::Event::Attach(eh);
-  auto q = conc::mp::Queue<Report>::Attach(qh);
-  if (!start.ok() || !q.ok()) std::exit(2);
+  auto start = conc::ValueOrDie(conc::mp::Event::Attach(eh), "Event::Attach(start)");
+  auto q = conc::ValueOrDie(conc::mp::Queue<Report>::Attach(qh), "Queue::Attach(q)");
   int round = 0;
   // Each process's handle carries its own action; the last to arrive runs its.
-  auto b = conc::mp::Barrier::Attach(bh, [&] { return q->put(Report{round, -1}); });
-  if (!b.ok() || !start->wait(absl::Seconds(30))) std::exit(3);
+  auto b = conc::ValueOrDie(conc::mp::Barrier::Attach(bh, [&] { return q.put(Report{round, -1}); }),
+                            "Barrier::Attach(b)");
+  if (!start.wait(absl::Seconds(30))) {
+    std::fprintf(stderr, "mp_barrier_event: start.wait(timeout=30) timed out\n");
+    std::exit(1);
+  }
   for (; round < 3; ++round) {
-    absl::StatusOr<int> index = b->wait(absl::Seconds(30));
-    if (!index.ok() || !q->put(Report{round, *index}).ok()) std::exit(4);
+    const int index = conc::ValueOrDie(b.wait(absl::Seconds(30)), "b.wait(timeout=30)");
+    conc::CheckOk(q.put(Report{round, index}), "q.put((r, index))");
   }
 }
 CONC_PROCESS_FUNCTION(worker);
@@ -48,35 +51,33 @@ int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "Processes meeting at an mp::Barrier, started by an mp::Event.");
 
   conc::Heading("start = Event(); b = Barrier(3); three worker processes");
-  auto start = conc::mp::Event::Create();
-  auto b = conc::mp::Barrier::Create(3);
-  auto q = conc::mp::Queue<Report>::Create();
-  if (!start.ok() || !b.ok() || !q.ok()) return 1;
-  std::vector<int> fds = start->fds_to_pass();
-  for (int fd : b->fds_to_pass()) fds.push_back(fd);
-  for (int fd : q->fds_to_pass()) fds.push_back(fd);
+  auto start = conc::ValueOrDie(conc::mp::Event::Create(), "Event()");
+  auto b = conc::ValueOrDie(conc::mp::Barrier::Create(3), "Barrier(3)");
+  auto q = conc::ValueOrDie(conc::mp::Queue<Report>::Create(), "Queue()");
+  std::vector<int> fds = start.fds_to_pass();
+  for (int fd : b.fds_to_pass()) fds.push_back(fd);
+  for (int fd : q.fds_to_pass()) fds.push_back(fd);
   std::vector<conc::Process> workers;
   for (int i = 0; i < 3; ++i) {
     workers.emplace_back(conc::ProcessOptions{.pass_fds = fds}, conc::process_function<worker>,
-                         start->handle(), b->handle(), q->handle());
-    if (!workers.back().start().ok()) return 1;
+                         start.handle(), b.handle(), q.handle());
+    conc::CheckOk(workers.back().start(), workers.back().name() + ".start()");
   }
   // Bounded poll: how many sleep in start.wait() is a snapshot nobody signals.
   const absl::Time limit = absl::Now() + absl::Seconds(30);
-  while (start->n_waiting() < 3 && absl::Now() < limit) absl::SleepFor(absl::Milliseconds(1));
-  conc::Say("workers waiting at start.wait(): " + std::to_string(start->n_waiting()));
+  while (start.n_waiting() < 3 && absl::Now() < limit) absl::SleepFor(absl::Milliseconds(1));
+  conc::Say("workers waiting at start.wait(): " + std::to_string(start.n_waiting()));
   conc::Say("start.set()");
-  start->set();
+  start.set();
 
   std::vector<std::vector<int>> indices(3);
   std::vector<int> actions(3, 0);
   for (int i = 0; i < 12; ++i) {  // 3 rounds x (3 indices + 1 action)
-    absl::StatusOr<Report> r = q->get(absl::Seconds(30));
-    if (!r.ok()) return 1;
-    if (r->index < 0) {
-      ++actions[r->round];
+    const Report r = conc::ValueOrDie(q.get(absl::Seconds(30)), "q.get(timeout=30)");
+    if (r.index < 0) {
+      ++actions[r.round];
     } else {
-      indices[r->round].push_back(r->index);
+      indices[r.round].push_back(r.index);
     }
   }
   for (int r = 0; r < 3; ++r) {
@@ -85,19 +86,16 @@ int main(int argc, char** argv) {
     for (int i : indices[r]) line += " " + std::to_string(i);
     conc::Say(line + "; the action ran " + std::to_string(actions[r]) + " time(s)");
   }
-  for (auto& w : workers) {
-    if (!w.join(absl::Seconds(30)).ok()) return 1;
-  }
+  for (auto& w : workers) conc::CheckOk(w.join(absl::Seconds(30)), w.name() + ".join(timeout=30)");
   conc::Say("exit codes: " + std::to_string(*workers[0].exitcode()) + " " +
             std::to_string(*workers[1].exitcode()) + " " + std::to_string(*workers[2].exitcode()));
 
   conc::Heading("a timeout breaks the barrier for every process; reset() mends it");
-  auto pair = conc::mp::Barrier::Create(2);
-  if (!pair.ok()) return 1;
-  conc::Say("pair.wait(timeout=0.05) -> " + pair->wait(absl::Milliseconds(50)).status().ToString());
-  conc::Say(std::string("pair.broken = ") + (pair->broken() ? "true" : "false"));
-  conc::Say("pair.wait() again -> " + pair->wait().status().ToString());
-  (void)pair->reset();
-  conc::Say(std::string("after pair.reset(): broken = ") + (pair->broken() ? "true" : "false"));
+  auto pair = conc::ValueOrDie(conc::mp::Barrier::Create(2), "Barrier(2)");
+  conc::Say("pair.wait(timeout=0.05) -> " + pair.wait(absl::Milliseconds(50)).status().ToString());
+  conc::Say(std::string("pair.broken = ") + (pair.broken() ? "true" : "false"));
+  conc::Say("pair.wait() again -> " + pair.wait().status().ToString());
+  conc::CheckOk(pair.reset(), "pair.reset()");
+  conc::Say(std::string("after pair.reset(): broken = ") + (pair.broken() ? "true" : "false"));
   return 0;
 }

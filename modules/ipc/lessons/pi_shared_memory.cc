@@ -37,10 +37,10 @@ double PartialSum(int64_t begin, int64_t end, int64_t steps) {
 
 // def worker(partial, k, processes, steps): partial[k] = sum of block k
 void worker(conc::mp::ArrayHandle h, int k, int processes, int64_t steps) {
-  auto partial = conc::mp::Array<double>::Attach(h);
-  if (!partial.ok()) std::exit(2);
+  auto partial = conc::ValueOrDie(conc::mp::Array<double>::Attach(h), "Array::Attach(partial)");
   const int64_t begin = steps * k / processes, end = steps * (k + 1) / processes;
-  if (!partial->set(static_cast<size_t>(k), PartialSum(begin, end, steps)).ok()) std::exit(3);
+  conc::CheckOk(partial.set(static_cast<size_t>(k), PartialSum(begin, end, steps)),
+                "partial[k] = sum of block k");
 }
 CONC_PROCESS_FUNCTION(worker);
 
@@ -61,19 +61,24 @@ int main(int argc, char** argv) {
 
   conc::Heading("parallel: partial = Array('d', processes); one block per process");
   t0 = absl::Now();
-  auto partial = conc::mp::Array<double>::Create(static_cast<size_t>(processes));
-  if (!partial.ok()) return 1;
+  auto partial = conc::ValueOrDie(conc::mp::Array<double>::Create(static_cast<size_t>(processes)),
+                                  "Array('d', processes)");
   std::vector<conc::Process> workers;
   for (int k = 0; k < processes; ++k) {
-    workers.emplace_back(conc::ProcessOptions{.pass_fds = partial->fds_to_pass()},
-                         conc::process_function<worker>, partial->handle(), k, processes, steps);
-    if (!workers.back().start().ok()) return 1;
+    workers.emplace_back(conc::ProcessOptions{.pass_fds = partial.fds_to_pass()},
+                         conc::process_function<worker>, partial.handle(), k, processes, steps);
+    conc::CheckOk(workers.back().start(), workers.back().name() + ".start()");
   }
   for (auto& p : workers) {
-    if (!p.join(absl::Seconds(300)).ok() || p.exitcode() != 0) return 1;
+    conc::CheckOk(p.join(absl::Seconds(300)), p.name() + ".join(timeout=300)");
+    if (p.exitcode() != 0) {  // The worker printed why on stderr.
+      std::fprintf(stderr, "pi_shared_memory: %s exited with code %d\n", p.name().c_str(),
+                   *p.exitcode());
+      return 1;
+    }
   }
   double parallel = 0.0;
-  for (double x : partial->to_vector()) parallel += x;
+  for (double x : partial.to_vector()) parallel += x;
   const absl::Duration parallel_time = absl::Now() - t0;
   std::printf("parallel: pi = %.12f in %.1f ms (%d processes, spawning included)\n", parallel,
               absl::ToDoubleMilliseconds(parallel_time), processes);
@@ -87,5 +92,10 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_quick)) {
     std::printf("(--quick: few steps, so starting the processes weighs a lot; try --steps=1000000000)\n");
   }
-  return std::fabs(parallel - M_PI) < 1e-9 ? 0 : 1;
+  if (std::fabs(parallel - M_PI) >= 1e-9) {
+    std::fprintf(stderr, "pi_shared_memory: the parallel sum is %.1e off M_PI (limit 1e-9)\n",
+                 std::fabs(parallel - M_PI));
+    return 1;
+  }
+  return 0;
 }

@@ -23,9 +23,7 @@ std::string Describe(const absl::Status& s) {
 
 int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "send_bytes, recv_bytes, recv_bytes_into, poll, BufferTooShort.");
-  absl::StatusOr<std::pair<conc::Connection, conc::Connection>> p = conc::Pipe();
-  if (!p.ok()) return 1;
-  auto& [a, b] = *p;
+  auto [a, b] = conc::ValueOrDie(conc::Pipe(), "Pipe()");
 
   conc::Heading("poll(timeout)");
   std::printf("b.poll() with nothing sent: %s\n", b.poll() ? "true" : "false");
@@ -35,25 +33,26 @@ int main(int argc, char** argv) {
   conc::Heading("send_bytes(buf, offset, size) and recv_bytes()");
   const std::string alphabet = "abcdefghijklmnopqrstuvwxyz";
   const auto bytes = std::as_bytes(std::span(alphabet.data(), alphabet.size()));
-  if (!a.send_bytes(bytes).ok() || !a.send_bytes(bytes, 10, 5).ok()) return 1;
+  conc::CheckOk(a.send_bytes(bytes), "a.send_bytes(buf)");
+  conc::CheckOk(a.send_bytes(bytes, 10, 5), "a.send_bytes(buf, 10, 5)");
   std::printf("b.poll() after send_bytes: %s\n", b.poll() ? "true" : "false");
-  std::printf("b.recv_bytes() -> %s\n", b.recv_bytes().value_or("?").c_str());
-  std::printf("b.recv_bytes() -> %s   (offset=10, size=5)\n", b.recv_bytes().value_or("?").c_str());
+  std::printf("b.recv_bytes() -> %s\n", conc::ValueOrDie(b.recv_bytes(), "b.recv_bytes()").c_str());
+  std::printf("b.recv_bytes() -> %s   (offset=10, size=5)\n",
+              conc::ValueOrDie(b.recv_bytes(), "b.recv_bytes()").c_str());
   std::printf("a.send_bytes(buf, 30): %s\n", a.send_bytes(bytes, 30).ToString().c_str());
 
   conc::Heading("recv_bytes_into(buffer, offset)");
   std::vector<std::byte> buffer(16, std::byte{'.'});
-  if (!a.send_bytes("hello").ok()) return 1;
-  absl::StatusOr<size_t> n = b.recv_bytes_into(buffer, 4);
-  if (!n.ok()) return 1;
-  std::printf("recv_bytes_into(buffer of 16, offset=4) -> %zu; buffer = %.*s\n", *n, 16,
+  conc::CheckOk(a.send_bytes("hello"), "a.send_bytes(b'hello')");
+  const size_t n = conc::ValueOrDie(b.recv_bytes_into(buffer, 4), "b.recv_bytes_into(buffer, 4)");
+  std::printf("recv_bytes_into(buffer of 16, offset=4) -> %zu; buffer = %.*s\n", n, 16,
               reinterpret_cast<const char*>(buffer.data()));
 
   conc::Heading("BufferTooShort");
-  if (!a.send_bytes(alphabet).ok()) return 1;
-  n = b.recv_bytes_into(buffer);  // 26 bytes into 16.
-  std::printf("recv_bytes_into(buffer of 16): %s\n", Describe(n.status()).c_str());
-  if (std::optional<std::string> message = conc::BufferTooShortMessage(n.status())) {
+  conc::CheckOk(a.send_bytes(alphabet), "a.send_bytes(alphabet)");
+  absl::StatusOr<size_t> too_short = b.recv_bytes_into(buffer);  // 26 bytes into 16.
+  std::printf("recv_bytes_into(buffer of 16): %s\n", Describe(too_short.status()).c_str());
+  if (std::optional<std::string> message = conc::BufferTooShortMessage(too_short.status())) {
     std::printf("the message travels with the error: %s\n", message->c_str());
   }
   std::printf("b.poll() afterwards: %s   (it was consumed)\n", b.poll() ? "true" : "false");

@@ -19,11 +19,9 @@
 
 // The child: receives a greeting on its end and answers it.
 void answer(conc::ConnectionHandle handle) {
-  absl::StatusOr<conc::Connection> conn = conc::Connection::FromHandle(handle);
-  if (!conn.ok()) std::exit(1);
-  absl::StatusOr<std::string> greeting = conn->recv<std::string>();
-  if (!greeting.ok()) std::exit(1);
-  if (!conn->send("child got: " + *greeting).ok()) std::exit(1);
+  conc::Connection r = conc::ValueOrDie(conc::Connection::FromHandle(handle), "Connection(r)");
+  const std::string greeting = conc::ValueOrDie(r.recv<std::string>(), "r.recv()");
+  conc::CheckOk(r.send("child got: " + greeting), "r.send(...)");
 }
 CONC_PROCESS_FUNCTION(answer);
 
@@ -32,22 +30,19 @@ int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "Pipe(): send(\"Hello, world\") and recv().");
 
   conc::Heading("r, w = Pipe(); w.send(\"Hello, world\"); r.recv()");
-  absl::StatusOr<std::pair<conc::Connection, conc::Connection>> p = conc::Pipe();
-  if (!p.ok()) return 1;
-  auto& [r, w] = *p;
+  auto [r, w] = conc::ValueOrDie(conc::Pipe(), "Pipe()");
   std::printf("r: Connection fileno=%d, w: Connection fileno=%d\n", r.fileno(), w.fileno());
-  if (!w.send(std::string("Hello, world")).ok()) return 1;
-  absl::StatusOr<std::string> got = r.recv<std::string>();
-  if (!got.ok()) return 1;
-  std::printf("r.recv() -> '%s'\n\n", got->c_str());
+  conc::CheckOk(w.send(std::string("Hello, world")), "w.send(\"Hello, world\")");
+  const std::string got = conc::ValueOrDie(r.recv<std::string>(), "r.recv()");
+  std::printf("r.recv() -> '%s'\n\n", got.c_str());
 
   conc::Heading("the same, with the r end in a child process");
   // A spawned child inherits the descriptors in pass_fds and rebuilds the end.
   conc::Process child({.pass_fds = r.fds_to_pass()}, conc::process_function<answer>, r.handle());
-  if (!child.start().ok()) return 1;
-  if (!w.send(std::string("Hello, world")).ok()) return 1;
-  absl::StatusOr<std::string> reply = w.recv<std::string>();
-  if (!reply.ok() || !child.join().ok()) return 1;
-  std::printf("w.recv() -> '%s'\n", reply->c_str());
+  conc::CheckOk(child.start(), "child.start()");
+  conc::CheckOk(w.send(std::string("Hello, world")), "w.send(\"Hello, world\")");
+  const std::string reply = conc::ValueOrDie(w.recv<std::string>(), "w.recv()");
+  conc::CheckOk(child.join(), "child.join()");
+  std::printf("w.recv() -> '%s'\n", reply.c_str());
   return 0;
 }

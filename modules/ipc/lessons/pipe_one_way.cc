@@ -16,22 +16,16 @@ int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "Pipe(False): a one-way pipe, receive end first.");
 
   conc::Heading("r, w = Pipe(False)");
-  absl::StatusOr<std::pair<conc::Connection, conc::Connection>> p = conc::Pipe(false);
-  if (!p.ok()) return 1;
-  auto& [r, w] = *p;
+  auto [r, w] = conc::ValueOrDie(conc::Pipe(false), "Pipe(False)");
   std::printf("r: readable=%s writable=%s\n", r.readable() ? "true" : "false",
               r.writable() ? "true" : "false");
   std::printf("w: readable=%s writable=%s\n\n", w.readable() ? "true" : "false",
               w.writable() ? "true" : "false");
 
   conc::Heading("w.send(...) then r.recv()");
+  for (int i = 1; i <= 3; ++i) conc::CheckOk(w.send("message " + std::to_string(i)), "w.send(...)");
   for (int i = 1; i <= 3; ++i) {
-    if (!w.send("message " + std::to_string(i)).ok()) return 1;
-  }
-  for (int i = 1; i <= 3; ++i) {
-    absl::StatusOr<std::string> got = r.recv<std::string>();
-    if (!got.ok()) return 1;
-    std::printf("r.recv() -> %s\n", got->c_str());
+    std::printf("r.recv() -> %s\n", conc::ValueOrDie(r.recv<std::string>(), "r.recv()").c_str());
   }
 
   conc::Heading("the wrong way round");
@@ -39,8 +33,9 @@ int main(int argc, char** argv) {
   std::printf("w.recv(): %s\n", w.recv<int>().status().ToString().c_str());
 
   conc::Heading("w.close(): r gets what was sent, then EOF");
-  if (!w.send(std::string("last words")).ok() || !w.close().ok()) return 1;
-  std::printf("r.recv() -> %s\n", r.recv<std::string>().value_or("?").c_str());
+  conc::CheckOk(w.send(std::string("last words")), "w.send(\"last words\")");
+  conc::CheckOk(w.close(), "w.close()");
+  std::printf("r.recv() -> %s\n", conc::ValueOrDie(r.recv<std::string>(), "r.recv()").c_str());
   std::printf("r.recv(): %s   (EOFError)\n", r.recv<std::string>().status().ToString().c_str());
   return 0;
 }

@@ -49,14 +49,10 @@ int main(int argc, char** argv) {
               pw.recv().c_str());
 
   conc::Heading("real: conc::Pipe() is a socketpair; each end hears the other");
-  absl::StatusOr<std::pair<conc::Connection, conc::Connection>> p = conc::Pipe();
-  if (!p.ok()) return 1;
-  auto& [r, w] = *p;
-  if (!w.send(std::string("Hello world")).ok()) return 1;
+  auto [r, w] = conc::ValueOrDie(conc::Pipe(), "Pipe()");
+  conc::CheckOk(w.send(std::string("Hello world")), "w.send(\"Hello world\")");
   std::printf("w.poll() after w.send: %s   (w does not hear itself)\n",
               w.poll() ? "true" : "false");
-  absl::StatusOr<std::string> got = r.recv<std::string>();
-  if (!got.ok()) return 1;
-  std::printf("real r.recv() -> %s\n", got->c_str());
+  std::printf("real r.recv() -> %s\n", conc::ValueOrDie(r.recv<std::string>(), "r.recv()").c_str());
   return 0;
 }

@@ -33,51 +33,56 @@ ABSL_FLAG(bool, quick, false, "a few thousand messages (for the tour)");
 
 // The C++ readers: take N messages, then report on `done`.
 void pipe_reader(conc::ConnectionHandle h, conc::mp::QueueHandle done, int n) {
-  auto r = conc::Connection::FromHandle(h);
-  auto d = conc::mp::Queue<int>::Attach(done);
-  if (!r.ok() || !d.ok()) std::exit(2);
-  for (int i = 0; i < n; ++i) {
-    if (!r->recv<std::string>().ok()) std::exit(3);
-  }
-  if (!d->put(1).ok()) std::exit(4);
+  conc::Connection r = conc::ValueOrDie(conc::Connection::FromHandle(h), "Connection(r)");
+  auto d = conc::ValueOrDie(conc::mp::Queue<int>::Attach(done), "Queue::Attach(done)");
+  for (int i = 0; i < n; ++i) conc::CheckOk(r.recv<std::string>().status(), "r.recv()");
+  conc::CheckOk(d.put(1), "done.put(1)");
 }
 void queue_reader(conc::mp::QueueHandle h, conc::mp::QueueHandle done, int n) {
-  auto q = conc::mp::Queue<std::string>::Attach(h);
-  auto d = conc::mp::Queue<int>::Attach(done);
-  if (!q.ok() || !d.ok()) std::exit(2);
-  for (int i = 0; i < n; ++i) {
-    if (!q->get().ok()) std::exit(3);
-  }
-  if (!d->put(1).ok()) std::exit(4);
+  auto q = conc::ValueOrDie(conc::mp::Queue<std::string>::Attach(h), "Queue::Attach(q)");
+  auto d = conc::ValueOrDie(conc::mp::Queue<int>::Attach(done), "Queue::Attach(done)");
+  for (int i = 0; i < n; ++i) conc::CheckOk(q.get().status(), "q.get()");
+  conc::CheckOk(d.put(1), "done.put(1)");
 }
 CONC_PROCESS_FUNCTION(pipe_reader);
 CONC_PROCESS_FUNCTION(queue_reader);
 
 namespace {
 
-// Messages per second through `send`, read by the started child `reader`.
+// Messages per second through `send` (the call `what`), read by the child `reader`.
 template <class Send>
-double Measure(conc::Process& reader, conc::mp::Queue<int>& done, int n, Send send) {
-  if (!reader.start().ok()) std::exit(1);
+double Measure(conc::Process& reader, conc::mp::Queue<int>& done, int n, const char* what,
+               Send send) {
+  conc::CheckOk(reader.start(), reader.name() + ".start()");
   const std::string msg(64, 'x');
   const absl::Time start = absl::Now();
-  for (int i = 0; i < n; ++i) {
-    if (!send(msg).ok()) std::exit(1);
-  }
-  if (!done.get(absl::Seconds(120)).ok() || !reader.join(absl::Seconds(120)).ok()) std::exit(1);
+  for (int i = 0; i < n; ++i) conc::CheckOk(send(msg), what);
+  conc::CheckOk(done.get(absl::Seconds(120)).status(), "done.get(timeout=120)");
+  conc::CheckOk(reader.join(absl::Seconds(120)), reader.name() + ".join(timeout=120)");
   return n / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
-// Runs pipe_vs_queue.py; false if there is no /usr/bin/python3 (or no script).
+// Stops the lesson: `what` went wrong.
+void Fail(const std::string& what) {
+  std::fprintf(stderr, "pipe_vs_queue: %s\n", what.c_str());
+  std::exit(1);
+}
+
+// Runs pipe_vs_queue.py; false if there is no /usr/bin/python3. A missing or
+// failing script stops the lesson.
 bool RunPython(int n, double* pipe_rate, double* queue_rate) {
   if (::access("/usr/bin/python3", X_OK) != 0) return false;
   const std::optional<std::string> script = conc::RunfilePath("modules/ipc/lessons/pipe_vs_queue.py");
-  if (!script) return false;
+  if (!script) Fail("modules/ipc/lessons/pipe_vs_queue.py is not in the runfiles");
   const std::string cmd = "/usr/bin/python3 '" + *script + "' " + std::to_string(n);
   FILE* out = ::popen(cmd.c_str(), "r");
-  if (out == nullptr) return false;
+  if (out == nullptr) Fail("popen(" + cmd + ") failed");
   const bool parsed = std::fscanf(out, "%lf %lf", pipe_rate, queue_rate) == 2;
-  return ::pclose(out) == 0 && parsed;
+  if (const int status = ::pclose(out); status != 0 || !parsed) {
+    Fail(cmd + (parsed ? "" : " printed no two rates") + " (wait status " + std::to_string(status) +
+         ")");
+  }
+  return true;
 }
 
 void Row(const char* who, double pipe_rate, double queue_rate) {
@@ -96,21 +101,21 @@ int main(int argc, char** argv) {
   const int n_cpp = quick ? 3000 : 500000;
 
   conc::Heading("C++: conc::Pipe(false) vs conc::mp::Queue, 64-byte strings, two processes");
-  auto done = conc::mp::Queue<int>::Create();
-  auto pipe = conc::Pipe(/*duplex=*/false);
-  auto q = conc::mp::Queue<std::string>::Create();
-  if (!done.ok() || !pipe.ok() || !q.ok()) return 1;
-  auto& [r, w] = *pipe;
+  auto done = conc::ValueOrDie(conc::mp::Queue<int>::Create(), "done = Queue()");
+  auto [r, w] = conc::ValueOrDie(conc::Pipe(/*duplex=*/false), "Pipe(duplex=False)");
+  auto q = conc::ValueOrDie(conc::mp::Queue<std::string>::Create(), "q = Queue()");
   std::vector<int> fds = r.fds_to_pass();
-  fds.push_back(done->handle().fd);
+  fds.push_back(done.handle().fd);
   conc::Process pr({.pass_fds = fds}, conc::process_function<pipe_reader>, r.handle(),
-                   done->handle(), n_cpp);
-  const double cpp_pipe = Measure(pr, *done, n_cpp, [&](const std::string& m) { return w.send(m); });
-  fds = q->fds_to_pass();
-  fds.push_back(done->handle().fd);
-  conc::Process qr({.pass_fds = fds}, conc::process_function<queue_reader>, q->handle(),
-                   done->handle(), n_cpp);
-  const double cpp_queue = Measure(qr, *done, n_cpp, [&](const std::string& m) { return q->put(m); });
+                   done.handle(), n_cpp);
+  const double cpp_pipe =
+      Measure(pr, done, n_cpp, "w.send(msg)", [&](const std::string& m) { return w.send(m); });
+  fds = q.fds_to_pass();
+  fds.push_back(done.handle().fd);
+  conc::Process qr({.pass_fds = fds}, conc::process_function<queue_reader>, q.handle(),
+                   done.handle(), n_cpp);
+  const double cpp_queue =
+      Measure(qr, done, n_cpp, "q.put(msg)", [&](const std::string& m) { return q.put(m); });
   std::printf("%d messages each way\n", n_cpp);
 
   conc::Heading("Python: multiprocessing.Pipe(False) vs multiprocessing.Queue");

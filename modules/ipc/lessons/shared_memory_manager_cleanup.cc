@@ -48,12 +48,15 @@ void ShowDevShm(const char* when, const std::string& prefix) {
 
 // The child: sums the list and writes the total into the block.
 void total(std::string list_name, std::string shm_name) {
-  absl::StatusOr<conc::ShareableList> sl = conc::ShareableList::Attach(list_name);
-  absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Attach(shm_name);
-  if (!sl.ok() || !shm.ok()) std::exit(1);
+  conc::ShareableList sl =
+      conc::ValueOrDie(conc::ShareableList::Attach(list_name), "ShareableList(name=list_name)");
+  conc::SharedMemory shm =
+      conc::ValueOrDie(conc::SharedMemory::Attach(shm_name), "SharedMemory(name=shm_name)");
   int64_t sum = 0;
-  for (size_t i = 0; i < sl->size(); ++i) sum += std::get<int64_t>(*sl->get(static_cast<int64_t>(i)));
-  std::memcpy(shm->buf().data(), &sum, sizeof sum);
+  for (size_t i = 0; i < sl.size(); ++i) {
+    sum += std::get<int64_t>(conc::ValueOrDie(sl.get(static_cast<int64_t>(i)), "sl[i]"));
+  }
+  std::memcpy(shm.buf().data(), &sum, sizeof sum);
   std::printf("child: sum(sl) = %lld written into shm\n", static_cast<long long>(sum));
   std::fflush(stdout);
 }
@@ -71,21 +74,27 @@ int main(int argc, char** argv) {
   conc::Heading("with SharedMemoryManager() as smm: ...");
   {
     conc::SharedMemoryManager smm({.name_prefix = prefix});
-    if (!smm.start().ok()) return 1;
-    absl::StatusOr<conc::ShareableList> sl =
-        smm.ShareableList({int64_t{0}, int64_t{1}, int64_t{2}, int64_t{3}, int64_t{4}});
-    absl::StatusOr<conc::SharedMemory> shm = smm.SharedMemory(8);
-    if (!sl.ok() || !shm.ok()) return 1;
+    conc::CheckOk(smm.start(), "smm.start()");
+    conc::ShareableList sl = conc::ValueOrDie(
+        smm.ShareableList({int64_t{0}, int64_t{1}, int64_t{2}, int64_t{3}, int64_t{4}}),
+        "smm.ShareableList(range(5))");
+    conc::SharedMemory shm = conc::ValueOrDie(smm.SharedMemory(8), "smm.SharedMemory(size=8)");
     ShowDevShm("during", prefix);
     std::fflush(stdout);
 
-    conc::Process p(conc::process_function<total>, sl->shm().name(), shm->name());
-    if (!p.start().ok() || !p.join().ok() || p.exitcode() != 0) return 1;
+    conc::Process p(conc::process_function<total>, sl.shm().name(), shm.name());
+    conc::CheckOk(p.start(), "p.start()");
+    conc::CheckOk(p.join(), "p.join()");
+    if (p.exitcode() != 0) {  // The child printed why on stderr.
+      std::fprintf(stderr, "shared_memory_manager_cleanup: the child exited with code %d\n",
+                   *p.exitcode());
+      return 1;
+    }
     int64_t sum;
-    std::memcpy(&sum, shm->buf().data(), sizeof sum);
+    std::memcpy(&sum, shm.buf().data(), sizeof sum);
     std::printf("parent: the child wrote %lld\n", static_cast<long long>(sum));
 
-    if (!smm.shutdown().ok()) return 1;  // What leaving the `with` block does.
+    conc::CheckOk(smm.shutdown(), "smm.shutdown()");  // What leaving the `with` block does.
     std::printf("smm.shutdown() done\n");
   }
   ShowDevShm("after", prefix);

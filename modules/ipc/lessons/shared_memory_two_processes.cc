@@ -26,10 +26,9 @@ std::string Head(const conc::SharedMemory& shm) {
 }
 
 std::string ListRepr(const conc::ShareableList& sl) {
-  absl::StatusOr<std::vector<conc::ShareableItem>> items = sl.items();
-  if (!items.ok()) return items.status().ToString();
+  const std::vector<conc::ShareableItem> items = conc::ValueOrDie(sl.items(), "list(sl)");
   std::string out = "[";
-  for (size_t i = 0; i < items->size(); ++i) out += (i ? ", " : "") + conc::ItemRepr((*items)[i]);
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + conc::ItemRepr(items[i]);
   return out + "]";
 }
 
@@ -37,21 +36,22 @@ std::string ListRepr(const conc::ShareableList& sl) {
 
 // The child: attaches to both by name, shows what it found, changes them.
 void child(std::string shm_name, std::string list_name) {
-  absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Attach(shm_name);
-  absl::StatusOr<conc::ShareableList> sl = conc::ShareableList::Attach(list_name);
-  if (!shm.ok() || !sl.ok()) std::exit(1);
-  std::printf("child: attached by name: buf[:5] = %s, sl = %s\n", Head(*shm).c_str(),
-              ListRepr(*sl).c_str());
+  conc::SharedMemory shm =
+      conc::ValueOrDie(conc::SharedMemory::Attach(shm_name), "SharedMemory(name=shm_name)");
+  conc::ShareableList sl =
+      conc::ValueOrDie(conc::ShareableList::Attach(list_name), "ShareableList(name=list_name)");
+  std::printf("child: attached by name: buf[:5] = %s, sl = %s\n", Head(shm).c_str(),
+              ListRepr(sl).c_str());
   for (int i = 0; i < 5; ++i) {
-    shm->buf()[i] = std::byte(std::toupper(static_cast<int>(shm->buf()[i])));
+    shm.buf()[i] = std::byte(std::toupper(static_cast<int>(shm.buf()[i])));
   }
-  if (!sl->set(0, int64_t{100}).ok() || !sl->set(-1, false).ok() || !sl->set(2, "THREE!").ok()) {
-    std::exit(1);
-  }
+  conc::CheckOk(sl.set(0, int64_t{100}), "sl[0] = 100");
+  conc::CheckOk(sl.set(-1, false), "sl[-1] = False");
+  conc::CheckOk(sl.set(2, "THREE!"), "sl[2] = 'THREE!'");
   std::printf("child: buf[:5] = b'HELLO'; sl[0] = 100; sl[-1] = False; sl[2] = 'THREE!'\n");
   std::fflush(stdout);
-  (void)shm->close();  // Close, never unlink: the parent owns the names.
-  (void)sl->shm().close();
+  conc::CheckOk(shm.close(), "shm.close()");  // Close, never unlink: the parent owns the names.
+  conc::CheckOk(sl.shm().close(), "sl.shm.close()");
 }
 CONC_PROCESS_FUNCTION(child);
 
@@ -60,34 +60,42 @@ int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "SharedMemory and ShareableList shared by two processes.");
 
   conc::Heading("shm = SharedMemory(create=True, size=16); sl = ShareableList([...])");
-  absl::StatusOr<conc::SharedMemory> shm = conc::SharedMemory::Create("", 16);
-  if (!shm.ok()) return 1;
-  std::memcpy(shm->buf().data(), "hello", 5);
-  absl::StatusOr<conc::ShareableList> sl =
-      conc::ShareableList::Create({int64_t{1}, 2.5, "three", conc::None{}, true});
-  if (!sl.ok()) return 1;
-  std::printf("parent: shm.size = %zu, buf[:5] = %s\n", shm->size(), Head(*shm).c_str());
-  std::printf("parent: sl = %s, len(sl) = %zu, sl.format = '%s'\n", ListRepr(*sl).c_str(),
-              sl->size(), sl->format()->c_str());
+  conc::SharedMemory shm =
+      conc::ValueOrDie(conc::SharedMemory::Create("", 16), "SharedMemory(create=True, size=16)");
+  std::memcpy(shm.buf().data(), "hello", 5);
+  conc::ShareableList sl =
+      conc::ValueOrDie(conc::ShareableList::Create({int64_t{1}, 2.5, "three", conc::None{}, true}),
+                       "ShareableList([1, 2.5, 'three', None, True])");
+  std::printf("parent: shm.size = %zu, buf[:5] = %s\n", shm.size(), Head(shm).c_str());
+  std::printf("parent: sl = %s, len(sl) = %zu, sl.format = '%s'\n", ListRepr(sl).c_str(),
+              sl.size(), conc::ValueOrDie(sl.format(), "sl.format").c_str());
   std::fflush(stdout);
 
   conc::Heading("a child process attaches by name and changes them");
-  conc::Process p(conc::process_function<child>, shm->name(), sl->shm().name());
-  if (!p.start().ok() || !p.join().ok() || p.exitcode() != 0) return 1;
-  std::printf("parent after join: buf[:5] = %s, sl = %s\n", Head(*shm).c_str(),
-              ListRepr(*sl).c_str());
+  conc::Process p(conc::process_function<child>, shm.name(), sl.shm().name());
+  conc::CheckOk(p.start(), "p.start()");
+  conc::CheckOk(p.join(), "p.join()");
+  if (p.exitcode() != 0) {  // The child printed why on stderr.
+    std::fprintf(stderr, "shared_memory_two_processes: the child exited with code %d\n",
+                 *p.exitcode());
+    return 1;
+  }
+  std::printf("parent after join: buf[:5] = %s, sl = %s\n", Head(shm).c_str(),
+              ListRepr(sl).c_str());
 
   conc::Heading("the list's limits: fixed length, fixed slot sizes");
-  std::printf("sl[-6]: %s\n", sl->get(-6).status().ToString().c_str());
+  std::printf("sl[-6]: %s\n", sl.get(-6).status().ToString().c_str());
   std::printf("sl[2] = 'a much longer string': %s\n",
-              sl->set(2, "a much longer string").ToString().c_str());
-  absl::Status fits = sl->set(1, "fits!!!");  // A float's 8 bytes hold a 7-byte str.
-  std::printf("sl[1] = 'fits!!!': %s -> %s\n", fits.ToString().c_str(), ListRepr(*sl).c_str());
+              sl.set(2, "a much longer string").ToString().c_str());
+  absl::Status fits = sl.set(1, "fits!!!");  // A float's 8 bytes hold a 7-byte str.
+  std::printf("sl[1] = 'fits!!!': %s -> %s\n", fits.ToString().c_str(), ListRepr(sl).c_str());
 
   conc::Heading("shm.close(); shm.unlink()");
-  const std::string name = shm->name();
-  if (!shm->close().ok() || !shm->unlink().ok()) return 1;
-  if (!sl->shm().close().ok() || !sl->shm().unlink().ok()) return 1;
+  const std::string name = shm.name();
+  conc::CheckOk(shm.close(), "shm.close()");
+  conc::CheckOk(shm.unlink(), "shm.unlink()");
+  conc::CheckOk(sl.shm().close(), "sl.shm.close()");
+  conc::CheckOk(sl.shm().unlink(), "sl.shm.unlink()");
   std::printf("attach to '%s' after unlink: %s\n", name.c_str(),
               conc::SharedMemory::Attach(name).status().ToString().c_str());
   return 0;

@@ -23,14 +23,13 @@ ABSL_FLAG(int, increments, 20000, "increments per process");
 
 // def work(v, n, locked): for _ in range(n): (with v.get_lock():) v.value += 1
 void work(conc::mp::ValueHandle h, int n, bool locked) {
-  auto v = conc::mp::Value<int>::Attach(h);
-  if (!v.ok()) std::exit(2);
+  auto v = conc::ValueOrDie(conc::mp::Value<int>::Attach(h), "Value::Attach(v)");
   for (int i = 0; i < n; ++i) {
     if (locked) {
-      conc::mp::ScopedAcquire g(v->get_lock());  // with v.get_lock():
-      v->set_value(v->value() + 1);
+      conc::mp::ScopedAcquire g(v.get_lock());  // with v.get_lock():
+      v.set_value(v.value() + 1);
     } else {
-      v->set_value(v->value() + 1);  // two locked steps, not one
+      v.set_value(v.value() + 1);  // two locked steps, not one
     }
   }
 }
@@ -38,20 +37,22 @@ CONC_PROCESS_FUNCTION(work);
 
 // Runs `processes` workers on a fresh counter; returns the final value.
 int Run(int processes, int n, bool locked) {
-  auto v = conc::mp::Value<int>::Create(0);
-  if (!v.ok()) std::exit(1);
+  auto v = conc::ValueOrDie(conc::mp::Value<int>::Create(0), "Value('i', 0)");
   std::vector<conc::Process> workers;
   for (int i = 0; i < processes; ++i) {
-    workers.emplace_back(conc::ProcessOptions{.pass_fds = v->fds_to_pass()},
-                         conc::process_function<work>, v->handle(), n, locked);
+    workers.emplace_back(conc::ProcessOptions{.pass_fds = v.fds_to_pass()},
+                         conc::process_function<work>, v.handle(), n, locked);
   }
+  for (auto& p : workers) conc::CheckOk(p.start(), p.name() + ".start()");
   for (auto& p : workers) {
-    if (!p.start().ok()) std::exit(1);
+    conc::CheckOk(p.join(absl::Seconds(120)), p.name() + ".join(timeout=120)");
+    if (p.exitcode() != 0) {  // The worker printed why on stderr.
+      std::fprintf(stderr, "value_counter_race: %s exited with code %d\n", p.name().c_str(),
+                   *p.exitcode());
+      std::exit(1);
+    }
   }
-  for (auto& p : workers) {
-    if (!p.join(absl::Seconds(120)).ok() || p.exitcode() != 0) std::exit(1);
-  }
-  return v->value();
+  return v.value();
 }
 
 int main(int argc, char** argv) {
@@ -70,5 +71,10 @@ int main(int argc, char** argv) {
   const int locked = Run(processes, n, true);
   std::printf("with v.get_lock(): expected %d, got %d (lost %d updates)\n", expected, locked,
               expected - locked);
-  return locked == expected ? 0 : 1;
+  if (locked != expected) {
+    std::fprintf(stderr, "value_counter_race: with the lock, %d updates were lost\n",
+                 expected - locked);
+    return 1;
+  }
+  return 0;
 }
