@@ -63,7 +63,7 @@ double Measure(conc::Process& reader, conc::mp::Queue<int>& done, int n, const c
 }
 
 // Stops the lesson: `what` went wrong.
-void Fail(const std::string& what) {
+[[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "pipe_vs_queue: %s\n", what.c_str());
   std::exit(1);
 }

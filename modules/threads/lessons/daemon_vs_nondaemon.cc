@@ -8,11 +8,9 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <latch>
 #include <string>
 #include <thread>
@@ -40,7 +38,7 @@ int child(bool daemon) {
 }
 
 // Stops the lesson: `what` went wrong.
-void fail(const std::string& what) {
+[[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "daemon_vs_nondaemon: %s\n", what.c_str());
   std::exit(1);
 }
@@ -49,10 +47,10 @@ void fail(const std::string& what) {
 std::string run_child(const char* mode) {
   char self[4096];
   const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) fail(std::string("readlink(/proc/self/exe) failed: ") + std::strerror(errno));
+  if (n <= 0) fail("readlink(/proc/self/exe) failed");
   self[n] = '\0';
   FILE* pipe = popen((std::string(self) + " --child=" + mode).c_str(), "r");
-  if (pipe == nullptr) fail(std::string("popen(child) failed: ") + std::strerror(errno));
+  if (pipe == nullptr) fail("popen(child) failed");
   std::string out;
   char buf[256];
   while (size_t got = fread(buf, 1, sizeof buf, pipe)) out.append(buf, got);
