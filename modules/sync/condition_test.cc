@@ -1,4 +1,9 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// Tests for Condition (Python's threading.Condition). Every case runs on both
+// implementations (typed tests): the tuned conc::Condition (condition.h) and
+// conc::reference::Condition (reference/condition.h, CPython's deque of waiter
+// locks), so neither can drift from the contract.
 
 #include "modules/sync/condition.h"
 
@@ -6,7 +11,9 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -15,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "modules/sync/testing/test_util.h"
 #include "modules/sync/lock.h"
+#include "modules/sync/reference/condition.h"
 #include "modules/sync/rlock.h"
 
 namespace conc {
@@ -24,8 +32,19 @@ using sync_internal::PollUntil;
 
 constexpr absl::Duration kLong = absl::Seconds(60);
 
-TEST(ConditionTest, WaitAndNotifyRequireTheLock) {
-  Condition c;
+template <typename C>
+class ConditionTest : public ::testing::Test {};
+using Conditions = ::testing::Types<Condition, reference::Condition>;
+struct ConditionName {
+  template <typename C>
+  static std::string GetName(int) {
+    return std::is_same_v<C, Condition> ? "Tuned" : "Reference";
+  }
+};
+TYPED_TEST_SUITE(ConditionTest, Conditions, ConditionName);
+
+TYPED_TEST(ConditionTest, WaitAndNotifyRequireTheLock) {
+  TypeParam c;
   EXPECT_FALSE(c.wait(absl::ZeroDuration()));
   EXPECT_EQ(c.wait_checked().status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -44,9 +63,22 @@ TEST(ConditionTest, WaitAndNotifyRequireTheLock) {
   EXPECT_TRUE(c.release().ok());
 }
 
-TEST(ConditionTest, ZeroAndNegativeTimeoutsPollAndKeepTheLock) {
+TYPED_TEST(ConditionTest, MisuseMessagesNameTheCall) {
+  // The same message from both implementations (Python's RuntimeError text).
+  TypeParam c;
+  EXPECT_EQ(c.notify().message(),
+            "Condition.notify: cannot wait/notify on un-acquired lock");
+  EXPECT_EQ(c.notify_all().message(),
+            "Condition.notify_all: cannot wait/notify on un-acquired lock");
+  EXPECT_EQ(c.wait_checked().status().message(),
+            "Condition.wait: cannot wait/notify on un-acquired lock");
+  EXPECT_EQ(c.wait_for_checked([] { return true; }).status().message(),
+            "Condition.wait_for: cannot wait/notify on un-acquired lock");
+}
+
+TYPED_TEST(ConditionTest, ZeroAndNegativeTimeoutsPollAndKeepTheLock) {
   Lock lock;
-  Condition c(lock);
+  TypeParam c(lock);
   ASSERT_TRUE(c.acquire());
   EXPECT_FALSE(c.wait(absl::ZeroDuration()));
   EXPECT_TRUE(lock.locked());
@@ -58,8 +90,8 @@ TEST(ConditionTest, ZeroAndNegativeTimeoutsPollAndKeepTheLock) {
   EXPECT_TRUE(c.release().ok());
 }
 
-TEST(ConditionTest, WaitTimesOut) {
-  Condition c;
+TYPED_TEST(ConditionTest, WaitTimesOut) {
+  TypeParam c;
   ScopedAcquire guard(c);
   const absl::Time start = absl::Now();
   EXPECT_FALSE(c.wait(absl::Milliseconds(50)));
@@ -67,9 +99,9 @@ TEST(ConditionTest, WaitTimesOut) {
   EXPECT_TRUE(c.notify().ok());  // still held; the queue is empty again
 }
 
-TEST(ConditionTest, WaitReleasesTheLockAndNotifyWakes) {
+TYPED_TEST(ConditionTest, WaitReleasesTheLockAndNotifyWakes) {
   Lock lock;
-  Condition c(lock);
+  TypeParam c(lock);
   bool ready = false;  // guarded by lock
   std::thread t([&] {
     ScopedAcquire guard(c);
@@ -86,8 +118,8 @@ TEST(ConditionTest, WaitReleasesTheLockAndNotifyWakes) {
   t.join();
 }
 
-TEST(ConditionTest, NotifyNWakesExactlyN) {
-  Condition c;
+TYPED_TEST(ConditionTest, NotifyNWakesExactlyN) {
+  TypeParam c;
   constexpr int kWaiters = 5;
   int entered = 0;  // guarded by c
   int phase = 0;    // guarded by c
@@ -129,8 +161,8 @@ TEST(ConditionTest, NotifyNWakesExactlyN) {
   EXPECT_EQ(std::count(woken_in_phase.begin(), woken_in_phase.end(), 2), 3);
 }
 
-TEST(ConditionTest, WaitersWakeInFifoOrder) {
-  Condition c;
+TYPED_TEST(ConditionTest, WaitersWakeInFifoOrder) {
+  TypeParam c;
   int entered = 0;          // guarded by c
   std::vector<int> order;   // guarded by c
   std::vector<std::thread> threads;
@@ -160,9 +192,9 @@ TEST(ConditionTest, WaitersWakeInFifoOrder) {
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
 }
 
-TEST(ConditionTest, RLockHeldThreeTimesIsReleasedAndRestored) {
+TYPED_TEST(ConditionTest, RLockHeldThreeTimesIsReleasedAndRestored) {
   RLock rlock;
-  Condition c(rlock);
+  TypeParam c(rlock);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(rlock.acquire());
   std::atomic<bool> notified{false};
   std::thread t([&] {
@@ -180,8 +212,8 @@ TEST(ConditionTest, RLockHeldThreeTimesIsReleasedAndRestored) {
   EXPECT_FALSE(rlock.locked());
 }
 
-TEST(ConditionTest, WaitForReturnsThePredicatesLastValue) {
-  Condition c;
+TYPED_TEST(ConditionTest, WaitForReturnsThePredicatesLastValue) {
+  TypeParam c;
   ScopedAcquire guard(c);
   int calls = 0;
   EXPECT_TRUE(c.wait_for([&] { return ++calls > 0; }));
@@ -194,9 +226,9 @@ TEST(ConditionTest, WaitForReturnsThePredicatesLastValue) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(30));
 }
 
-TEST(ConditionTest, ProducersAndConsumers) {
+TYPED_TEST(ConditionTest, ProducersAndConsumers) {
   Lock lock;
-  Condition not_empty(lock);
+  TypeParam not_empty(lock);
   std::deque<int> items;  // guarded by lock
   int64_t sum = 0;        // guarded by lock
   constexpr int kPerProducer = 5000;
@@ -224,15 +256,15 @@ TEST(ConditionTest, ProducersAndConsumers) {
   EXPECT_EQ(sum, 2 * int64_t{kPerProducer} * (kPerProducer + 1) / 2);
 }
 
-TEST(ConditionTest, NotifyAllWhileOthersHammerTheLock) {
+TYPED_TEST(ConditionTest, NotifyAllWhileOthersHammerTheLock) {
   // Waiters handed to the lock by notify (wait morphing) share its futex with
   // threads blocked in plain acquire(): nobody may be left asleep.
   for (bool use_rlock : {false, true}) {
     Lock lock;
     RLock rlock;
-    std::unique_ptr<Condition> owned =
-        use_rlock ? std::make_unique<Condition>(rlock) : std::make_unique<Condition>(lock);
-    Condition& c = *owned;
+    std::unique_ptr<TypeParam> owned =
+        use_rlock ? std::make_unique<TypeParam>(rlock) : std::make_unique<TypeParam>(lock);
+    TypeParam& c = *owned;
     int generation = 0;  // guarded by the condition's lock
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
@@ -264,9 +296,9 @@ TEST(ConditionTest, NotifyAllWhileOthersHammerTheLock) {
   }
 }
 
-TEST(ConditionTest, TimeoutsRacingWithNotifies) {
+TYPED_TEST(ConditionTest, TimeoutsRacingWithNotifies) {
   // Waiters that time out leave the queue while notifiers pop it.
-  Condition c;
+  TypeParam c;
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   std::atomic<int> notified{0};

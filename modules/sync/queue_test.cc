@@ -4,6 +4,12 @@
 // (Lib/queue.py, Python 3.13's shutdown) and the edge cases CPython's
 // Lib/test/test_queue.py checks.
 //
+// Every case runs on both implementations (typed tests): the tuned
+// conc::Queue (queue.h) and conc::reference::Queue (reference/queue.h,
+// CPython's algorithm line for line), so neither can drift from the contract.
+// The tuned queue's own lock has its tests with it
+// (modules/common/internal/spin_lock_test.cc).
+//
 // No test sleeps to synchronise: to know that a thread is blocked in get(),
 // put() or join(), a test polls the queue's waiter counts (WaitUntil below);
 // every wait is bounded generously, for loaded sanitizer runs.
@@ -29,6 +35,7 @@
 #include "gtest/gtest.h"
 #include "modules/sync/lifo_queue.h"
 #include "modules/sync/priority_queue.h"
+#include "modules/sync/reference/queue.h"
 
 namespace conc {
 namespace {
@@ -37,6 +44,52 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kLong = absl::Seconds(60);  // "Never" in a test.
+
+// The implementations under test: each names its Queue, LifoQueue and
+// PriorityQueue.
+struct Tuned {
+  static constexpr const char* kName = "Tuned";
+  template <typename T>
+  using Queue = conc::Queue<T>;
+  template <typename T>
+  using LifoQueue = conc::LifoQueue<T>;
+  template <typename T, typename Compare>
+  using PriorityQueue = conc::PriorityQueue<T, Compare>;
+};
+struct Reference {
+  static constexpr const char* kName = "Reference";
+  template <typename T>
+  using Queue = conc::reference::Queue<T>;
+  template <typename T>
+  using LifoQueue = conc::reference::LifoQueue<T>;
+  template <typename T, typename Compare>
+  using PriorityQueue = conc::reference::PriorityQueue<T, Compare>;
+};
+using Impls = ::testing::Types<Tuned, Reference>;
+struct ImplName {
+  template <typename Impl>
+  static std::string GetName(int) { return Impl::kName; }
+};
+
+template <typename Impl, typename T>
+using QueueOf = typename Impl::template Queue<T>;
+template <typename Impl, typename T>
+using LifoQueueOf = typename Impl::template LifoQueue<T>;
+template <typename Impl, typename T, typename Compare = std::less<T>>
+using PriorityQueueOf = typename Impl::template PriorityQueue<T, Compare>;
+
+template <typename Impl>
+class QueueTest : public ::testing::Test {};
+TYPED_TEST_SUITE(QueueTest, Impls, ImplName);
+template <typename Impl>
+class LifoQueueTest : public ::testing::Test {};
+TYPED_TEST_SUITE(LifoQueueTest, Impls, ImplName);
+template <typename Impl>
+class PriorityQueueTest : public ::testing::Test {};
+TYPED_TEST_SUITE(PriorityQueueTest, Impls, ImplName);
+template <typename Impl>
+class QueueContentionTest : public ::testing::Test {};
+TYPED_TEST_SUITE(QueueContentionTest, Impls, ImplName);
 
 // Polls `pred` until it holds (true) or `limit` passes (false). Polling is how
 // a test learns that another thread has reached a blocking call; the short
@@ -76,28 +129,28 @@ std::vector<int> Drain(Q& q) {
 
 // --- Order -----------------------------------------------------------------
 
-TEST(QueueTest, FifoOrder) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, FifoOrder) {
+  QueueOf<TypeParam, int> q;
   for (int i : {3, 1, 4, 1, 5}) ASSERT_TRUE(q.put(i).ok());
   EXPECT_THAT(Drain(q), ElementsAre(3, 1, 4, 1, 5));
 }
 
-TEST(LifoQueueTest, LifoOrder) {
-  LifoQueue<int> q;
+TYPED_TEST(LifoQueueTest, LifoOrder) {
+  LifoQueueOf<TypeParam, int> q;
   for (int i : {3, 1, 4, 1, 5}) ASSERT_TRUE(q.put(i).ok());
   EXPECT_THAT(Drain(q), ElementsAre(5, 1, 4, 1, 3));
 }
 
-TEST(PriorityQueueTest, LowestFirst) {
-  PriorityQueue<int> q;
+TYPED_TEST(PriorityQueueTest, LowestFirst) {
+  PriorityQueueOf<TypeParam, int> q;
   for (int i : {20, 78, 12, 45}) ASSERT_TRUE(q.put(i).ok());
   EXPECT_THAT(Drain(q), ElementsAre(12, 20, 45, 78));
 }
 
-TEST(PriorityQueueTest, TiesOrderedByTheRestOfThePair) {
+TYPED_TEST(PriorityQueueTest, TiesOrderedByTheRestOfThePair) {
   // Python's heapq compares whole tuples: equal priorities fall back to the
   // data.
-  PriorityQueue<std::pair<int, std::string>> q;
+  PriorityQueueOf<TypeParam, std::pair<int, std::string>> q;
   ASSERT_TRUE(q.put({1, "b"}).ok());
   ASSERT_TRUE(q.put({2, "a"}).ok());
   ASSERT_TRUE(q.put({1, "a"}).ok());
@@ -112,14 +165,14 @@ TEST(PriorityQueueTest, TiesOrderedByTheRestOfThePair) {
                                std::pair<int, std::string>{2, "a"}));
 }
 
-TEST(PriorityQueueTest, CustomCompare) {
-  PriorityQueue<int, std::greater<int>> q;  // Largest first.
+TYPED_TEST(PriorityQueueTest, CustomCompare) {
+  PriorityQueueOf<TypeParam, int, std::greater<int>> q;  // Largest first.
   for (int i : {20, 78, 12, 45}) ASSERT_TRUE(q.put(i).ok());
   EXPECT_THAT(Drain(q), ElementsAre(78, 45, 20, 12));
 }
 
-TEST(PriorityQueueTest, ManyItemsComeOutSorted) {
-  PriorityQueue<int> q;
+TYPED_TEST(PriorityQueueTest, ManyItemsComeOutSorted) {
+  PriorityQueueOf<TypeParam, int> q;
   std::vector<int> in;
   for (int i = 0; i < 1000; ++i) in.push_back((i * 7919) % 1009);
   for (int i : in) ASSERT_TRUE(q.put(i).ok());
@@ -129,8 +182,8 @@ TEST(PriorityQueueTest, ManyItemsComeOutSorted) {
 
 // --- Size, bounds and timeouts ----------------------------------------------
 
-TEST(QueueTest, SizeEmptyFull) {
-  Queue<int> q(3);
+TYPED_TEST(QueueTest, SizeEmptyFull) {
+  QueueOf<TypeParam, int> q(3);
   EXPECT_EQ(q.maxsize(), 3);
   EXPECT_TRUE(q.empty());
   EXPECT_FALSE(q.full());
@@ -147,17 +200,17 @@ TEST(QueueTest, SizeEmptyFull) {
   EXPECT_EQ(q.qsize(), 2u);
 }
 
-TEST(QueueTest, ZeroOrNegativeMaxsizeIsUnbounded) {
+TYPED_TEST(QueueTest, ZeroOrNegativeMaxsizeIsUnbounded) {
   for (int maxsize : {0, -1, -100}) {
-    Queue<int> q(maxsize);
+    QueueOf<TypeParam, int> q(maxsize);
     for (int i = 0; i < 1000; ++i) ASSERT_TRUE(q.put_nowait(i).ok());
     EXPECT_FALSE(q.full());
     EXPECT_EQ(q.qsize(), 1000u);
   }
 }
 
-TEST(QueueTest, PutOnFullQueue) {
-  Queue<int> q(2);
+TYPED_TEST(QueueTest, PutOnFullQueue) {
+  QueueOf<TypeParam, int> q(2);
   ASSERT_TRUE(q.put(1).ok());
   ASSERT_TRUE(q.put_nowait(2).ok());
   // Without blocking: Full at once, whatever the timeout says.
@@ -180,13 +233,13 @@ TEST(QueueTest, PutOnFullQueue) {
   EXPECT_EQ(q.unfinished_tasks(), 2u);  // Failed puts count nothing.
 }
 
-TEST(QueueTest, NegativeTimeoutChecksFollowPython) {
+TYPED_TEST(QueueTest, NegativeTimeoutChecksFollowPython) {
   // A bounded queue rejects a negative timeout even when there is room.
-  Queue<int> bounded(5);
+  QueueOf<TypeParam, int> bounded(5);
   EXPECT_TRUE(absl::IsInvalidArgument(bounded.put(1, true, absl::Seconds(-1))));
   EXPECT_TRUE(bounded.empty());
   // An unbounded queue never waits, so Python never looks at the timeout.
-  Queue<int> unbounded;
+  QueueOf<TypeParam, int> unbounded;
   EXPECT_TRUE(unbounded.put(1, true, absl::Seconds(-1)).ok());
   // get checks it even when an item is ready.
   EXPECT_TRUE(absl::IsInvalidArgument(unbounded.get(true, absl::Seconds(-1)).status()));
@@ -195,8 +248,8 @@ TEST(QueueTest, NegativeTimeoutChecksFollowPython) {
   EXPECT_EQ(*unbounded.get(false, absl::Seconds(-1)), 1);
 }
 
-TEST(QueueTest, GetOnEmptyQueue) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, GetOnEmptyQueue) {
+  QueueOf<TypeParam, int> q;
   EXPECT_TRUE(absl::IsDeadlineExceeded(q.get_nowait().status()));
   EXPECT_TRUE(absl::IsDeadlineExceeded(q.get(false).status()));
   EXPECT_TRUE(absl::IsDeadlineExceeded(q.get(false, kLong).status()));
@@ -210,8 +263,27 @@ TEST(QueueTest, GetOnEmptyQueue) {
   EXPECT_THAT(neg.message(), HasSubstr("non-negative"));
 }
 
-TEST(QueueTest, BlockedGetterGetsTheNextPut) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, StatusMessagesAreTheSameOnBoth) {
+  QueueOf<TypeParam, int> q(1);
+  ASSERT_TRUE(q.put(1).ok());
+  EXPECT_EQ(q.put_nowait(2).message(), "Queue.put: the queue is full");
+  EXPECT_EQ(q.put(2, true, absl::ZeroDuration()).message(), "Queue.put: the queue is full");
+  EXPECT_EQ(q.put(2, true, absl::Seconds(-1)).message(),
+            "Queue.put: 'timeout' must be a non-negative number");
+  ASSERT_TRUE(q.get().ok());
+  EXPECT_EQ(q.get_nowait().status().message(), "Queue.get: the queue is empty");
+  EXPECT_EQ(q.get(true, absl::ZeroDuration()).status().message(), "Queue.get: the queue is empty");
+  EXPECT_EQ(q.get(true, absl::Seconds(-1)).status().message(),
+            "Queue.get: 'timeout' must be a non-negative number");
+  ASSERT_TRUE(q.task_done().ok());
+  EXPECT_EQ(q.task_done().message(), "Queue.task_done: task_done() called too many times");
+  q.shutdown();
+  EXPECT_EQ(q.put(3).message(), "Queue.put: the queue is shut down");
+  EXPECT_EQ(q.get().status().message(), "Queue.get: the queue is shut down");
+}
+
+TYPED_TEST(QueueTest, BlockedGetterGetsTheNextPut) {
+  QueueOf<TypeParam, int> q;
   auto getter = std::async(std::launch::async, [&] { return q.get(); });
   ASSERT_TRUE(WaitUntil([&] { return q.getters_waiting() == 1; }));
   ASSERT_TRUE(q.put(7).ok());
@@ -221,8 +293,8 @@ TEST(QueueTest, BlockedGetterGetsTheNextPut) {
   EXPECT_EQ(*item, 7);
 }
 
-TEST(QueueTest, TimedGetterGetsAPutWithinItsTimeout) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, TimedGetterGetsAPutWithinItsTimeout) {
+  QueueOf<TypeParam, int> q;
   auto getter = std::async(std::launch::async, [&] { return q.get(true, kLong); });
   ASSERT_TRUE(WaitUntil([&] { return q.getters_waiting() == 1; }));
   ASSERT_TRUE(q.put(8).ok());
@@ -230,8 +302,8 @@ TEST(QueueTest, TimedGetterGetsAPutWithinItsTimeout) {
   EXPECT_EQ(*getter.get(), 8);
 }
 
-TEST(QueueTest, InfiniteTimeoutWaitsLikeNoTimeout) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, InfiniteTimeoutWaitsLikeNoTimeout) {
+  QueueOf<TypeParam, int> q;
   auto getter = std::async(std::launch::async,
                            [&] { return q.get(true, absl::InfiniteDuration()); });
   ASSERT_TRUE(WaitUntil([&] { return q.getters_waiting() == 1; }));
@@ -240,8 +312,8 @@ TEST(QueueTest, InfiniteTimeoutWaitsLikeNoTimeout) {
   EXPECT_EQ(*getter.get(), 9);
 }
 
-TEST(QueueTest, BlockedPutterGoesInWhenRoomIsMade) {
-  Queue<int> q(1);
+TYPED_TEST(QueueTest, BlockedPutterGoesInWhenRoomIsMade) {
+  QueueOf<TypeParam, int> q(1);
   ASSERT_TRUE(q.put(1).ok());
   auto putter = std::async(std::launch::async, [&] { return q.put(2); });
   auto timed = std::async(std::launch::async, [&] { return q.put(3, true, kLong); });
@@ -261,10 +333,11 @@ TEST(QueueTest, BlockedPutterGoesInWhenRoomIsMade) {
   EXPECT_THAT(got, ElementsAre(1, 2, 3));
 }
 
-TEST(QueueTest, BoundCountsItemsAlreadyHandedToConsumers) {
-  // A get takes every queued item into the consumers' batch at once; they
-  // still count against maxsize, and taking one from the batch makes room.
-  Queue<int> q(3);
+TYPED_TEST(QueueTest, BoundCountsItemsAlreadyHandedToConsumers) {
+  // The tuned queue's get takes every queued item into the consumers' batch
+  // at once; they still count against maxsize, and taking one from the batch
+  // makes room. (The reference has one deque: the same holds trivially.)
+  QueueOf<TypeParam, int> q(3);
   for (int i : {1, 2, 3}) ASSERT_TRUE(q.put(i).ok());
   ASSERT_EQ(*q.get(), 1);  // 2 and 3 now wait in the consumers' batch.
   EXPECT_EQ(q.qsize(), 2u);
@@ -279,8 +352,8 @@ TEST(QueueTest, BoundCountsItemsAlreadyHandedToConsumers) {
   EXPECT_THAT(Drain(q), ElementsAre(3, 4, 5));
 }
 
-TEST(QueueTest, TimedGetterIsNotHeldUpByAnUntimedOne) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, TimedGetterIsNotHeldUpByAnUntimedOne) {
+  QueueOf<TypeParam, int> q;
   auto forever = std::async(std::launch::async, [&] { return q.get(); });
   ASSERT_TRUE(WaitUntil([&] { return q.getters_waiting() == 1; }));
   const absl::Time start = absl::Now();
@@ -291,10 +364,10 @@ TEST(QueueTest, TimedGetterIsNotHeldUpByAnUntimedOne) {
   EXPECT_EQ(*forever.get(), 1);
 }
 
-TEST(QueueTest, TimedGettersRacingProducersLoseNothing) {
+TYPED_TEST(QueueTest, TimedGettersRacingProducersLoseNothing) {
   // Getters that keep timing out while producers put: every item exactly once.
   constexpr int kPerProducer = 3000;
-  Queue<int> q;
+  QueueOf<TypeParam, int> q;
   std::atomic<int> received{0};
   std::atomic<long long> sum{0};
   std::vector<std::thread> threads;
@@ -324,8 +397,8 @@ TEST(QueueTest, TimedGettersRacingProducersLoseNothing) {
 
 // --- task_done and join ------------------------------------------------------
 
-TEST(QueueTest, TaskDoneTooManyTimes) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, TaskDoneTooManyTimes) {
+  QueueOf<TypeParam, int> q;
   absl::Status s = q.task_done();
   EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
   EXPECT_THAT(s.message(), HasSubstr("task_done() called too many times"));
@@ -340,14 +413,14 @@ TEST(QueueTest, TaskDoneTooManyTimes) {
   EXPECT_EQ(q.unfinished_tasks(), 0u);
 }
 
-TEST(QueueTest, JoinReturnsAtOnceWithNoTasks) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, JoinReturnsAtOnceWithNoTasks) {
+  QueueOf<TypeParam, int> q;
   q.join();
   EXPECT_TRUE(q.join(absl::ZeroDuration()));
 }
 
-TEST(QueueTest, JoinWaitsForEveryTaskDone) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, JoinWaitsForEveryTaskDone) {
+  QueueOf<TypeParam, int> q;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.put(i).ok());
   auto joiner = std::async(std::launch::async, [&] { q.join(); });
   ASSERT_TRUE(WaitUntil([&] { return q.joiners_waiting() == 1; }));
@@ -364,8 +437,8 @@ TEST(QueueTest, JoinWaitsForEveryTaskDone) {
   EXPECT_TRUE(q.join(absl::ZeroDuration()));
 }
 
-TEST(QueueTest, JoinWithTimeout) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, JoinWithTimeout) {
+  QueueOf<TypeParam, int> q;
   ASSERT_TRUE(q.put(1).ok());
   EXPECT_FALSE(q.join(absl::ZeroDuration()));
   EXPECT_FALSE(q.join(absl::Seconds(-1)));
@@ -382,8 +455,8 @@ TEST(QueueTest, JoinWithTimeout) {
 
 // --- shutdown ----------------------------------------------------------------
 
-TEST(QueueTest, ShutdownGracefulDrainsThenCancels) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, ShutdownGracefulDrainsThenCancels) {
+  QueueOf<TypeParam, int> q;
   ASSERT_TRUE(q.put(1).ok());
   ASSERT_TRUE(q.put(2).ok());
   EXPECT_FALSE(q.is_shutdown());
@@ -407,16 +480,16 @@ TEST(QueueTest, ShutdownGracefulDrainsThenCancels) {
   EXPECT_TRUE(q.is_shutdown());
 }
 
-TEST(QueueTest, ShutdownPutOnFullQueueIsCancelledNotFull) {
-  Queue<int> q(1);
+TYPED_TEST(QueueTest, ShutdownPutOnFullQueueIsCancelledNotFull) {
+  QueueOf<TypeParam, int> q(1);
   ASSERT_TRUE(q.put(1).ok());
   q.shutdown();
   EXPECT_TRUE(absl::IsCancelled(q.put_nowait(2)));
   EXPECT_TRUE(absl::IsCancelled(q.put(2, true, absl::Seconds(-1))));
 }
 
-TEST(QueueTest, ShutdownWakesBlockedGetters) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, ShutdownWakesBlockedGetters) {
+  QueueOf<TypeParam, int> q;
   std::vector<std::future<absl::StatusOr<int>>> getters;
   for (int i = 0; i < 3; ++i) {
     getters.push_back(std::async(std::launch::async, [&] { return q.get(); }));
@@ -430,9 +503,9 @@ TEST(QueueTest, ShutdownWakesBlockedGetters) {
   }
 }
 
-TEST(QueueTest, ShutdownWakesBlockedPutters) {
+TYPED_TEST(QueueTest, ShutdownWakesBlockedPutters) {
   for (bool immediate : {false, true}) {
-    Queue<int> q(1);
+    QueueOf<TypeParam, int> q(1);
     ASSERT_TRUE(q.put(1).ok());
     std::vector<std::future<absl::Status>> putters;
     for (int i = 0; i < 3; ++i) {
@@ -455,15 +528,15 @@ TEST(QueueTest, ShutdownWakesBlockedPutters) {
   }
 }
 
-TEST(QueueTest, ShutdownImmediateEmptiesAndWakesGetters) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, ShutdownImmediateEmptiesAndWakesGetters) {
+  QueueOf<TypeParam, int> q;
   auto getter = std::async(std::launch::async, [&] { return q.get(); });
   ASSERT_TRUE(WaitUntil([&] { return q.getters_waiting() == 1; }));
   q.shutdown(/*immediate=*/true);
   ASSERT_TRUE(Ready(getter));
   EXPECT_TRUE(absl::IsCancelled(getter.get().status()));
 
-  Queue<int> q2;
+  QueueOf<TypeParam, int> q2;
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(q2.put(i).ok());
   q2.shutdown(/*immediate=*/true);
   EXPECT_EQ(q2.qsize(), 0u);
@@ -471,8 +544,8 @@ TEST(QueueTest, ShutdownImmediateEmptiesAndWakesGetters) {
   EXPECT_TRUE(absl::IsCancelled(q2.put(9)));
 }
 
-TEST(QueueTest, ShutdownImmediateCountsDroppedItemsAsDone) {
-  Queue<int> q;
+TYPED_TEST(QueueTest, ShutdownImmediateCountsDroppedItemsAsDone) {
+  QueueOf<TypeParam, int> q;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.put(i).ok());
   auto joiner = std::async(std::launch::async, [&] { q.join(); });
   ASSERT_TRUE(WaitUntil([&] { return q.joiners_waiting() == 1; }));
@@ -482,10 +555,10 @@ TEST(QueueTest, ShutdownImmediateCountsDroppedItemsAsDone) {
   EXPECT_TRUE(absl::IsFailedPrecondition(q.task_done()));
 }
 
-TEST(QueueTest, ShutdownImmediateStillWaitsForItemsBeingProcessed) {
+TYPED_TEST(QueueTest, ShutdownImmediateStillWaitsForItemsBeingProcessed) {
   // As in Python: an item already gotten is not dropped, so join waits for
   // its task_done.
-  Queue<int> q;
+  QueueOf<TypeParam, int> q;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.put(i).ok());
   ASSERT_EQ(*q.get(), 0);  // Being processed.
   auto joiner = std::async(std::launch::async, [&] { q.join(); });
@@ -498,9 +571,9 @@ TEST(QueueTest, ShutdownImmediateStillWaitsForItemsBeingProcessed) {
   ASSERT_TRUE(Ready(joiner));
 }
 
-TEST(QueueTest, ShutdownImmediateDestroysDroppedItems) {
+TYPED_TEST(QueueTest, ShutdownImmediateDestroysDroppedItems) {
   auto token = std::make_shared<int>(0);
-  Queue<std::shared_ptr<int>> q;
+  QueueOf<TypeParam, std::shared_ptr<int>> q;
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(q.put(token).ok());
   EXPECT_EQ(token.use_count(), 5);
   q.shutdown(/*immediate=*/true);
@@ -515,20 +588,20 @@ struct DerefLess {
   }
 };
 
-TEST(QueueTest, MoveOnlyItems) {
-  Queue<std::unique_ptr<int>> fifo(2);
+TYPED_TEST(QueueTest, MoveOnlyItems) {
+  QueueOf<TypeParam, std::unique_ptr<int>> fifo(2);
   ASSERT_TRUE(fifo.put(std::make_unique<int>(1)).ok());
   ASSERT_TRUE(fifo.put_nowait(std::make_unique<int>(2)).ok());
   EXPECT_TRUE(absl::IsDeadlineExceeded(fifo.put_nowait(std::make_unique<int>(3))));
   EXPECT_EQ(**fifo.get(), 1);
   EXPECT_EQ(**fifo.get_nowait(), 2);
 
-  LifoQueue<std::unique_ptr<int>> lifo;
+  LifoQueueOf<TypeParam, std::unique_ptr<int>> lifo;
   ASSERT_TRUE(lifo.put(std::make_unique<int>(1)).ok());
   ASSERT_TRUE(lifo.put(std::make_unique<int>(2)).ok());
   EXPECT_EQ(**lifo.get(), 2);
 
-  PriorityQueue<std::unique_ptr<int>, DerefLess> prio;
+  PriorityQueueOf<TypeParam, std::unique_ptr<int>, DerefLess> prio;
   for (int i : {5, 1, 3}) ASSERT_TRUE(prio.put(std::make_unique<int>(i)).ok());
   EXPECT_EQ(**prio.get(), 1);
   EXPECT_EQ(**prio.get(), 3);
@@ -540,8 +613,19 @@ TEST(QueueTest, MoveOnlyItems) {
 template <typename Q>
 class QueueFamilyTest : public ::testing::Test {};
 
-using QueueTypes = ::testing::Types<Queue<int>, LifoQueue<int>, PriorityQueue<int>>;
-TYPED_TEST_SUITE(QueueFamilyTest, QueueTypes);
+using QueueTypes = ::testing::Types<Queue<int>, LifoQueue<int>, PriorityQueue<int>,
+                                    reference::Queue<int>, reference::LifoQueue<int>,
+                                    reference::PriorityQueue<int>>;
+struct QueueTypeName {
+  template <typename Q>
+  static std::string GetName(int i) {  // i: the index in QueueTypes
+    static constexpr const char* kNames[] = {
+        "Queue",          "LifoQueue",          "PriorityQueue",
+        "ReferenceQueue", "ReferenceLifoQueue", "ReferencePriorityQueue"};
+    return kNames[i];
+  }
+};
+TYPED_TEST_SUITE(QueueFamilyTest, QueueTypes, QueueTypeName);
 
 TYPED_TEST(QueueFamilyTest, EveryItemExactlyOnce) {
   constexpr int kProducers = 4;
@@ -633,11 +717,11 @@ TYPED_TEST(QueueFamilyTest, ShutdownGracefulUnderLoadLosesNothing) {
 // Several producers and consumers on an unbounded queue: every consumer sees
 // each producer's items in the order they were put (first in, first out), and
 // every item arrives exactly once.
-TEST(QueueContentionTest, FifoPerProducerAndExactlyOnceWithSeveralOfEach) {
+TYPED_TEST(QueueContentionTest, FifoPerProducerAndExactlyOnceWithSeveralOfEach) {
   constexpr int kProducers = 3;
   constexpr int kConsumers = 3;
   constexpr int kPerProducer = 50000;
-  Queue<int64_t> q;  // Encodes (producer, sequence number).
+  QueueOf<TypeParam, int64_t> q;  // Encodes (producer, sequence number).
   std::vector<std::vector<int64_t>> got(kConsumers);
   std::vector<std::thread> consumers;
   for (int c = 0; c < kConsumers; ++c) {
@@ -675,9 +759,9 @@ TEST(QueueContentionTest, FifoPerProducerAndExactlyOnceWithSeveralOfEach) {
 // One million items through one producer and one consumer (the benchmark's
 // shape), each task_done'd: every value exactly once, in order, and join()
 // returns with nothing unfinished.
-TEST(QueueContentionTest, OneMillionItemsExactlyOnceInOrder) {
+TYPED_TEST(QueueContentionTest, OneMillionItemsExactlyOnceInOrder) {
   static constexpr int64_t kItems = 1000000;
-  Queue<int64_t> q;
+  QueueOf<TypeParam, int64_t> q;
   std::thread consumer([&q] {
     int64_t expected = 0;
     for (absl::StatusOr<int64_t> item = q.get(); item.ok(); item = q.get()) {
@@ -696,11 +780,11 @@ TEST(QueueContentionTest, OneMillionItemsExactlyOnceInOrder) {
 
 // A bounded queue under contention never holds more than maxsize items, as
 // seen by qsize(), full() and put_nowait().
-TEST(QueueContentionTest, MaxsizeHoldsWithSeveralProducersAndConsumers) {
+TYPED_TEST(QueueContentionTest, MaxsizeHoldsWithSeveralProducersAndConsumers) {
   constexpr int kMaxsize = 4;
   constexpr int kProducers = 3;
   constexpr int kPerProducer = 20000;
-  Queue<int> q(kMaxsize);
+  QueueOf<TypeParam, int> q(kMaxsize);
   std::atomic<bool> done{false};
   std::atomic<int64_t> over{0};
   std::atomic<int64_t> got{0};
@@ -741,8 +825,8 @@ TEST(QueueContentionTest, MaxsizeHoldsWithSeveralProducersAndConsumers) {
 // An immediate shutdown racing producers and consumers that task_done every
 // item: every put that returned OK is either gotten or dropped (and counted
 // done), so join() returns; puts after it are Cancelled.
-TEST(QueueContentionTest, ShutdownImmediateRacingPutsAccountsForEveryItem) {
-  Queue<int> q;
+TYPED_TEST(QueueContentionTest, ShutdownImmediateRacingPutsAccountsForEveryItem) {
+  QueueOf<TypeParam, int> q;
   std::atomic<int64_t> put_ok{0};
   std::atomic<int64_t> got{0};
   std::vector<std::thread> threads;
