@@ -2,6 +2,22 @@
 //
 // condition.h: `conc::Condition`, Python's `threading.Condition`.
 //
+// The design is CPython's (see reference/condition.h: a deque of waiter locks,
+// statement for statement; condition_test.cc runs every case on both); what
+// this one changes and why:
+//   * No lock allocated per wait: each waiter is a record on its own stack,
+//     linked into an intrusive FIFO, with its own futex word; `notify(n)`
+//     unlinks n of them and sets their words.
+//   * A waiter spins or yields briefly and adaptively before it sleeps
+//     (internal/spin.h): a futex wake-up across CPUs costs ~50 µs on these
+//     VMs, a running waiter sees the store in well under a microsecond.
+//   * Wait morphing: a sleeping waiter picked by `notify` is not woken into
+//     the lock its notifier still holds; the lock's next release wakes it
+//     (Lock::DeferWake), or it is requeued onto the lock's futex.
+//   * An RLock is released and restored in one step, all levels at once
+//     (RLock's private ReleaseSave/AcquireRestore), not level by level.
+// The FIFO order, the exact `notify(n)` and the statuses are the reference's.
+//
 // A Condition is a lock plus a queue of threads waiting to be told that
 // something changed. A thread holding the lock calls `wait()`, which releases
 // the lock, sleeps until `notify()`/`notify_all()` (or the timeout), then takes
