@@ -1,7 +1,8 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// Queue and SimpleQueue moving small items from one producer thread to one
-// consumer thread. The CPython peers are queue.Queue and queue.SimpleQueue in
+// Queue (tuned, and CPython's algorithm in reference::Queue) and SimpleQueue
+// moving small items from one producer thread to one consumer thread. The
+// CPython peers are queue.Queue and queue.SimpleQueue in
 // tools/peers/queue_peer.py; run both with
 //
 //   bazel run //tools/bench:ratios -- --chapter=sync
@@ -17,6 +18,7 @@
 
 #include "benchmark/benchmark.h"
 #include "modules/sync/queue.h"
+#include "modules/sync/reference/queue.h"
 #include "modules/sync/simple_queue.h"
 
 namespace {
@@ -56,6 +58,17 @@ void BM_Queue_ProducerConsumer(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_Queue_ProducerConsumer)->UseRealTime();
+
+// The same through conc::reference::Queue, CPython's algorithm line for line
+// (one std::mutex, three std::condition_variables, a notify per put and get):
+// what the tuning of conc::Queue buys (lesson queue_reference_vs_tuned).
+void BM_ReferenceQueue_ProducerConsumer(benchmark::State& state) {
+  conc::reference::Queue<int64_t> q;
+  ProducerConsumer(state, q, [](conc::reference::Queue<int64_t>& q, int64_t v) {
+    benchmark::DoNotOptimize(q.put(v));
+  });
+}
+BENCHMARK(BM_ReferenceQueue_ProducerConsumer)->UseRealTime();
 
 // queue.SimpleQueue(): the same with the unbounded, task-less queue.
 void BM_SimpleQueue_ProducerConsumer(benchmark::State& state) {

@@ -101,6 +101,22 @@ LESSONS = [
             "stack.get() -> 45\nstack.get() -> 12\nstack.get() -> 78\nstack.get() -> 20",
         ],
     ),
+    # The same producer/consumer workload through reference::Queue (CPython's
+    # algorithm) and conc::Queue (tuned): same items, same order; then the times.
+    lesson(
+        name = "queue_reference_vs_tuned",
+        deps = [
+            "//modules/sync:queue",
+            "//modules/sync:reference_queue",
+        ],
+        args = ["--quick"],
+        expect = [
+            "reference::Queue: moved 20000 items",
+            "conc::Queue: moved 20000 items",
+            "same items, same order: yes",
+            "in the order they were put: yes",
+        ],
+    ),
     # Three threads meet at a Barrier three times; a timeout breaks it; reset mends it.
     lesson(
         name = "barrier_rounds",
