@@ -12,15 +12,16 @@
 //     backlog in one swap and serves it under `get_mu_` alone, so producers
 //     and consumers rarely share a lock or a cache line (FIFO only: LIFO and
 //     priority order take one item at a time under `mu_`).
-//   * The locks are queue_internal::SpinLock (one exchange to lock, a plain
-//     store to unlock) instead of a mutex, whose second read-modify-write cost
-//     a cross-CPU cache-line transfer per hand-over; nobody sleeps on them.
+//   * The locks are internal::SpinLock (common/internal/spin_lock.h: one
+//     exchange to lock, a plain store to unlock) instead of a mutex, whose
+//     second read-modify-write cost a cross-CPU cache-line transfer per
+//     hand-over; nobody sleeps on them.
 //   * A notify only when someone sleeps: a put wakes a getter only if one
 //     waits and has not been signalled already; gets and task_done likewise.
 //     CPython notifies on every put and every get.
-//   * An idle getter polls for a put before sleeping (adaptive, up to ~10 µs,
-//     never on one CPU: queue_internal.h), since a futex wake-up across CPUs
-//     costs ~50 µs on these VMs.
+//   * An idle getter polls for a put before sleeping (AdaptiveSpin,
+//     common/internal/spin.h), since a futex wake-up across CPUs costs far
+//     more than a put that is about to come.
 //   * The storage is a vector with a read position that keeps its capacity:
 //     no allocation in the steady state (a deque frees in the consumer what
 //     the producer allocated); padding keeps the two sides' fields on
