@@ -1,0 +1,590 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+
+#include "modules/generators/event_loop.h"
+
+#include <cxxabi.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <typeinfo>
+
+#include "absl/strings/str_cat.h"
+#include "modules/common/status.h"
+#include "modules/generators/cancelled_error.h"
+
+namespace conc {
+namespace {
+
+thread_local EventLoop* t_running_loop = nullptr;
+
+}  // namespace
+
+// ---------------------------------------------------------------- Handle
+
+void Handle::cancel() {
+  if (!cb_ || cb_->cancelled) return;
+  cb_->cancelled = true;
+  // A one-shot callback is moved out before it runs, so this never destroys a
+  // function that is running. A reader's function may be running (it may
+  // remove itself): keep it, the Callback dies with its last reference.
+  if (!cb_->repeating) {
+    std::function<void()> drop = std::move(cb_->fn);
+    cb_->fn = nullptr;
+  }
+}
+
+// ---------------------------------------------------------------- EventLoop
+
+absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) return ErrnoToStatus(errno, "epoll_create1");
+  int ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (ev < 0) {
+    int err = errno;
+    close(ep);
+    return ErrnoToStatus(err, "eventfd");
+  }
+  epoll_event e{};
+  e.events = EPOLLIN;
+  e.data.fd = ev;
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, ev, &e) != 0) {
+    int err = errno;
+    close(ev);
+    close(ep);
+    return ErrnoToStatus(err, "epoll_ctl(eventfd)");
+  }
+  return std::unique_ptr<EventLoop>(new EventLoop(ep, ev));
+}
+
+EventLoop::EventLoop(int epoll_fd, int wake_fd) : epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
+
+EventLoop* EventLoop::current() { return t_running_loop; }
+
+EventLoop::~EventLoop() {
+  // 1. Every live task stops waiting and forgets the loop; the pins that kept
+  //    waiting tasks alive are dropped last, once nothing refers to the queues.
+  std::vector<internal::TaskRef> pins;
+  while (tasks_ != nullptr) {
+    internal::TaskBase* t = tasks_;
+    unregister_task(t);
+    pins.push_back(t->detach_from_loop());
+  }
+  // 2. Drop the queued callbacks (their captures may hold tasks). Moved out
+  //    first: destroying a task may cancel other handles, never touch these
+  //    containers (no task has a loop any more).
+  std::deque<std::shared_ptr<internal::Callback>> ready = std::move(ready_);
+  auto timers = std::move(timers_);
+  std::unordered_map<int, Watch> watches = std::move(watches_);
+  std::vector<std::function<void()>> threadsafe;
+  {
+    std::lock_guard<std::mutex> lock(threadsafe_mu_);
+    threadsafe.swap(threadsafe_);
+  }
+  // Each function is moved out of its Callback before it is destroyed, so a
+  // cascade (a task destroyed, cancelling its handles) never re-enters a
+  // std::function under destruction.
+  for (auto& cb : ready) {
+    std::function<void()> fn = std::move(cb->fn);
+    cb->fn = nullptr;
+  }
+  ready.clear();
+  while (!timers.empty()) {
+    std::function<void()> fn = std::move(timers.top().cb->fn);
+    timers.top().cb->fn = nullptr;
+    timers.pop();
+  }
+  watches.clear();
+  threadsafe.clear();
+  pins.clear();
+  close(wake_fd_);
+  close(epoll_fd_);
+}
+
+Handle EventLoop::call_soon(std::function<void()> fn) {
+  auto cb = std::make_shared<internal::Callback>();
+  cb->fn = std::move(fn);
+  ready_.push_back(cb);
+  return Handle(std::move(cb));
+}
+
+Handle EventLoop::call_later(absl::Duration delay, std::function<void()> fn) {
+  return call_at(Deadline::FromTimeout(delay), std::move(fn));
+}
+
+Handle EventLoop::call_at(Deadline deadline, std::function<void()> fn) {
+  auto cb = std::make_shared<internal::Callback>();
+  cb->fn = std::move(fn);
+  // An infinite deadline is time_point::max(): it sorts last and is never due.
+  cb->when = deadline.to_steady_time_point();
+  timers_.push(TimerEntry{cb->when, timer_seq_++, cb});
+  return Handle(std::move(cb));
+}
+
+void EventLoop::call_soon_threadsafe(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(threadsafe_mu_);
+    threadsafe_.push_back(std::move(fn));
+  }
+  // Wake epoll_wait. EAGAIN (the counter is at its maximum) means the eventfd
+  // is readable already, which is all we need.
+  uint64_t one = 1;
+  ssize_t n;
+  do {
+    n = write(wake_fd_, &one, sizeof one);
+  } while (n < 0 && errno == EINTR);
+}
+
+absl::Status EventLoop::update_watch(int fd, Watch& w, bool existed) {
+  epoll_event e{};
+  e.data.fd = fd;
+  if (w.reader) e.events |= EPOLLIN;
+  if (w.writer) e.events |= EPOLLOUT;
+  int op = e.events == 0 ? EPOLL_CTL_DEL : (existed ? EPOLL_CTL_MOD : EPOLL_CTL_ADD);
+  if (epoll_ctl(epoll_fd_, op, fd, &e) != 0) return ErrnoToStatus(errno, "epoll_ctl");
+  return absl::OkStatus();
+}
+
+absl::Status EventLoop::add_reader(int fd, std::function<void()> fn) {
+  if (fd == wake_fd_ || fd < 0) return ValueError(absl::StrCat("add_reader: invalid fd ", fd));
+  auto it = watches_.find(fd);
+  const bool existed = it != watches_.end();
+  Watch w = existed ? it->second : Watch{};
+  auto cb = std::make_shared<internal::Callback>();
+  cb->fn = std::move(fn);
+  cb->repeating = true;
+  auto old = w.reader;
+  w.reader = cb;
+  if (absl::Status s = update_watch(fd, w, existed); !s.ok()) return s;
+  if (old) old->cancelled = true;
+  watches_[fd] = std::move(w);
+  return absl::OkStatus();
+}
+
+absl::Status EventLoop::add_writer(int fd, std::function<void()> fn) {
+  if (fd == wake_fd_ || fd < 0) return ValueError(absl::StrCat("add_writer: invalid fd ", fd));
+  auto it = watches_.find(fd);
+  const bool existed = it != watches_.end();
+  Watch w = existed ? it->second : Watch{};
+  auto cb = std::make_shared<internal::Callback>();
+  cb->fn = std::move(fn);
+  cb->repeating = true;
+  auto old = w.writer;
+  w.writer = cb;
+  if (absl::Status s = update_watch(fd, w, existed); !s.ok()) return s;
+  if (old) old->cancelled = true;
+  watches_[fd] = std::move(w);
+  return absl::OkStatus();
+}
+
+bool EventLoop::remove_reader(int fd) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end() || !it->second.reader) return false;
+  Watch w = it->second;
+  w.reader->cancelled = true;  // a queued run of it is skipped
+  w.reader = nullptr;
+  // epoll_ctl fails only if fd was closed meanwhile (EBADF): it is gone from
+  // the epoll set then anyway.
+  (void)update_watch(fd, w, true);
+  if (!w.writer) {
+    watches_.erase(it);
+  } else {
+    it->second = std::move(w);
+  }
+  return true;
+}
+
+bool EventLoop::remove_writer(int fd) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end() || !it->second.writer) return false;
+  Watch w = it->second;
+  w.writer->cancelled = true;
+  w.writer = nullptr;
+  (void)update_watch(fd, w, true);
+  if (!w.reader) {
+    watches_.erase(it);
+  } else {
+    it->second = std::move(w);
+  }
+  return true;
+}
+
+void EventLoop::stop() { stopping_ = true; }
+
+absl::Status EventLoop::can_run() const {
+  if (running_) return MisuseError("This event loop is already running");
+  if (t_running_loop != nullptr) {
+    return MisuseError("Cannot run the event loop while another loop is running");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventLoop::begin_run() {
+  if (running_) return MisuseError("This event loop is already running");
+  if (t_running_loop != nullptr) {
+    return MisuseError("Cannot run the event loop while another loop is running");
+  }
+  running_ = true;
+  t_running_loop = this;
+  return absl::OkStatus();
+}
+
+void EventLoop::end_run() {
+  running_ = false;
+  stopping_ = false;
+  t_running_loop = nullptr;
+}
+
+void EventLoop::run_once(const Deadline& run_deadline) {
+  int timeout_ms = 0;
+  if (ready_.empty() && !stopping_) {
+    while (!timers_.empty() && timers_.top().cb->cancelled) timers_.pop();
+    Deadline d = run_deadline;
+    if (!timers_.empty()) {
+      Deadline t = Deadline::At(timers_.top().when);
+      if (d.is_infinite() || t.to_steady_time_point() < d.to_steady_time_point()) d = t;
+    }
+    timeout_ms = d.remaining_poll_milliseconds();
+  }
+  epoll_event events[64];
+  int n = epoll_wait(epoll_fd_, events, 64, timeout_ms);
+  if (n < 0) n = 0;  // EINTR: a signal; the loop simply goes round again.
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    const uint32_t ev = events[i].events;
+    if (fd == wake_fd_) {
+      uint64_t count;
+      while (read(wake_fd_, &count, sizeof count) > 0) {
+      }
+      continue;
+    }
+    auto it = watches_.find(fd);
+    if (it == watches_.end()) continue;
+    if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && it->second.reader) ready_.push_back(it->second.reader);
+    if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && it->second.writer) ready_.push_back(it->second.writer);
+  }
+  // The threadsafe queue: checked every iteration (cheap when empty), so a
+  // wake-up that raced with the previous drain is never lost.
+  {
+    std::vector<std::function<void()>> incoming;
+    {
+      std::lock_guard<std::mutex> lock(threadsafe_mu_);
+      incoming.swap(threadsafe_);
+    }
+    for (auto& fn : incoming) call_soon(std::move(fn));
+  }
+  const auto now = Deadline::Clock::now();
+  while (!timers_.empty() && timers_.top().when <= now) {
+    auto cb = timers_.top().cb;
+    timers_.pop();
+    if (!cb->cancelled) ready_.push_back(std::move(cb));
+  }
+  // Run what is ready now; what these schedule waits for the next iteration.
+  for (size_t todo = ready_.size(); todo > 0 && !ready_.empty(); --todo) {
+    std::shared_ptr<internal::Callback> cb = std::move(ready_.front());
+    ready_.pop_front();
+    if (cb->cancelled) continue;
+    if (cb->repeating) {
+      cb->fn();  // cb (a shared_ptr) keeps the function alive if it removes itself
+    } else {
+      std::function<void()> fn = std::move(cb->fn);
+      cb->fn = nullptr;
+      cb->cancelled = true;  // ran: a later cancel() is a no-op
+      if (fn) fn();
+    }
+  }
+}
+
+absl::Status EventLoop::run_forever(std::optional<absl::Duration> timeout) {
+  const Deadline deadline = Deadline::FromTimeout(timeout);
+  if (absl::Status s = begin_run(); !s.ok()) return s;
+  absl::Status result = absl::OkStatus();
+  while (true) {
+    run_once(deadline);
+    if (stopping_) break;
+    if (deadline.expired()) {
+      result = absl::DeadlineExceededError("run_forever: the timeout expired before stop()");
+      break;
+    }
+  }
+  end_run();
+  return result;
+}
+
+absl::Status EventLoop::run_until(internal::TaskBase* target, Deadline deadline) {
+  if (absl::Status s = begin_run(); !s.ok()) return s;
+  absl::Status result = absl::OkStatus();
+  while (!target->done()) {
+    run_once(deadline);
+    if (target->done()) break;
+    if (stopping_) {
+      result = MisuseError("Event loop stopped before Future completed.");
+      break;
+    }
+    if (deadline.expired()) {
+      result = absl::DeadlineExceededError(
+          "run_until_complete: the timeout expired before the task completed");
+      break;
+    }
+  }
+  end_run();
+  return result;
+}
+
+void EventLoop::register_task(internal::TaskBase* t) {
+  t->prev_in_loop_ = nullptr;
+  t->next_in_loop_ = tasks_;
+  if (tasks_) tasks_->prev_in_loop_ = t;
+  tasks_ = t;
+  ++task_count_;
+}
+
+void EventLoop::unregister_task(internal::TaskBase* t) {
+  if (t->prev_in_loop_) {
+    t->prev_in_loop_->next_in_loop_ = t->next_in_loop_;
+  } else {
+    tasks_ = t->next_in_loop_;
+  }
+  if (t->next_in_loop_) t->next_in_loop_->prev_in_loop_ = t->prev_in_loop_;
+  t->next_in_loop_ = t->prev_in_loop_ = nullptr;
+  --task_count_;
+}
+
+int EventLoop::pending_task_count() const {
+  int n = 0;
+  for (internal::TaskBase* t = tasks_; t; t = t->next_in_loop_) n += t->done() ? 0 : 1;
+  return n;
+}
+
+absl::Status EventLoop::cancel_all_tasks(std::optional<absl::Duration> timeout) {
+  const Deadline deadline = Deadline::FromTimeout(timeout);
+  // Cancel through references: cancelling may finish (and release) a task.
+  std::vector<internal::TaskRef> pending;
+  for (internal::TaskBase* t = tasks_; t; t = t->next_in_loop_) {
+    if (!t->done()) pending.emplace_back(t);
+  }
+  for (auto& t : pending) t->cancel();
+  if (absl::Status s = begin_run(); !s.ok()) return s;
+  absl::Status result = absl::OkStatus();
+  auto all_done = [&] {
+    for (auto& t : pending) {
+      if (!t->done()) return false;
+    }
+    return true;
+  };
+  // At least one iteration, even with an expired deadline: the cancelled
+  // tasks' steps are ready, and each gets to react once.
+  while (!all_done()) {
+    run_once(deadline);
+    if (all_done()) break;
+    if (deadline.expired()) {
+      result = absl::DeadlineExceededError("cancel_all_tasks: some tasks did not finish in time");
+      break;
+    }
+  }
+  end_run();
+  // Python's asyncio.run reports a failure (other than cancellation) of a task
+  // it cancelled; here the task keeps it, and its destruction reports it if
+  // nobody retrieved it.
+  return result;
+}
+
+// ---------------------------------------------------------------- TaskBase
+
+namespace internal {
+namespace {
+
+uint64_t g_task_counter = 0;  // names; only ever touched on loop threads
+std::mutex g_task_counter_mu;
+
+std::string Demangle(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
+                                              std::free);
+  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
+}
+
+}  // namespace
+
+std::string DescribeException(const std::exception_ptr& e) {
+  if (!e) return "";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return Demangle(typeid(ex).name()) + ": " + ex.what();
+  } catch (...) {
+    if (const std::type_info* type = abi::__cxa_current_exception_type()) {
+      return Demangle(type->name());
+    }
+    return "unknown exception";
+  }
+}
+
+bool IsCancelledError(const std::exception_ptr& e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void TaskBase::release() {
+  if (--refs_ > 0) return;
+  if (is_root()) {
+    if (!done_) {
+      std::fprintf(stderr, "Task was destroyed but it is pending! task: <Task pending name='%s'>\n",
+                   name_.c_str());
+    } else if (exception_ && !cancelled_ && !retrieved_) {
+      std::fprintf(stderr,
+                   "Task exception was never retrieved: <Task finished name='%s' exception=%s>\n",
+                   name_.c_str(), DescribeException(exception_).c_str());
+    }
+    std::fflush(stderr);
+  }
+  self_.destroy();  // runs ~TaskBase too, last
+}
+
+TaskBase::~TaskBase() {
+  // The awaiters (Suspensions) lived in the frame and have detached themselves
+  // in their destructors; only the loop's list is left.
+  if (is_root() && loop_) loop_->unregister_task(this);
+}
+
+void TaskBase::schedule_on(EventLoop* loop) {
+  root_ = this;
+  loop_ = loop;
+  {
+    std::lock_guard<std::mutex> lock(g_task_counter_mu);
+    name_ = absl::StrCat("Task-", ++g_task_counter);
+  }
+  loop->register_task(this);
+  schedule_step();
+}
+
+void TaskBase::start_inline(TaskBase* parent, std::coroutine_handle<> continuation) {
+  root_ = parent->root_;
+  continuation_ = continuation;
+  started_ = true;
+}
+
+void TaskBase::schedule_step() {
+  if (!loop_) return;
+  loop_->call_soon([ref = TaskRef(this)] { ref->step(); });
+}
+
+void TaskBase::step() {
+  if (done_) return;
+  if (!started_) {
+    started_ = true;
+    resume_point_ = self_;
+    if (must_cancel_) {
+      // Cancelled before it ever ran: it ends cancelled without running
+      // (Python throws CancelledError into the coroutine at its start).
+      must_cancel_ = false;
+      exception_ = std::make_exception_ptr(
+          cancel_message_.empty() ? CancelledError() : CancelledError(cancel_message_));
+      finish();
+      return;
+    }
+  }
+  std::coroutine_handle<> h = std::exchange(resume_point_, nullptr);
+  if (h) h.resume();
+}
+
+bool TaskBase::cancel(std::string message) {
+  TaskBase* r = root_ ? root_ : this;
+  if (r != this) return r->cancel(std::move(message));  // an inline child: cancel its task
+  if (done_) return false;
+  if (waiting_ && waiting_->cancel_wait()) return true;
+  must_cancel_ = true;
+  cancel_message_ = std::move(message);
+  if (waiting_) wake();
+  return true;
+}
+
+void TaskBase::suspend(Suspension* s, std::coroutine_handle<> leaf) {
+  waiting_ = s;
+  resume_point_ = leaf;
+  if (!pinned_) {
+    pinned_ = true;
+    add_ref();
+  }
+}
+
+void TaskBase::forget_suspension(Suspension* s) {
+  if (waiting_ == s) waiting_ = nullptr;
+}
+
+void TaskBase::wake() {
+  waiting_ = nullptr;
+  schedule_step();
+  if (pinned_) {
+    pinned_ = false;
+    release();  // the scheduled step holds a reference (if there is a loop)
+  }
+}
+
+void TaskBase::throw_if_cancel_requested() {
+  if (!must_cancel_) return;
+  must_cancel_ = false;
+  if (cancel_message_.empty()) throw CancelledError();
+  throw CancelledError(std::exchange(cancel_message_, std::string()));
+}
+
+uint64_t TaskBase::add_done_callback(std::function<void()> fn) {
+  uint64_t id = next_callback_id_++;
+  callbacks_.emplace_back(id, std::move(fn));
+  return id;
+}
+
+void TaskBase::remove_done_callback(uint64_t id) {
+  for (auto it = callbacks_.begin(); it != callbacks_.end(); ++it) {
+    if (it->first == id) {
+      callbacks_.erase(it);
+      return;
+    }
+  }
+}
+
+std::coroutine_handle<> TaskBase::on_final_suspend() {
+  if (!is_root()) {
+    done_ = true;  // so that a second co_await gives the result again
+    cancelled_ = exception_ && IsCancelledError(exception_);
+    return continuation_ ? continuation_ : std::noop_coroutine();
+  }
+  finish();
+  return std::noop_coroutine();
+}
+
+void TaskBase::finish() {
+  done_ = true;
+  must_cancel_ = false;
+  if (exception_ && IsCancelledError(exception_)) cancelled_ = true;
+  auto callbacks = std::move(callbacks_);
+  callbacks_.clear();
+  for (auto& [id, fn] : callbacks) fn();
+}
+
+TaskRef TaskBase::detach_from_loop() {
+  if (waiting_) {
+    waiting_->detach();
+    waiting_ = nullptr;
+  }
+  loop_ = nullptr;
+  TaskRef pin;
+  if (pinned_) {
+    pinned_ = false;
+    pin = TaskRef(this);
+    release();  // the pin's reference replaces the task's own
+  }
+  return pin;
+}
+
+}  // namespace internal
+}  // namespace conc
