@@ -59,6 +59,20 @@ LESSONS = [
             "foo: counting 4\nbar: counting 4\n" + "".join(["foo: counting %d\n" % i for i in range(5, 15)]),
         ],
     ),
+    # foo and bar as coroutines under conc::run + conc::gather: they take
+    # turns at each await (the order is fixed by the timers' deadlines, not by
+    # timing), then foo runs on alone to 14.
+    lesson(
+        name = "asyncio_foo_bar",
+        deps = ["//modules/generators:asyncio"],
+        args = ["--quick"],
+        expect = [
+            "foo: counting 0\nbar: counting 0\nfoo: counting 1\nbar: counting 1\n" +
+            "foo: counting 2\nbar: counting 2\nfoo: counting 3\nbar: counting 3\n" +
+            "foo: counting 4\nbar: counting 4\n" + "".join(["foo: counting %d\n" % i for i in range(5, 15)]),
+            "done: 15 + 5 counts took about 15 sleeps, not 20",
+        ],
+    ),
     # Python's id() and `is` vs `==`; C++ addresses vs values.
     lesson(
         name = "identity_vs_equality",

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   std::printf("\n");
 
   conc::Heading("concurrent with asyncio");
-  std::printf("async def foo/bar with asyncio.gather: the event loop (Task, gather, sleep)\n"
-              "comes in a later lesson of this chapter.\n");
+  std::printf("async def foo/bar with asyncio.gather: the next lesson, asyncio_foo_bar\n"
+              "(bazel run //modules/generators/lessons:asyncio_foo_bar).\n");
   return 0;
 }
