@@ -1,0 +1,82 @@
+// Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
+//
+// What the event loop's two basic operations cost: running one call_soon
+// callback, and creating, running and completing one task. The CPython peer is
+// tools/peers/asyncio_peer.py; run both with
+// `bazel run //tools/bench:ratios -- --chapter=generators`.
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "modules/generators/event_loop.h"
+#include "modules/generators/task.h"
+
+namespace {
+
+// Operations per benchmark iteration (as N in asyncio_peer.py). A constant,
+// not ->Arg(), so the names stay exactly those in ratios.json.
+constexpr int kN = 1000;
+
+std::unique_ptr<conc::EventLoop> NewLoop(benchmark::State& state) {
+  auto loop = conc::EventLoop::Create();
+  if (!loop.ok()) {
+    state.SkipWithError("EventLoop::Create failed");
+    return nullptr;
+  }
+  return std::move(*loop);
+}
+
+// kN callbacks scheduled with call_soon, then one run_forever that runs them;
+// the last one stops the loop. Per callback.
+void BM_CallSoon(benchmark::State& state) {
+  auto loop = NewLoop(state);
+  if (!loop) return;
+  int64_t count = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < kN - 1; ++i) loop->call_soon([&count] { ++count; });
+    loop->call_soon([&] {
+      ++count;
+      loop->stop();
+    });
+    if (!loop->run_forever(absl::Seconds(60)).ok()) {
+      state.SkipWithError("run_forever failed");
+      return;
+    }
+  }
+  benchmark::DoNotOptimize(count);
+  state.SetItemsProcessed(state.iterations() * kN);
+}
+BENCHMARK(BM_CallSoon);
+
+conc::Task<int> noop(int i) { co_return i; }
+
+conc::Task<int64_t> create_and_await_all() {
+  std::vector<conc::Task<int>> tasks;
+  tasks.reserve(kN);
+  for (int i = 0; i < kN; ++i) tasks.push_back(conc::create_task(*conc::EventLoop::current(), noop(i)));
+  int64_t sum = 0;
+  for (auto& t : tasks) sum += co_await t;
+  co_return sum;
+}
+
+// A main task creates kN tasks (create_task), then awaits each: per task, one
+// frame allocation, one step, completion and the wake-up of the awaiter.
+void BM_Task_CreateRunComplete(benchmark::State& state) {
+  auto loop = NewLoop(state);
+  if (!loop) return;
+  for (auto _ : state) {
+    absl::StatusOr<int64_t> sum = loop->run_until_complete(create_and_await_all(), absl::Seconds(60));
+    if (!sum.ok()) {
+      state.SkipWithError("run_until_complete failed");
+      return;
+    }
+    benchmark::DoNotOptimize(*sum);
+  }
+  state.SetItemsProcessed(state.iterations() * kN);
+}
+BENCHMARK(BM_Task_CreateRunComplete);
+
+}  // namespace
