@@ -122,12 +122,22 @@ class AdaptiveSpin {
   }
 
   // For a waiter that cannot know its signaller's CPU (another process):
-  // spins as Spin() does, then, if that did not succeed, yields as Yield()
-  // does, in case the signaller shares this CPU. Returns `done()`'s last value.
+  // spins as Spin() does, then, if that did not succeed, yields kMaxYields
+  // times, in case the signaller shares this CPU. These yields are not
+  // adaptive: across processes the signaller is often preempted on a busy
+  // machine, a yield costs far less than the futex sleep it may save, and an
+  // adaptive yield budget that collapsed made mp::Queue's 4 KiB messages
+  // measurably slower (interleaved A/B, modules/ipc/doc/performance.md).
+  // Returns `done()`'s last value.
   template <typename Done>
   bool SpinThenYield(Done&& done) {
     if (ChooseWaitMode(-1) == WaitMode::kYield) return Yield(done);
-    return Spin(done) || Yield(done);
+    if (Spin(done)) return true;
+    for (uint32_t i = 0; i < kMaxYields; ++i) {
+      sched_yield();
+      if (done()) return true;
+    }
+    return false;
   }
 
   // Rule 4: calls `done()` between up to `yields_` sched_yield() calls.
