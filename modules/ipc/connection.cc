@@ -416,13 +416,17 @@ absl::StatusOr<size_t> Connection::recv_bytes_into(std::span<std::byte> buf, siz
   });
 }
 
+bool Connection::ReadyWithoutDescriptor() const {
+  const int d = 1 - end_;
+  // A broken direction: recv reports it at once.
+  return shared_->broken(d) || shared_->has_read_ahead(d);
+}
+
 bool Connection::poll(std::optional<absl::Duration> timeout) {
   if (closed() || !readable_) return false;
-  const int d = 1 - end_;
   const Deadline deadline = Deadline::FromTimeout(timeout);
   for (;;) {
-    if (shared_->broken(d)) return true;  // recv will report it at once.
-    if (shared_->has_read_ahead(d)) return true;
+    if (ReadyWithoutDescriptor()) return true;
     int ms = deadline.remaining_poll_milliseconds();
     if (ms < 0 || ms > kWatchSliceMs) ms = kWatchSliceMs;
     pollfd p{fd_.get(), POLLIN, 0};

@@ -59,6 +59,9 @@
 //                                                closed" (Python: OSError)
 //   bad offset/size in send_bytes/recv_bytes_into InvalidArgument (ValueError)
 //
+// To wait on several connections (and process sentinels) at once, use
+// conc::wait (wait.h), Python's `multiprocessing.connection.wait`.
+//
 // Where it differs from Python: `poll` on a closed or send-only end returns
 // false (Python raises OSError); a negative poll timeout polls once (as
 // Python). The wire format is conc's own (8-byte little-endian lengths), so a
@@ -103,6 +106,7 @@ namespace conc {
 
 namespace internal {
 class PipeSharedPage;
+struct ConnectionWaitAccess;  // wait.cc
 }  // namespace internal
 
 // What a spawned child needs to rebuild a Connection: descriptor numbers (pass
@@ -218,6 +222,13 @@ class Connection {
 
  private:
   friend absl::StatusOr<std::pair<Connection, Connection>> Pipe(bool duplex);
+  friend struct internal::ConnectionWaitAccess;
+
+  // True if a recv would not block for a reason poll(2) on the descriptor
+  // cannot see: the direction is broken, or the shared read-ahead buffer
+  // (which a reader in any process may have filled) holds bytes. Requires a
+  // readable, open connection.
+  bool ReadyWithoutDescriptor() const;
 
   Connection(FileDescriptor fd, std::shared_ptr<internal::PipeSharedPage> shared, int end,
              bool readable, bool writable);

@@ -81,6 +81,7 @@ struct ProcessState {
   bool closed ABSL_GUARDED_BY(mu) = false;
   pid_t pid ABSL_GUARDED_BY(mu) = 0;
   int pidfd ABSL_GUARDED_BY(mu) = -1;  // Readable once the child has ended.
+  int pidfd_errno ABSL_GUARDED_BY(mu) = 0;  // Why pidfd is -1 after start.
   std::optional<int> exitcode ABSL_GUARDED_BY(mu);
 
   ~ProcessState() {
@@ -157,6 +158,7 @@ void SetParentLocked(pid_t pid, std::string name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
   G().parent = std::move(p);
 }
 
+// Opens the child's pidfd (O_CLOEXEC by default); -1 with errno on failure.
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 void FlushStdio() {
@@ -334,6 +336,7 @@ absl::Status StartSpawn(ProcessState& s, bool daemon) ABSL_EXCLUSIVE_LOCKS_REQUI
   }
   s.pid = pid;
   s.pidfd = internal::PidfdOpen(pid);
+  s.pidfd_errno = s.pidfd < 0 ? errno : 0;
   s.phase = ProcessState::Phase::kStarted;
   boot_r.reset();
 
@@ -390,6 +393,7 @@ absl::Status StartFork(ProcessState& s, bool daemon) ABSL_EXCLUSIVE_LOCKS_REQUIR
   table.unlock();
   s.pid = pid;
   s.pidfd = internal::PidfdOpen(pid);
+  s.pidfd_errno = s.pidfd < 0 ? errno : 0;
   s.phase = ProcessState::Phase::kStarted;
   return absl::OkStatus();
 }
@@ -493,6 +497,21 @@ std::optional<pid_t> Process::pid() const {
   std::lock_guard<std::mutex> lock(s.mu);
   if (s.phase == ProcessState::Phase::kInitial) return std::nullopt;
   return s.pid;
+}
+
+absl::StatusOr<int> Process::sentinel() const {
+  ProcessState& s = *state_;
+  if (s.kind != ProcessState::Kind::kChild) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Process.sentinel: ", s.name, " is not a child of this process"));
+  }
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.closed) return Closed("Process.sentinel");
+  if (s.phase == ProcessState::Phase::kInitial) {
+    return ValueError("Process.sentinel: process not started");
+  }
+  if (s.pidfd < 0) return ErrnoToStatus(s.pidfd_errno, "Process.sentinel: pidfd_open");
+  return s.pidfd;
 }
 
 const std::string& Process::name() const { return state_->name; }

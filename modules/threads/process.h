@@ -16,6 +16,7 @@
 //   p.start(); p.join(); p.join(timeout=0.5)        auto s = p.start(); s = p.join(); p.join(absl::Milliseconds(500));
 //   p.is_alive(), p.pid, p.exitcode, p.name         p.is_alive(), p.pid(), p.exitcode(), p.name()
 //   p.terminate(); p.kill(); p.close()              auto s = p.terminate(); s = p.kill(); s = p.close();
+//   p.sentinel                                      absl::StatusOr<int> fd = p.sentinel();
 //
 // START METHODS. Python on Linux has three; conc has two:
 //
@@ -64,6 +65,9 @@
 //   * `pass_fds` (from `subprocess`) keeps descriptors open in a spawned child
 //     under the same numbers: how a child gets a pipe (Python pickles
 //     Connection objects instead).
+//   * `sentinel()` is a pidfd owned by the Process (Python: the read end of a
+//     pipe whose write end the child holds), so it needs Linux 5.3+ and fires
+//     on the child's exit even if a grandchild inherited its descriptors.
 //   * Nothing reaps children behind conc's back: do not waitpid(-1) or ignore
 //     SIGCHLD in a program that uses conc::Process.
 //
@@ -100,6 +104,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "modules/common/codec.h"
 #include "modules/threads/internal/process_registry.h"
@@ -240,6 +245,19 @@ class Process {
 
   // The child's process id once started (nullopt before, as Python's None).
   [[nodiscard]] std::optional<pid_t> pid() const;
+
+  // Python's `p.sentinel`: a descriptor that becomes readable when the child
+  // ends and stays readable, for poll(2) or conc::wait (modules/ipc/wait.h).
+  // It is a pidfd (pidfd_open(2), Linux 5.3+), not Python's pipe: nothing is
+  // put into the child, so a grandchild that inherits the child's descriptors
+  // and outlives it cannot hold the sentinel back, and it fires on the exit
+  // itself, not when the child happens to close descriptors. It works before
+  // and after the child is reaped (join, is_alive), until close(). The Process
+  // owns it: do not close it or read from it. Errors: InvalidArgument before
+  // start ("process not started", Python's ValueError) or once closed;
+  // FailedPrecondition for current_process()/parent_process(); the errno's
+  // status (Unimplemented for ENOSYS) if the kernel refused the pidfd.
+  [[nodiscard]] absl::StatusOr<int> sentinel() const;
 
   [[nodiscard]] const std::string& name() const;
   [[nodiscard]] bool daemon() const;

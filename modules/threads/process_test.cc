@@ -383,6 +383,52 @@ TEST(ProcessTest, ForkRunsAClosure) {
   EXPECT_EQ(p.exitcode(), 0);
 }
 
+// Python's Process.sentinel: readable once the child has ended, and after.
+void CheckSentinel(conc::Process& p, Pipe& pipe) {
+  absl::StatusOr<int> before = p.sentinel();
+  EXPECT_EQ(before.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(before.status().message(), HasSubstr("process not started"));
+  ASSERT_TRUE(p.start().ok());
+  pipe.r.reset();
+  absl::StatusOr<int> sentinel = p.sentinel();
+  ASSERT_TRUE(sentinel.ok()) << sentinel.status();
+  pollfd fd{*sentinel, POLLIN, 0};
+  EXPECT_EQ(::poll(&fd, 1, 0), 0);  // Running (it waits for our EOF).
+  pipe.w.reset();                   // Now it returns.
+  int r;
+  do {
+    r = ::poll(&fd, 1, static_cast<int>(absl::ToInt64Milliseconds(kLong)));
+  } while (r < 0 && errno == EINTR);
+  EXPECT_EQ(r, 1);
+  EXPECT_TRUE(fd.revents & POLLIN);
+  ASSERT_TRUE(p.join(absl::ZeroDuration()).ok());  // Ended: no wait.
+  EXPECT_EQ(p.exitcode(), 0);
+  fd.revents = 0;
+  EXPECT_EQ(::poll(&fd, 1, 0), 1);  // Still readable once reaped.
+  EXPECT_EQ(*p.sentinel(), *sentinel);
+  ASSERT_TRUE(p.close().ok());
+  EXPECT_EQ(p.sentinel().status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(conc::current_process().sentinel().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(ProcessTest, SentinelIsReadableOnceASpawnedChildEnds) {
+  Pipe pipe = MakeTestPipe();
+  conc::Process p({.pass_fds = {pipe.r.get()}}, conc::process_function<wait_for_eof>,
+                  pipe.r.get());
+  CheckSentinel(p, pipe);
+}
+
+TEST(ProcessTest, SentinelIsReadableOnceAForkedChildEnds) {
+  Pipe pipe = MakeTestPipe();
+  const int r = pipe.r.get(), w = pipe.w.get();
+  conc::Process p(conc::kForkMethod, [r, w] {
+    ::close(w);  // The forked copy of the write end.
+    wait_for_eof(r);
+  });
+  CheckSentinel(p, pipe);
+}
+
 TEST(ProcessTest, ForkExitCodes) {
   conc::Process thrower(
       conc::kForkMethod, [](int n) { throw std::out_of_range(std::to_string(n)); }, 7);
