@@ -239,6 +239,17 @@ std::string DescribeExitCode(int exitcode) {
                       abbrev ? absl::StrCat(" (SIG", abbrev, ")") : std::string());
 }
 
+// True if the calling process is daemonic (its flag cannot change).
+bool CurrentIsDaemon() {
+  std::shared_ptr<ProcessState> current;
+  {
+    std::lock_guard<std::mutex> lock(G().mu);
+    current = CurrentLocked();
+  }
+  std::lock_guard<std::mutex> lock(current->mu);
+  return current->daemon;
+}
+
 std::shared_ptr<ProcessState> NewChildState(ProcessOptions options) {
   auto s = std::make_shared<ProcessState>();
   {
@@ -250,8 +261,10 @@ std::shared_ptr<ProcessState> NewChildState(ProcessOptions options) {
   }
   s->name = options.name.empty() ? absl::StrCat("Process-", s->identity) : std::move(options.name);
   s->pass_fds = std::move(options.pass_fds);
+  // Python: the child's config is a copy of the creator's, daemon included.
+  const bool daemon = options.daemon.has_value() ? *options.daemon : CurrentIsDaemon();
   std::lock_guard<std::mutex> lock(s->mu);
-  s->daemon = options.daemon;
+  s->daemon = daemon;
   return s;
 }
 
@@ -408,10 +421,17 @@ void Forget(const std::shared_ptr<ProcessState>& s) {
 absl::Status Process::start() {
   ProcessState& s = *state_;
   if (s.kind != ProcessState::Kind::kChild) return NotAChild(s, "start");
+  const bool caller_is_daemon = internal::CurrentIsDaemon();  // Before s.mu: lock order.
   std::unique_lock<std::mutex> lock(s.mu);
   if (s.closed) return Closed("Process.start");
   if (s.phase != ProcessState::Phase::kInitial) {
     return absl::FailedPreconditionError("Process.start: cannot start a process twice");
+  }
+  if (caller_is_daemon) {
+    // Python's AssertionError: a daemonic process is terminated (or killed) at
+    // its parent's exit, and would leave its own children orphaned.
+    return absl::FailedPreconditionError(
+        "Process.start: daemonic processes are not allowed to have children");
   }
   absl::Status started =
       s.method == StartMethod::kSpawn ? StartSpawn(s, s.daemon) : StartFork(s, s.daemon);

@@ -53,11 +53,16 @@
 // kernel: that signal comes when the *thread* that called start() ends, so start
 // daemonic processes from a thread that outlives them (the main thread). At
 // normal exit the parent also joins its non-daemonic children, as Python does.
+// As in Python, a Process is daemonic by default if the process creating it
+// is (ProcessOptions::daemon unset), and a daemonic process cannot start
+// children at all: start() there is FailedPrecondition "daemonic processes
+// are not allowed to have children" (Python's AssertionError), whatever the
+// new Process's own flag.
 //
 // Where it differs from Python:
 //   * `join`, `start`, `terminate`, `kill`, `close` return a status where Python
-//     raises: start twice or join/terminate before start is FailedPrecondition
-//     (AssertionError); using a closed process, or closing a running one, is
+//     raises: start twice, start in a daemonic process, or join/terminate
+//     before start is FailedPrecondition (AssertionError); using a closed process, or closing a running one, is
 //     InvalidArgument (ValueError); join that times out is DeadlineExceeded
 //     (Python returns None and you ask exitcode).
 //   * The spawned target's return value is discarded, as in Python; a
@@ -176,7 +181,9 @@ inline constexpr ForkMethod kForkMethod{};
 // Python's Process(name=, daemon=) keywords, plus subprocess's pass_fds.
 struct ProcessOptions {
   std::string name = {};      // "" gives "Process-N" ("Process-1:N" in Process-1).
-  bool daemon = false;        // See "Daemonic children" above.
+  // nullopt: the creating process's own flag (false in the main process), as
+  // Python. See "Daemonic children" above.
+  std::optional<bool> daemon = std::nullopt;
   std::vector<int> pass_fds = {};  // Spawn only: kept open in the child, same numbers.
 };
 
@@ -223,8 +230,9 @@ class Process {
             })) {}
 
   // Starts the child. FailedPrecondition if started before, if this is not a
-  // child of the caller (current_process(), parent_process()), or for spawn if
-  // main() did not call ProcessMain; InvalidArgument once closed;
+  // child of the caller (current_process(), parent_process()), if the caller
+  // is itself a daemonic process, or for spawn if main() did not call
+  // ProcessMain; InvalidArgument once closed;
   // ResourceExhausted or the errno's status if fork/pipe fail.
   [[nodiscard]] absl::Status start();
 

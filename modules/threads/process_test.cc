@@ -121,6 +121,44 @@ CONC_PROCESS_FUNCTION(start_daemon_grandchild);
 
 namespace {
 
+// What a daemonic process finds when it tries to have children.
+struct DaemonRules {
+  bool self_daemon = false;
+  bool default_daemon = false;  // A Process created without .daemon.
+  int default_start_code = 0;
+  std::string default_start_message;
+  bool explicit_daemon = true;  // A Process created with .daemon = false.
+  int explicit_start_code = 0;
+  CONC_CODEC_FIELDS(self_daemon, default_daemon, default_start_code, default_start_message,
+                    explicit_daemon, explicit_start_code);
+};
+
+DaemonRules TryToHaveChildren() {
+  DaemonRules rules;
+  rules.self_daemon = conc::current_process().daemon();
+  conc::Process by_default(conc::process_function<do_nothing>);
+  rules.default_daemon = by_default.daemon();
+  absl::Status s = by_default.start();
+  rules.default_start_code = static_cast<int>(s.code());
+  rules.default_start_message = std::string(s.message());
+  conc::Process not_daemonic({.daemon = false}, conc::process_function<do_nothing>);
+  rules.explicit_daemon = not_daemonic.daemon();
+  rules.explicit_start_code = static_cast<int>(not_daemonic.start().code());
+  // Had a start succeeded (it must not), the exit hook joins the child.
+  return rules;
+}
+
+void report_daemon_rules(int fd) {
+  conc::FrameWriter out(fd);
+  if (!out.WriteMessage(TryToHaveChildren()).ok()) std::exit(2);
+}
+
+}  // namespace
+
+CONC_PROCESS_FUNCTION(report_daemon_rules);
+
+namespace {
+
 using ::testing::HasSubstr;
 
 // Closures and unregistered functions cannot be spawned: a compile error.
@@ -357,6 +395,54 @@ void CheckDaemonGrandchildDies(bool parent_blocks) {
 TEST(ProcessTest, DaemonicChildIsTerminatedWhenItsParentExits) { CheckDaemonGrandchildDies(false); }
 
 TEST(ProcessTest, DaemonicChildIsKilledWhenItsParentIsKilled) { CheckDaemonGrandchildDies(true); }
+
+void ExpectDaemonRules(const DaemonRules& rules) {
+  EXPECT_TRUE(rules.self_daemon);
+  EXPECT_TRUE(rules.default_daemon);  // The creator's flag, as in Python.
+  EXPECT_EQ(rules.default_start_code, static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(rules.default_start_message,
+              HasSubstr("daemonic processes are not allowed to have children"));
+  EXPECT_FALSE(rules.explicit_daemon);  // An explicit flag wins ...
+  // ... but the rule is about the creator: refused all the same.
+  EXPECT_EQ(rules.explicit_start_code, static_cast<int>(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(ProcessTest, DaemonDefaultsToTheCreatorsFlag) {
+  // The main process is not daemonic: neither are its children by default.
+  conc::Process spawned(conc::process_function<do_nothing>);
+  conc::Process forked(conc::kForkMethod, [] {});
+  EXPECT_FALSE(spawned.daemon());
+  EXPECT_FALSE(forked.daemon());
+  EXPECT_FALSE(conc::current_process().daemon());
+}
+
+TEST(ProcessTest, DaemonicSpawnedProcessCannotHaveChildren) {
+  Pipe pipe = MakeTestPipe();
+  conc::Process p({.daemon = true, .pass_fds = {pipe.w.get()}},
+                  conc::process_function<report_daemon_rules>, pipe.w.get());
+  ASSERT_TRUE(p.start().ok());
+  pipe.w.reset();
+  conc::FrameReader in(pipe.r.get());
+  absl::StatusOr<DaemonRules> rules = in.ReadMessage<DaemonRules>();
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  ExpectDaemonRules(*rules);
+  ASSERT_TRUE(p.join(kLong).ok());
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
+TEST(ProcessTest, DaemonicForkedProcessCannotHaveChildren) {
+  Pipe pipe = MakeTestPipe();
+  const int w = pipe.w.get();
+  conc::Process p(conc::kForkMethod, {.daemon = true}, [w] { report_daemon_rules(w); });
+  ASSERT_TRUE(p.start().ok());
+  pipe.w.reset();
+  conc::FrameReader in(pipe.r.get());
+  absl::StatusOr<DaemonRules> rules = in.ReadMessage<DaemonRules>();
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  ExpectDaemonRules(*rules);
+  ASSERT_TRUE(p.join(kLong).ok());
+  EXPECT_EQ(p.exitcode(), 0);
+}
 
 TEST(ProcessTest, ForkRunsAClosure) {
   Pipe pipe = MakeTestPipe();
