@@ -25,14 +25,13 @@ timespec ToTimespec(int64_t nanos) {
 }  // namespace
 
 Deadline Deadline::FromTimeout(std::optional<absl::Duration> timeout) {
-  if (!timeout.has_value() || *timeout == absl::InfiniteDuration()) {
-    return Infinite();
-  }
+  if (!timeout.has_value() || *timeout > TIMEOUT_MAX) return Infinite();
   const Clock::time_point now = Clock::now();
   if (*timeout <= absl::ZeroDuration()) return At(now);
-  // Round up: a wait of 0.3 ns must not become a poll. ToInt64Nanoseconds
-  // saturates at INT64_MAX for durations beyond ~292 years.
+  // Round up: a wait of 0.3 ns must not become a poll. No saturation here:
+  // 0 < *timeout <= TIMEOUT_MAX, so its ceiling is at most TIMEOUT_MAX.
   const int64_t nanos = absl::ToInt64Nanoseconds(absl::Ceil(*timeout, absl::Nanoseconds(1)));
+  // Unreachable unless the machine has been up ~146 years (see TIMEOUT_MAX).
   const int64_t room = std::chrono::duration_cast<Nanos>(Clock::time_point::max() - now).count();
   if (nanos >= room) return Infinite();
   return At(now + std::chrono::duration_cast<Clock::duration>(Nanos(nanos)));

@@ -46,8 +46,20 @@
 //   * The integer and `timespec` conversions round up, so a wait never ends
 //     before the deadline; a caller that wakes early (a signal, a spurious
 //     wake-up) simply asks again.
-//   * A timeout too large for the clock (beyond ~292 years, or
-//     `absl::InfiniteDuration()`) is an infinite deadline, never an overflow.
+//   * A timeout larger than `TIMEOUT_MAX` (below), `absl::InfiniteDuration()`
+//     included, is an infinite deadline, never an overflow.
+//
+// TIMEOUT_MAX, Python's `threading.TIMEOUT_MAX`: the largest timeout honoured
+// as finite. Exactly 2^63 - 1 nanoseconds halved, rounded down:
+// 4'611'686'018.427387903 s (about 146 years). `FromTimeout(d)` gives a finite
+// deadline for every 0 < d <= TIMEOUT_MAX (rounded up to a whole nanosecond)
+// and an infinite one for every d > TIMEOUT_MAX; a blocking call given such a
+// d waits until it is woken, as with nullopt. The bound is half the range of
+// steady_clock's int64 nanoseconds, so now + TIMEOUT_MAX never overflows while
+// the machine has been up less than ~146 years; the cut-off therefore does
+// not depend on the uptime. Where it differs from Python: Python's
+// TIMEOUT_MAX is larger (about 292 years) and a larger timeout raises
+// OverflowError; here it waits forever.
 //
 // A `Deadline` is a small value (16 bytes): copy it freely. Its const methods are
 // safe to call from several threads at once.
@@ -58,11 +70,18 @@
 #include <time.h>
 
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "absl/time/time.h"
 
 namespace conc {
+
+// The largest timeout conc honours as finite (see the top of this file);
+// larger timeouts wait forever.
+inline constexpr absl::Duration TIMEOUT_MAX =
+    absl::Nanoseconds(std::numeric_limits<int64_t>::max() / 2);
 
 class Deadline {
  public:
@@ -70,7 +89,7 @@ class Deadline {
   using Clock = std::chrono::steady_clock;
 
   // Converts a timeout in the project's convention into a deadline measured from
-  // now: `nullopt` (or an infinite or absurdly large duration) gives an infinite
+  // now: `nullopt` (or any duration above TIMEOUT_MAX) gives an infinite
   // deadline, zero or negative gives a deadline that has already expired, so the
   // caller polls once.
   static Deadline FromTimeout(std::optional<absl::Duration> timeout);

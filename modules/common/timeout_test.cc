@@ -37,6 +37,29 @@ TEST(DeadlineTest, HugeTimeoutsAreInfiniteNotOverflow) {
   EXPECT_TRUE(Deadline::FromTimeout(absl::Seconds(INT64_MAX)).is_infinite());
 }
 
+TEST(DeadlineTest, TimeoutMaxIsTheLargestFiniteTimeout) {
+  EXPECT_EQ(conc::TIMEOUT_MAX, absl::Nanoseconds(INT64_MAX / 2));
+  EXPECT_EQ(absl::ToInt64Seconds(conc::TIMEOUT_MAX), int64_t{4'611'686'018});
+  // Up to TIMEOUT_MAX: finite, counting down from TIMEOUT_MAX.
+  const Deadline at_max = Deadline::FromTimeout(conc::TIMEOUT_MAX);
+  EXPECT_FALSE(at_max.is_infinite());
+  EXPECT_FALSE(at_max.expired());
+  EXPECT_LE(at_max.remaining(), conc::TIMEOUT_MAX);
+  EXPECT_GT(at_max.remaining(), conc::TIMEOUT_MAX - absl::Hours(1));
+  EXPECT_EQ(at_max.remaining_poll_milliseconds(), INT_MAX);
+  EXPECT_GT(at_max.to_steady_time_point(), Deadline::Clock::now());
+  EXPECT_FALSE(Deadline::FromTimeout(conc::TIMEOUT_MAX - absl::Nanoseconds(1) / 4).is_infinite());
+  // Anything larger: infinite, whatever the uptime.
+  for (absl::Duration timeout :
+       {conc::TIMEOUT_MAX + absl::Nanoseconds(1) / 4, conc::TIMEOUT_MAX + absl::Nanoseconds(1),
+        conc::TIMEOUT_MAX + absl::Hours(1), conc::TIMEOUT_MAX * 2, absl::Seconds(INT64_MAX),
+        absl::InfiniteDuration()}) {
+    const Deadline d = Deadline::FromTimeout(timeout);
+    EXPECT_TRUE(d.is_infinite()) << timeout;
+    EXPECT_EQ(d.remaining_poll_milliseconds(), -1) << timeout;
+  }
+}
+
 TEST(DeadlineTest, ZeroAndNegativeTimeoutsPollOnce) {
   for (absl::Duration timeout : {absl::ZeroDuration(), absl::Nanoseconds(-1), absl::Seconds(-5),
                                  -absl::InfiniteDuration()}) {
