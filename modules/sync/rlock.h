@@ -77,6 +77,15 @@ class ABSL_LOCKABLE RLock {
     return owner_.load(std::memory_order_relaxed) == CurrentThreadId();
   }
 
+  // The calling thread's recursion level: how many releases it owes (Python
+  // 3.12's private `_recursion_count()`); 0 if it does not own the lock, also
+  // while it waits on a Condition over this lock. As mp::RLock's.
+  [[nodiscard]] uint64_t recursion_level() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    // count_ is written only by the owner: reading it is safe once we know
+    // that we are the owner.
+    return is_owned() ? count_ : 0;
+  }
+
  private:
   friend class Condition;
 

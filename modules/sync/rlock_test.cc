@@ -35,6 +35,31 @@ TEST(RLockTest, OwnerAcquiresRecursively) {
   EXPECT_EQ(rlock.release().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(RLockTest, RecursionLevelCountsTheOwnersAcquires) {
+  RLock rlock;
+  EXPECT_EQ(rlock.recursion_level(), 0u);
+  for (uint64_t level = 1; level <= 3; ++level) {
+    ASSERT_TRUE(rlock.acquire());
+    EXPECT_EQ(rlock.recursion_level(), level);
+  }
+  // Another thread does not own it: 0 for it, and its failed release
+  // changes nothing.
+  uint64_t seen_by_other = 99;
+  absl::Status other_release;
+  std::thread([&] {
+    seen_by_other = rlock.recursion_level();
+    other_release = rlock.release();
+  }).join();
+  EXPECT_EQ(seen_by_other, 0u);
+  EXPECT_EQ(other_release.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(rlock.recursion_level(), 3u);
+  for (uint64_t level = 3; level >= 1; --level) {
+    EXPECT_TRUE(rlock.release().ok());
+    EXPECT_EQ(rlock.recursion_level(), level - 1);
+  }
+  EXPECT_FALSE(rlock.locked());
+}
+
 TEST(RLockTest, OtherThreadsAreExcludedUntilFullyReleased) {
   RLock rlock;
   ASSERT_TRUE(rlock.acquire());
