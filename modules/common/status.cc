@@ -32,6 +32,10 @@ absl::Status ShutDownError(std::string_view message) { return absl::CancelledErr
 
 absl::Status EofError(std::string_view message) { return absl::OutOfRangeError(Absl(message)); }
 
+absl::Status IndexError(std::string_view message) {
+  return absl::OutOfRangeError(Absl(message));
+}
+
 absl::Status DataLossError(std::string_view message) { return absl::DataLossError(Absl(message)); }
 
 absl::Status BrokenError(std::string_view message) { return absl::AbortedError(Absl(message)); }

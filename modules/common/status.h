@@ -13,6 +13,7 @@
 //   queue.Full  (after a timeout / without blocking) kDeadlineExceeded    FullError
 //   queue.ShutDown                                   kCancelled           ShutDownError
 //   EOFError                                         kOutOfRange          EofError
+//   IndexError (an index out of range)               kOutOfRange          IndexError
 //   a torn or corrupt frame, a writer that died      kDataLoss            DataLossError
 //     mid-message
 //   BrokenBarrierError, BrokenProcessPool            kAborted             BrokenError
@@ -98,6 +99,10 @@ inline constexpr std::string_view kMessagePayload = "conc/message";
 
 // ValueError: a bad argument, e.g. a negative maxsize.
 [[nodiscard]] absl::Status ValueError(std::string_view message);
+
+// IndexError: an index out of range (mp::Array, ShareableList, ListProxy).
+// The same code as EofError: the call tells which.
+[[nodiscard]] absl::Status IndexError(std::string_view message);
 
 // True if `status` is an `OwnerDiedError` (Aborted with `kOwnerDiedPayload`).
 bool IsOwnerDied(const absl::Status& status);

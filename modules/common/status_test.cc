@@ -17,6 +17,7 @@ TEST(StatusTest, PythonExceptionsMapToTheDesignTable) {
   EXPECT_EQ(conc::FullError("f").code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(conc::ShutDownError("s").code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(conc::EofError("EOF").code(), absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(conc::IndexError("i").code(), absl::StatusCode::kOutOfRange);
   EXPECT_EQ(conc::DataLossError("d").code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(conc::BrokenError("b").code(), absl::StatusCode::kAborted);
   EXPECT_EQ(conc::OwnerDiedError("o").code(), absl::StatusCode::kAborted);

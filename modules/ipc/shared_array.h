@@ -18,8 +18,8 @@
 //   RawArray("i", 10)                        auto r = conc::mp::RawArray<int>::Create(10);
 //
 // BOUNDS. get(i), at(i) and set(i, x) check the index: one past the end (or
-// more) is InvalidArgument (Python's IndexError) and nothing is read or
-// written. Python's negative indexes have no counterpart (the index is a
+// more) is OutOfRange (Python's IndexError, as ShareableList and ListProxy
+// say it) and nothing is read or written. Python's negative indexes have no counterpart (the index is a
 // size_t). The one unchecked access is the std::span a caller gets inside
 // with_lock (Array) or from span() (RawArray): it is the raw memory, for
 // loops over many elements at C speed; its operator[] is as unchecked as any
@@ -84,8 +84,8 @@ conc::internal::MpLayout ArrayLayout(bool locked, size_t n) {
           sizeof(T), alignof(T), n, conc::internal::TypeTag<T>()};
 }
 
-inline absl::Status IndexError(size_t i, size_t n) {
-  return ValueError(absl::StrCat("array index ", i, " out of range (size ", n, ")"));
+inline absl::Status ArrayIndexError(size_t i, size_t n) {
+  return conc::IndexError(absl::StrCat("array index ", i, " out of range (size ", n, ")"));
 }
 
 // The element storage both array kinds share: region, pointer, size, and the
@@ -154,19 +154,19 @@ class RawArray : public internal::ArrayStorage<T> {
     return From(Base::Map(false, handle.fd));
   }
 
-  // Python's `a[i]`: InvalidArgument if i >= size().
+  // Python's `a[i]`: OutOfRange (IndexError) if i >= size().
   [[nodiscard]] absl::StatusOr<T> get(size_t i) const {
-    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    if (i >= this->size_) return internal::ArrayIndexError(i, this->size_);
     return this->LoadAt(i);
   }
   [[nodiscard]] absl::StatusOr<T> at(size_t i) const { return get(i); }
 
-  // Python's `a[i] = x`, x converted to T: InvalidArgument if i >= size()
+  // Python's `a[i] = x`, x converted to T: OutOfRange (IndexError) if i >= size()
   // (nothing written).
   template <class U>
     requires internal::StorableAs<U, T>
   [[nodiscard]] absl::Status set(size_t i, const U& x) {
-    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    if (i >= this->size_) return internal::ArrayIndexError(i, this->size_);
     this->StoreAt(i, static_cast<T>(x));
     return absl::OkStatus();
   }
@@ -222,9 +222,9 @@ class Array : public internal::ArrayStorage<T> {
     return From(Base::Map(true, handle.fd));
   }
 
-  // Python's `a[i]`, under the lock. InvalidArgument if i >= size().
+  // Python's `a[i]`, under the lock. OutOfRange (IndexError) if i >= size().
   [[nodiscard]] absl::StatusOr<T> get(size_t i) const {
-    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    if (i >= this->size_) return internal::ArrayIndexError(i, this->size_);
     const bool held = Lock();
     T v = this->LoadAt(i);
     if (held) (void)lock_.release();
@@ -232,12 +232,12 @@ class Array : public internal::ArrayStorage<T> {
   }
   [[nodiscard]] absl::StatusOr<T> at(size_t i) const { return get(i); }
 
-  // Python's `a[i] = x`, under the lock. InvalidArgument if i >= size()
+  // Python's `a[i] = x`, under the lock. OutOfRange (IndexError) if i >= size()
   // (nothing written).
   template <class U>
     requires internal::StorableAs<U, T>
   [[nodiscard]] absl::Status set(size_t i, const U& x) {
-    if (i >= this->size_) return internal::IndexError(i, this->size_);
+    if (i >= this->size_) return internal::ArrayIndexError(i, this->size_);
     const bool held = Lock();
     this->StoreAt(i, static_cast<T>(x));
     if (held) (void)lock_.release();

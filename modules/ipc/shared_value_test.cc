@@ -52,7 +52,7 @@ void negate(ValueHandle n_h, ArrayHandle a_h) {
     if (!a->set(i, -*a->get(i)).ok()) std::exit(3);
   }
   // One past the end is refused, not written.
-  if (!absl::IsInvalidArgument(a->set(a->size(), 1))) std::exit(4);
+  if (!absl::IsOutOfRange(a->set(a->size(), 1))) std::exit(4);
 }
 
 // `n` locked increments of the Value and of element 1 of the Array.
@@ -167,9 +167,12 @@ TEST(ArrayTest, CreateGetSetBounds) {
   EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(3, 2, 6, 8, 3, 1, 8, 5, 9, 4));
   EXPECT_EQ(*a.get(3), 8);
   EXPECT_EQ(*a.at(9), 4);
-  EXPECT_TRUE(absl::IsInvalidArgument(a.get(10).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(a.at(static_cast<size_t>(-1)).status()));
-  EXPECT_TRUE(absl::IsInvalidArgument(a.set(10, 7)));
+  // Python's IndexError: OutOfRange, as ShareableList and ListProxy.
+  EXPECT_TRUE(absl::IsOutOfRange(a.get(10).status())) << a.get(10).status();
+  EXPECT_THAT(std::string(a.get(10).status().message()),
+              ::testing::HasSubstr("array index 10 out of range (size 10)"));
+  EXPECT_TRUE(absl::IsOutOfRange(a.at(static_cast<size_t>(-1)).status()));
+  EXPECT_TRUE(absl::IsOutOfRange(a.set(10, 7)));
   EXPECT_TRUE(a.set(0, 7).ok());
   EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(7, 2, 6, 8, 3, 1, 8, 5, 9, 4));
   EXPECT_TRUE(a.with_lock([](std::span<int> s) { for (int& x : s) x *= 2; }).ok());
@@ -181,14 +184,15 @@ TEST(ArrayTest, CreateGetSetBounds) {
               ::testing::ElementsAre(1, -2, 3));
   Array<int> empty = Make(Array<int>::Create(0));
   EXPECT_EQ(empty.size(), 0u);
-  EXPECT_TRUE(absl::IsInvalidArgument(empty.get(0).status()));
+  EXPECT_TRUE(absl::IsOutOfRange(empty.get(0).status()));
   // Too big for the 1 GiB limit: refused before anything is mapped.
   EXPECT_TRUE(absl::IsInvalidArgument(Array<int64_t>::Create(size_t{1} << 40).status()));
 
   RawArray<uint8_t> raw = Make(Array<uint8_t>::Create({1, 2}, conc::mp::no_lock));
   EXPECT_TRUE(raw.set(1, 258).ok());  // wraps, as ctypes
   EXPECT_EQ(*raw.get(1), 2);
-  EXPECT_TRUE(absl::IsInvalidArgument(raw.set(2, 0)));
+  EXPECT_TRUE(absl::IsOutOfRange(raw.set(2, 0)));
+  EXPECT_TRUE(absl::IsOutOfRange(raw.get(2).status()));
   EXPECT_EQ(raw.span().size(), 2u);
 }
 

@@ -144,7 +144,7 @@ LESSONS = [
         expect = [
             "a[:] -> [3, 2, 6, 8, 3, 1, 8, 5, 9, 4]   len(a) -> 10",
             "a[0] -> 22",
-            "a[10] -> INVALID_ARGUMENT: array index 10 out of range (size 10)",
+            "a[10] -> OUT_OF_RANGE: array index 10 out of range (size 10)",
             "Array<int>::set(i, 4.5) compiles: no",
             "Array<int>::set(i, 7) compiles: yes",
             "Array<double>::set(i, 7) compiles: yes",
