@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
 
 namespace conc {
@@ -17,6 +18,16 @@ namespace {
 absl::Status BrokenBarrier() { return BrokenError("Barrier: broken"); }
 
 }  // namespace
+
+absl::Status Barrier::PartiesError(int parties) {
+  return ValueError(absl::StrCat("Barrier: parties must be >= 1 (got ", parties, ")"));
+}
+
+absl::StatusOr<std::unique_ptr<Barrier>> Barrier::Create(int parties, Action action,
+                                                         std::optional<absl::Duration> timeout) {
+  if (parties < 1) return PartiesError(parties);
+  return std::make_unique<Barrier>(parties, std::move(action), timeout);
+}
 
 Barrier::Barrier(int parties, Action action,
                  std::optional<absl::Duration> timeout)

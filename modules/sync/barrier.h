@@ -31,8 +31,9 @@
 //     status (a throw becomes kAborted, "Barrier action threw: <what>"), the
 //     others get kAborted. Python re-raises the action's exception in that
 //     thread; here nothing propagates out of the library.
-//   * `parties < 1` is Python's ValueError; the constructor cannot fail and
-//     uses 1 instead.
+//   * `parties < 1` is Python's ValueError. The constructors cannot fail:
+//     they silently use 1 instead. `Barrier::Create(parties, ...)` says it:
+//     kInvalidArgument for parties < 1.
 //
 // Compared with C++: `std::barrier` has no timeout, no abort or reset, and a
 // completion function that must not throw; `std::latch` is single-use.
@@ -54,6 +55,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -90,6 +92,20 @@ class Barrier {
   Barrier(const Barrier&) = delete;
   Barrier& operator=(const Barrier&) = delete;
 
+  // Python's `Barrier(parties, action, timeout)`, with its check:
+  // InvalidArgument (ValueError "parties must be >= 1") for parties < 1. The
+  // constructors above take such a value as 1, silently.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Barrier>> Create(
+      int parties, Action action = nullptr,
+      std::optional<absl::Duration> timeout = std::nullopt);
+  template <typename F>
+    requires std::is_void_v<std::invoke_result_t<F&>>
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Barrier>> Create(
+      int parties, F action, std::optional<absl::Duration> timeout = std::nullopt) {
+    if (parties < 1) return PartiesError(parties);
+    return std::make_unique<Barrier>(parties, std::move(action), timeout);
+  }
+
   // Python's `wait(timeout=None)`: waits for all parties; returns this
   // thread's arrival index in the round (0 .. parties-1; the last to arrive,
   // parties-1, runs the action). `timeout` (nullopt: the barrier's default)
@@ -118,6 +134,9 @@ class Barrier {
 
  private:
   enum class State { kFilling, kDraining, kResetting, kBroken };
+
+  // Create's InvalidArgument for `parties` < 1.
+  static absl::Status PartiesError(int parties);
 
   // CPython's helpers, same names; all run with lock_ held.
   absl::Status Enter() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lock_);

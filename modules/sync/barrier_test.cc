@@ -77,6 +77,25 @@ TEST(BarrierTest, OnePartyPassesAtOnce) {
   EXPECT_TRUE(clamped.wait().ok());
 }
 
+TEST(BarrierTest, CreateRefusesWhatTheConstructorClamps) {
+  for (int bad : {0, -1, -5}) {
+    absl::StatusOr<std::unique_ptr<Barrier>> b = Barrier::Create(bad);
+    EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(b.status().message().find("parties must be >= 1"), absl::string_view::npos);
+    EXPECT_EQ(Barrier::Create(bad, [] {}).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  int actions = 0;
+  absl::StatusOr<std::unique_ptr<Barrier>> one = Barrier::Create(1, [&] { ++actions; });
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ((*one)->parties(), 1);
+  EXPECT_EQ(*(*one)->wait(), 0);
+  EXPECT_EQ(actions, 1);
+  absl::StatusOr<std::unique_ptr<Barrier>> three =
+      Barrier::Create(3, Barrier::Action([] { return absl::OkStatus(); }), absl::Seconds(5));
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ((*three)->parties(), 3);
+}
+
 TEST(BarrierTest, NWaiting) {
   Barrier barrier(3);
   EXPECT_EQ(barrier.n_waiting(), 0);

@@ -6,6 +6,7 @@
 #include <climits>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
 #include "modules/common/internal/futex.h"
@@ -19,7 +20,30 @@ uint32_t Clamp(int64_t value, int64_t bound) {
   return static_cast<uint32_t>(std::clamp<int64_t>(value, 0, bound));
 }
 
+// Python's check of an initial value, and ours of the INT32_MAX limit.
+absl::Status CheckInitialValue(int64_t value, const char* kind) {
+  if (value < 0) {
+    return ValueError(absl::StrCat(kind, ": semaphore initial value must be >= 0 (got ", value,
+                                   ")"));
+  }
+  if (value > kMaxPermits) {
+    return ValueError(absl::StrCat(kind, ": initial value ", value, " exceeds the limit of ",
+                                   kMaxPermits, " permits"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<Semaphore>> Semaphore::Create(int64_t value) {
+  if (absl::Status s = CheckInitialValue(value, "Semaphore"); !s.ok()) return s;
+  return std::make_unique<Semaphore>(value);
+}
+
+absl::StatusOr<std::unique_ptr<BoundedSemaphore>> BoundedSemaphore::Create(int64_t value) {
+  if (absl::Status s = CheckInitialValue(value, "BoundedSemaphore"); !s.ok()) return s;
+  return std::make_unique<BoundedSemaphore>(value);
+}
 
 Semaphore::Semaphore(int64_t value) : Semaphore(value, kMaxPermits) {}
 

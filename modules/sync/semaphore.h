@@ -21,9 +21,13 @@
 //     Over-releasing a BoundedSemaphore is ValueError in Python and
 //     FailedPrecondition here (the misuse row of docs/DESIGN.md); either way the count
 //     does not change.
-//   * A negative initial value is Python's ValueError; here the constructor
-//     cannot fail and uses 0 instead. The count is limited to INT32_MAX
-//     permits; a release beyond that is kInvalidArgument and changes nothing.
+//   * A negative initial value is Python's ValueError. The constructors
+//     cannot fail: they silently use 0 instead (and INT32_MAX for a larger
+//     value). `Semaphore::Create(value)` / `BoundedSemaphore::Create(value)`
+//     say it instead: kInvalidArgument for a negative value (Python's
+//     ValueError) or one above INT32_MAX (Python has no limit). The count is
+//     limited to INT32_MAX permits; a release beyond that is kInvalidArgument
+//     and changes nothing.
 //   * Waiters are not woken in FIFO order (Python 3 wakes in FIFO order).
 //
 // Compared with C++: `std::counting_semaphore` has the same core but a
@@ -50,6 +54,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "absl/status/status.h"
@@ -61,8 +66,14 @@ namespace conc {
 
 class Semaphore {
  public:
-  // Python's `Semaphore(value=1)`. A negative value is taken as 0.
+  // Python's `Semaphore(value=1)`. A negative value is taken as 0, one above
+  // INT32_MAX as INT32_MAX, silently: prefer Create.
   explicit Semaphore(int64_t value = 1);
+
+  // Python's `Semaphore(value)`, with its check: InvalidArgument (ValueError
+  // "semaphore initial value must be >= 0") for a negative value, or for one
+  // above INT32_MAX.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<Semaphore>> Create(int64_t value = 1);
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
 
@@ -122,8 +133,13 @@ class Semaphore {
 
 class BoundedSemaphore : public Semaphore {
  public:
-  // Python's `BoundedSemaphore(value=1)`: `value` is also the bound.
+  // Python's `BoundedSemaphore(value=1)`: `value` is also the bound. Clamps
+  // as Semaphore's constructor: prefer Create.
   explicit BoundedSemaphore(int64_t value = 1);
+
+  // As Semaphore::Create, for a BoundedSemaphore.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<BoundedSemaphore>> Create(
+      int64_t value = 1);
 
   // As `Semaphore::release`, but a release that would raise the count above
   // the initial value returns FailedPrecondition and changes nothing.

@@ -3,6 +3,7 @@
 #include "modules/sync/semaphore.h"
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -38,6 +39,30 @@ TEST(SemaphoreTest, DefaultIsOneAndNegativeIsZero) {
   Semaphore zero(-3);  // Python: ValueError; here clamped to 0
   EXPECT_EQ(zero.value(), 0);
   EXPECT_FALSE(zero.acquire(false));
+}
+
+TEST(SemaphoreTest, CreateRefusesWhatTheConstructorClamps) {
+  for (int64_t bad : {int64_t{-1}, int64_t{-3}, int64_t{INT32_MAX} + 1}) {
+    absl::StatusOr<std::unique_ptr<Semaphore>> s = Semaphore::Create(bad);
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    absl::StatusOr<std::unique_ptr<BoundedSemaphore>> b = BoundedSemaphore::Create(bad);
+    EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_NE(Semaphore::Create(-1).status().message().find("initial value must be >= 0"),
+            absl::string_view::npos);
+  for (int64_t good : {int64_t{0}, int64_t{1}, int64_t{5}, int64_t{INT32_MAX}}) {
+    absl::StatusOr<std::unique_ptr<Semaphore>> s = Semaphore::Create(good);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ((*s)->value(), good);
+  }
+  absl::StatusOr<std::unique_ptr<Semaphore>> one = Semaphore::Create();
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ((*one)->value(), 1);
+  absl::StatusOr<std::unique_ptr<BoundedSemaphore>> bounded = BoundedSemaphore::Create(2);
+  ASSERT_TRUE(bounded.ok()) << bounded.status();
+  EXPECT_TRUE((*bounded)->acquire(false));
+  EXPECT_TRUE((*bounded)->release().ok());
+  EXPECT_EQ((*bounded)->release().code(), absl::StatusCode::kFailedPrecondition);  // Bounded.
 }
 
 TEST(SemaphoreTest, TimeoutsZeroNegativeAndShort) {
