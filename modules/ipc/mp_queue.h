@@ -179,8 +179,9 @@ class QueueBase {
 
   // Removes and returns the item at the front. Blocking as put(). Errors:
   // DeadlineExceeded (queue.Empty) if nothing arrived in time; InvalidArgument
-  // if closed; DataLoss if the bytes do not decode as a T (the item is
-  // consumed); Aborted if the queue is broken.
+  // if closed; DataLoss if the bytes do not decode as a T, ResourceExhausted
+  // if decoding them would exceed the codec's memory budget (common/codec.h;
+  // either way the item is consumed); Aborted if the queue is broken.
   [[nodiscard]] absl::StatusOr<T> get(bool block = true,
                                       std::optional<absl::Duration> timeout = std::nullopt) {
     if (closed_->load(std::memory_order_acquire)) return ValueError("Queue is closed");
@@ -330,7 +331,8 @@ class SimpleQueue {
 
   // Waits for room, then puts. InvalidArgument if closed or too large.
   [[nodiscard]] absl::Status put(const T& item) { return q_.put(item); }
-  // Waits for an item. InvalidArgument if closed; DataLoss if undecodable.
+  // Waits for an item. InvalidArgument if closed; DataLoss if undecodable;
+  // ResourceExhausted over the codec's memory budget.
   [[nodiscard]] absl::StatusOr<T> get() { return q_.get(); }
   [[nodiscard]] bool empty() const { return q_.empty(); }
   void close() { q_.close(); }
