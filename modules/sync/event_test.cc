@@ -14,7 +14,7 @@
 namespace conc {
 namespace {
 
-using sync_internal::PollUntil;
+using sync_testing::PollUntil;
 
 constexpr absl::Duration kLong = absl::Seconds(60);
 

@@ -16,7 +16,7 @@
 namespace conc {
 namespace {
 
-using sync_internal::PollUntil;
+using sync_testing::PollUntil;
 
 TEST(LockTest, AcquireAndRelease) {
   Lock lock;

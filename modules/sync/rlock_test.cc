@@ -15,7 +15,7 @@
 namespace conc {
 namespace {
 
-using sync_internal::PollUntil;
+using sync_testing::PollUntil;
 
 TEST(RLockTest, OwnerAcquiresRecursively) {
   RLock rlock;

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-namespace conc::sync_internal {
+namespace conc::sync_testing {
 
 // Generous: CI is a loaded 2-core VM running the sanitizers.
 inline constexpr std::chrono::seconds kTestBound{60};
@@ -26,6 +26,6 @@ bool PollUntil(Done&& done) {
   return true;
 }
 
-}  // namespace conc::sync_internal
+}  // namespace conc::sync_testing
 
 #endif  // MODULES_SYNC_TESTING_TEST_UTIL_H_
