@@ -73,6 +73,17 @@ LESSONS = [
             "done: 15 + 5 counts took about 15 sleeps, not 20",
         ],
     ),
+    # The notebook's last asyncio cell: asyncio.run() inside a running loop fails.
+    lesson(
+        name = "asyncio_run_nested",
+        deps = ["//modules/generators:asyncio"],
+        expect = [
+            "conc::run(main_task()) -> 10",
+            "inside a running loop: conc::run(main_task()) -> FAILED_PRECONDITION: " +
+            "asyncio.run() cannot be called from a running event loop",
+            "inside a running loop: co_await main_task() -> 10",
+        ],
+    ),
     # Python's id() and `is` vs `==`; C++ addresses vs values.
     lesson(
         name = "identity_vs_equality",
