@@ -426,6 +426,19 @@ class QueueProxy : public BaseProxy {
     if (!n.ok()) return n.status();
     return static_cast<size_t>(*n);
   }
+  // q.empty(): qsize() == 0, a snapshot (stale at once, as in Python).
+  [[nodiscard]] absl::StatusOr<bool> empty() const {
+    absl::StatusOr<size_t> n = qsize();
+    if (!n.ok()) return n.status();
+    return *n == 0;
+  }
+  // q.full(): a bounded queue holding maxsize items; never for an unbounded
+  // one. A snapshot, as in Python.
+  [[nodiscard]] absl::StatusOr<bool> full() const {
+    absl::StatusOr<int64_t> n = CallNumber(NewOp(managerpb::QUEUE_FULL));
+    if (!n.ok()) return n.status();
+    return *n != 0;
+  }
 
  private:
   friend class Manager;

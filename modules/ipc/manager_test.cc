@@ -285,6 +285,26 @@ TEST_F(ManagerTest, QueuePutGetAndTimeouts) {
   EXPECT_EQ(*q->qsize(), 0u);
 }
 
+// q.empty() and q.full(), as Python's proxies: a bounded queue is full at
+// maxsize items, an unbounded one never.
+TEST_F(ManagerTest, QueueEmptyAndFull) {
+  absl::StatusOr<QueueProxy<int>> bounded = m_.Queue<int>(/*maxsize=*/2);
+  absl::StatusOr<QueueProxy<int>> unbounded = m_.Queue<int>();
+  ASSERT_TRUE(bounded.ok() && unbounded.ok());
+  EXPECT_TRUE(*bounded->empty());
+  EXPECT_FALSE(*bounded->full());
+  ASSERT_TRUE(bounded->put(1).ok());
+  EXPECT_FALSE(*bounded->empty());
+  EXPECT_FALSE(*bounded->full());
+  ASSERT_TRUE(bounded->put(2).ok());
+  EXPECT_TRUE(*bounded->full());
+  ASSERT_TRUE(bounded->get().ok());
+  EXPECT_FALSE(*bounded->full());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(unbounded->put(i).ok());
+  EXPECT_FALSE(*unbounded->full());
+  EXPECT_FALSE(*unbounded->empty());
+}
+
 TEST_F(ManagerTest, BlockedGetIsWokenByAnotherClientsPut) {
   auto q = m_.Queue<int>();
   ASSERT_TRUE(q.ok());

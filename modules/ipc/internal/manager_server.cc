@@ -470,6 +470,8 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
       }
       case managerpb::LEN:
         return Number(static_cast<int64_t>(o.queue.size()));
+      case managerpb::QUEUE_FULL:
+        return Number(o.maxsize > 0 && static_cast<int64_t>(o.queue.size()) >= o.maxsize ? 1 : 0);
       default:
         return Unsupported(op, o);
     }
