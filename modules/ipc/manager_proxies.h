@@ -58,7 +58,9 @@
 #define MODULES_IPC_MANAGER_PROXIES_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -350,14 +352,25 @@ class ListProxy : public BaseProxy {
 // A Namespace in the manager: attributes by name, each of any encodable type
 // (`manager.Namespace()`). A missing attribute is NotFound (AttributeError).
 //
+// As in Python, a name that starts with '_' is the proxy's own, not the
+// manager's: it is stored in this proxy (and the copies made from it), never
+// sent, never seen by other processes, and not listed by names().
+//
 //   absl::StatusOr<conc::NamespaceProxy> ns = m.Namespace();
 //   absl::Status s = ns->set("workers", 4);
 //   absl::StatusOr<int> w = ns->get<int>("workers");  // 4
+//   s = ns->set("_cache", 1);                          // this process only
 class NamespaceProxy : public BaseProxy {
  public:
   // ns.name.
   template <Encodable T>
   [[nodiscard]] absl::StatusOr<T> get(const std::string& name) const {
+    if (IsLocal(name)) {
+      std::lock_guard<std::mutex> lock(local_->mu);
+      auto it = local_->attributes.find(name);
+      if (it == local_->attributes.end()) return NoAttribute(name);
+      return internal::DecodeManagerValue<T>(it->second, "Namespace." + name);
+    }
     managerpb::Op op = NewOp(managerpb::GET);
     op.set_key(name);
     absl::StatusOr<managerpb::Result> r = Call(std::move(op));
@@ -367,6 +380,11 @@ class NamespaceProxy : public BaseProxy {
   // ns.name = value.
   template <Encodable T>
   [[nodiscard]] absl::Status set(const std::string& name, const T& value) const {
+    if (IsLocal(name)) {
+      std::lock_guard<std::mutex> lock(local_->mu);
+      local_->attributes[name] = Encode(value);
+      return absl::OkStatus();
+    }
     managerpb::Op op = NewOp(managerpb::SET);
     op.set_key(name);
     op.set_value(Encode(value));
@@ -374,6 +392,10 @@ class NamespaceProxy : public BaseProxy {
   }
   // hasattr(ns, name).
   [[nodiscard]] absl::StatusOr<bool> has(const std::string& name) const {
+    if (IsLocal(name)) {
+      std::lock_guard<std::mutex> lock(local_->mu);
+      return local_->attributes.count(name) != 0;
+    }
     managerpb::Op op = NewOp(managerpb::CONTAINS);
     op.set_key(name);
     absl::StatusOr<int64_t> n = CallNumber(std::move(op));
@@ -382,11 +404,17 @@ class NamespaceProxy : public BaseProxy {
   }
   // del ns.name.
   [[nodiscard]] absl::Status del(const std::string& name) const {
+    if (IsLocal(name)) {
+      std::lock_guard<std::mutex> lock(local_->mu);
+      if (local_->attributes.erase(name) == 0) return NoAttribute(name);
+      return absl::OkStatus();
+    }
     managerpb::Op op = NewOp(managerpb::DEL);
     op.set_key(name);
     return CallStatus(std::move(op));
   }
-  // The attribute names, in the order they were first set (Namespace's repr).
+  // The manager's attribute names, in the order they were first set
+  // (Namespace's repr); the proxy's own '_' names are not among them.
   [[nodiscard]] absl::StatusOr<std::vector<std::string>> names() const {
     absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::KEYS));
     if (!r.ok()) return r.status();
@@ -396,6 +424,20 @@ class NamespaceProxy : public BaseProxy {
  private:
   friend class Manager;
   using BaseProxy::BaseProxy;
+
+  static bool IsLocal(const std::string& name) { return !name.empty() && name[0] == '_'; }
+  static absl::Status NoAttribute(const std::string& name) {
+    return absl::NotFoundError(
+        absl::StrCat("AttributeError: 'NamespaceProxy' object has no attribute '", name, "'"));
+  }
+
+  // The '_' attributes: shared by the copies of one proxy, guarded for use
+  // from several threads.
+  struct Local {
+    std::mutex mu;
+    std::map<std::string, std::string> attributes;  // name -> encoded value
+  };
+  std::shared_ptr<Local> local_ = std::make_shared<Local>();
 };
 
 // A queue.Queue in the manager (`manager.Queue(maxsize)`). Timeouts follow the

@@ -232,6 +232,34 @@ TEST_F(ManagerTest, NamespaceAttributesOfMixedTypes) {
   EXPECT_TRUE(absl::IsDataLoss(ns->get<std::string>("workers").status()));
 }
 
+// Python's NamespaceProxy keeps names that start with '_' on the proxy: they
+// never reach the manager, so another client does not see them.
+TEST_F(ManagerTest, NamespaceUnderscoreNamesStayOnTheProxy) {
+  absl::StatusOr<NamespaceProxy> ns = m_.Namespace("shared_ns");
+  ASSERT_TRUE(ns.ok()) << ns.status();
+  auto other = Manager::connect(m_.address(), m_.authkey());
+  ASSERT_TRUE(other.ok()) << other.status();
+  absl::StatusOr<NamespaceProxy> ns2 = other->Namespace("shared_ns");
+  ASSERT_TRUE(ns2.ok()) << ns2.status();
+
+  ASSERT_TRUE(ns->set("_cache", 7).ok());
+  ASSERT_TRUE(ns->set("public", 1).ok());
+  EXPECT_EQ(*ns->get<int>("_cache"), 7);
+  EXPECT_TRUE(*ns->has("_cache"));
+  EXPECT_EQ(*ns2->get<int>("public"), 1);  // the manager's: seen by both
+  EXPECT_FALSE(*ns2->has("_cache"));       // the proxy's own: not
+  absl::StatusOr<int> missing = ns2->get<int>("_cache");
+  EXPECT_TRUE(absl::IsNotFound(missing.status()));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("'NamespaceProxy' object has no attribute '_cache'"));
+  EXPECT_THAT(*ns->names(), ElementsAre("public"));
+  const NamespaceProxy copy = *ns;  // copies share the proxy's own names
+  EXPECT_EQ(*copy.get<int>("_cache"), 7);
+  ASSERT_TRUE(ns->del("_cache").ok());
+  EXPECT_TRUE(absl::IsNotFound(ns->del("_cache")));
+  EXPECT_FALSE(*copy.has("_cache"));
+}
+
 TEST_F(ManagerTest, WrongTypeOnDecodeIsDataLoss) {
   auto d = m_.dict<std::string, int>("typed");
   ASSERT_TRUE(d.ok());
