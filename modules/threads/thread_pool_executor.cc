@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "modules/common/status.h"
 
 namespace conc {
 namespace {
@@ -21,10 +22,12 @@ int cpu_count() {
   return n < 1 ? 1 : static_cast<int>(n);
 }
 
-ThreadPoolExecutor::ThreadPoolExecutor(std::optional<int> max_workers, std::string thread_name_prefix)
+ThreadPoolExecutor::ThreadPoolExecutor(InitTag, std::optional<int> max_workers, std::string thread_name_prefix,
+                                       Initializer initializer)
     : max_workers_(max_workers.has_value() ? std::max(1, *max_workers) : std::min(32, cpu_count() + 4)),
       prefix_(thread_name_prefix.empty() ? absl::StrCat("ThreadPoolExecutor-", g_executor_counter++)
-                                         : std::move(thread_name_prefix)) {
+                                         : std::move(thread_name_prefix)),
+      initializer_(std::move(initializer)) {
   // At exit, let the workers finish the queue and end, so the exit hook's join
   // of non-daemon threads does not wait forever on idle workers.
   atexit_id_ = internal::RegisterAtexit([this] { shutdown(/*wait=*/false); });
@@ -37,6 +40,7 @@ ThreadPoolExecutor::~ThreadPoolExecutor() {
 
 absl::Status ThreadPoolExecutor::Enqueue(std::vector<WorkItem> items) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (!broken_.ok()) return broken_;
   if (shutdown_) return absl::FailedPreconditionError("cannot schedule new futures after shutdown");
   for (WorkItem& item : items) queue_.push_back(std::move(item));
   // Python's _adjust_thread_count: idle workers take the work, and a new worker
@@ -73,6 +77,7 @@ absl::Status ThreadPoolExecutor::StartWorkersLocked(std::size_t idle) {
 absl::Status ThreadPoolExecutor::EnqueueBatch(std::shared_ptr<MapBatchBase> batch) {
   const std::size_t runners = std::min<std::size_t>(static_cast<std::size_t>(max_workers_), batch->size());
   std::unique_lock<std::mutex> lock(mu_);
+  if (!broken_.ok()) return broken_;
   if (shutdown_) return absl::FailedPreconditionError("cannot schedule new futures after shutdown");
   if (runners == 0) return absl::OkStatus();
   batch->runners.store(static_cast<int>(runners), std::memory_order_relaxed);
@@ -147,6 +152,20 @@ void ThreadPoolExecutor::MapBatchBase::Stop() {
   cv_.notify_all();
 }
 
+void ThreadPoolExecutor::MapBatchBase::Break(absl::Status status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_status_ = std::move(status);
+  }
+  Stop();
+}
+
+absl::Status ThreadPoolExecutor::MapBatchBase::StopStatus() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!stop_status_.ok()) return stop_status_;
+  return absl::CancelledError("Future.result: the future was cancelled");
+}
+
 ThreadPoolExecutor::MapBatchBase::State ThreadPoolExecutor::MapBatchBase::Await(std::size_t i,
                                                                                 const Deadline& deadline) {
   auto state = [&] { return static_cast<State>(states_[i].load(std::memory_order_acquire)); };
@@ -186,7 +205,40 @@ ThreadPoolExecutor::MapBatchBase::State ThreadPoolExecutor::MapBatchBase::Await(
   return st;
 }
 
+void ThreadPoolExecutor::BreakPool(absl::Status why) {
+  std::deque<WorkItem> failed;
+  std::vector<std::shared_ptr<MapBatchBase>> batches;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken_.ok()) broken_ = std::move(why);
+    failed.swap(queue_);
+    batches.swap(batches_);
+    why = broken_;
+  }
+  // Python's _initializer_failed: every pending future fails with BrokenThreadPool.
+  for (WorkItem& item : failed) {
+    if (item.future != nullptr) (void)item.future->SetStatus(why);
+  }
+  failed.clear();
+  for (const std::shared_ptr<MapBatchBase>& batch : batches) batch->Break(why);
+}
+
 void ThreadPoolExecutor::WorkerLoop() {
+  if (initializer_ != nullptr) {
+    absl::Status s;
+    try {
+      s = initializer_();
+    } catch (...) {
+      s = absl::UnknownError(
+          absl::StrCat("the initializer raised ", internal::DescribeException(std::current_exception())));
+    }
+    if (!s.ok()) {
+      // This worker ends; the others finish what they run and then find nothing.
+      BreakPool(BrokenError(absl::StrCat(
+          "BrokenThreadPool: a thread initializer failed, the thread pool is not usable anymore: ", s.ToString())));
+      return;
+    }
+  }
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (!queue_.empty()) {

@@ -23,6 +23,10 @@
 //     FailedPrecondition (Python raises RuntimeError at submit);
 //   * max_workers < 1 is taken as 1 (Python raises ValueError); nullopt is
 //     Python's default, min(32, cpu_count() + 4);
+//   * initializer/initargs are the constructor's trailing arguments
+//     (ThreadPoolExecutor(4, "", init, arg1, arg2)); a failing initializer
+//     (non-OK status or exception) breaks the pool: Aborted "BrokenThreadPool"
+//     in the futures instead of the BrokenThreadPool exception;
 //   * map takes one input range (Python zips several iterables) and yields
 //     absl::StatusOr<R> (absl::Status for a void fn): the first error (a
 //     task's exception as Unknown, DeadlineExceeded when the timeout from the
@@ -59,6 +63,7 @@
 #include <optional>
 #include <ranges>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -85,7 +90,25 @@ class ThreadPoolExecutor {
   // max_workers: nullopt for min(32, cpu_count() + 4). thread_name_prefix:
   // workers are "PREFIX_0", "PREFIX_1", ...; empty for "ThreadPoolExecutor-K".
   explicit ThreadPoolExecutor(std::optional<int> max_workers = std::nullopt,
-                              std::string thread_name_prefix = "");
+                              std::string thread_name_prefix = "")
+      : ThreadPoolExecutor(InitTag{}, max_workers, std::move(thread_name_prefix), nullptr) {}
+
+  // Python's initializer=, initargs=: each worker thread calls
+  // initializer(initargs...) once, before its first task. The initializer and
+  // initargs are decay-copied once and shared by the workers (as Python shares
+  // them): several workers may call it at the same time, with the same
+  // initargs as lvalues. It returns void or absl::Status; a non-OK status or an
+  // exception breaks the pool (Python's BrokenThreadPool): every queued task's
+  // future, every later submit and map fail with Aborted "BrokenThreadPool: ...".
+  // Tasks already running in other workers finish normally.
+  template <class F, class... Args>
+    requires std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...> &&
+             (std::is_void_v<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>> ||
+              std::is_convertible_v<std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>, absl::Status>)
+  ThreadPoolExecutor(std::optional<int> max_workers, std::string thread_name_prefix, F&& initializer,
+                     Args&&... initargs)
+      : ThreadPoolExecutor(InitTag{}, max_workers, std::move(thread_name_prefix),
+                           MakeInitializer(std::forward<F>(initializer), std::forward<Args>(initargs)...)) {}
   ~ThreadPoolExecutor();  // shutdown(/*wait=*/true)
 
   ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
@@ -138,6 +161,27 @@ class ThreadPoolExecutor {
   [[nodiscard]] int max_workers() const { return max_workers_; }
 
  private:
+  using Initializer = std::function<absl::Status()>;
+  struct InitTag {};
+  ThreadPoolExecutor(InitTag, std::optional<int> max_workers, std::string thread_name_prefix,
+                     Initializer initializer);
+
+  template <class F, class... Args>
+  static Initializer MakeInitializer(F&& fn, Args&&... args) {
+    // Shared, so that move-only initargs work: the workers call one copy.
+    auto bound = std::make_shared<std::tuple<std::decay_t<F>, std::decay_t<Args>...>>(
+        std::forward<F>(fn), std::forward<Args>(args)...);
+    return [bound]() -> absl::Status {
+      using Result = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
+      if constexpr (std::is_void_v<Result>) {
+        std::apply([](auto& f, auto&... a) { std::invoke(f, a...); }, *bound);
+        return absl::OkStatus();
+      } else {
+        return std::apply([](auto& f, auto&... a) -> absl::Status { return std::invoke(f, a...); }, *bound);
+      }
+    };
+  }
+
   struct WorkItem {
     internal::UniqueFunction run;
     std::shared_ptr<internal::FutureStateBase> future;  // For cancel_futures; null for a map runner.
@@ -187,6 +231,10 @@ class ThreadPoolExecutor {
     void RunRunner();
     // Items not yet started are skipped from now on; wakes the consumer.
     void Stop();
+    // Stop, and the consumer reports `status` (not Cancelled) for the items skipped.
+    void Break(absl::Status status);
+    // What a skipped item reports: Cancelled, or the status given to Break.
+    absl::Status StopStatus();
     // Waits until item i is kDone or kCancelled (returned), or the deadline
     // expires (returns kUnclaimed or kRunning).
     State Await(std::size_t i, const Deadline& deadline);
@@ -205,6 +253,7 @@ class ThreadPoolExecutor {
     std::atomic<std::size_t> waiting_for_;  // The slot the consumer sleeps on.
     std::mutex mu_;
     std::condition_variable cv_;
+    absl::Status stop_status_ ABSL_GUARDED_BY(mu_);  // Set by Break.
   };
 
   template <class R, class Fn, class In>
@@ -262,7 +311,7 @@ class ThreadPoolExecutor {
         continue;
       }
       if (state == MapBatchBase::kCancelled) {
-        co_yield Result(absl::CancelledError("Future.result: the future was cancelled"));
+        co_yield Result(batch->StopStatus());
       } else {
         co_yield Result(absl::DeadlineExceededError(absl::StrCat(
             "Future.result: timed out, the future is ", state == MapBatchBase::kRunning ? "RUNNING" : "PENDING")));
@@ -282,9 +331,12 @@ class ThreadPoolExecutor {
   // or starts workers for them.
   absl::Status Enqueue(std::vector<WorkItem> items);
   void WorkerLoop();
+  // The initializer failed in a worker: fail the queue and refuse new work.
+  void BreakPool(absl::Status why);
 
   const int max_workers_;
   const std::string prefix_;
+  const Initializer initializer_;  // Null without one.
   int atexit_id_ = 0;
 
   std::mutex mu_;
@@ -293,6 +345,7 @@ class ThreadPoolExecutor {
   std::vector<Thread> workers_ ABSL_GUARDED_BY(mu_);
   int idle_ ABSL_GUARDED_BY(mu_) = 0;  // Workers blocked in cv_.wait.
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status broken_ ABSL_GUARDED_BY(mu_);  // Not OK once an initializer failed.
   // Map calls with runners queued or running, for shutdown(cancel_futures).
   std::vector<std::shared_ptr<MapBatchBase>> batches_ ABSL_GUARDED_BY(mu_);
 };

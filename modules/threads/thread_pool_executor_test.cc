@@ -376,6 +376,77 @@ TEST(ThreadPoolExecutorTest, ShutdownCancelFutures) {
   pool.shutdown();
 }
 
+thread_local bool t_initialized = false;
+
+TEST(ThreadPoolExecutorTest, InitializerRunsOncePerWorkerBeforeItsFirstTask) {
+  std::atomic<int> calls{0};
+  std::mutex mu;
+  std::set<std::string> initialized_names;
+  auto init = [&](int step) {
+    calls += step;
+    t_initialized = true;
+    std::lock_guard<std::mutex> lock(mu);
+    initialized_names.insert(current_thread().name());
+  };
+  ThreadPoolExecutor pool(3, "init", init, 1);
+  // Three tasks that wait for each other: all three workers exist.
+  std::latch all_started(3);
+  std::vector<Future<bool>> fs;
+  for (int i = 0; i < 3; ++i) {
+    fs.push_back(pool.submit([&all_started] {
+      all_started.arrive_and_wait();
+      return t_initialized;
+    }));
+  }
+  for (int i = 0; i < 30; ++i) fs.push_back(pool.submit([] { return t_initialized; }));
+  for (auto& f : fs) {
+    absl::StatusOr<bool> r = f.result(kLong);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(*r);  // The initializer ran in this worker before the task.
+  }
+  EXPECT_EQ(calls.load(), 3);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(initialized_names.size(), 3u);
+  for (const std::string& name : initialized_names) EXPECT_THAT(name, StartsWith("init_"));
+}
+
+TEST(ThreadPoolExecutorTest, InitializerWithMoveOnlyInitargsAndStatusResult) {
+  ThreadPoolExecutor pool(
+      2, "", [](const std::unique_ptr<int>& p) { return *p == 7 ? absl::OkStatus() : absl::InternalError("no"); },
+      std::make_unique<int>(7));
+  EXPECT_EQ(*pool.submit(Mul, 6, 7).result(kLong), 42);
+}
+
+TEST(ThreadPoolExecutorTest, FailingInitializerBreaksThePool) {
+  ThreadPoolExecutor pool(1, "", [] { return absl::InternalError("no database"); });
+  std::vector<Future<int>> fs;
+  for (int i = 0; i < 5; ++i) fs.push_back(pool.submit(Mul, i, i));
+  for (auto& f : fs) {
+    absl::StatusOr<int> r = f.result(kLong);
+    EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("BrokenThreadPool"));
+    EXPECT_THAT(std::string(r.status().message()), HasSubstr("no database"));
+  }
+  // Later submits and maps fail the same way.
+  absl::StatusOr<int> later = pool.submit(Mul, 2, 3).result(kLong);
+  EXPECT_TRUE(absl::IsAborted(later.status())) << later.status();
+  std::vector<int> xs = {1, 2, 3};
+  int n = 0;
+  for (absl::StatusOr<int> r : pool.map([](int x) { return x; }, xs, kLong)) {
+    EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+}
+
+TEST(ThreadPoolExecutorTest, ThrowingInitializerBreaksThePool) {
+  ThreadPoolExecutor pool(2, "", [] { throw std::runtime_error("init exploded"); });
+  absl::StatusOr<int> r = pool.submit(Mul, 2, 3).result(kLong);
+  EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("init exploded"));
+  EXPECT_TRUE(absl::IsAborted(pool.submit(Mul, 1, 1).result(kLong).status()));
+}
+
 TEST(ThreadPoolExecutorTest, ShutdownWithoutCancelRunsQueuedWork) {
   std::atomic<int> done{0};
   std::vector<Future<void>> fs;
