@@ -50,7 +50,8 @@ struct TaskMessage {
 };
 
 // What a worker answers.
-enum class ResultKind : uint8_t { kValue = 0, kException = 1, kError = 2 };
+// kInitFailed: the initializer failed (payload: why); the worker then exits.
+enum class ResultKind : uint8_t { kValue = 0, kException = 1, kError = 2, kInitFailed = 3 };
 struct ResultMessage {
   uint64_t id = 0;
   ResultKind kind = ResultKind::kValue;
@@ -106,10 +107,30 @@ class BufferedFrames {
   bool corrupt_ = false;
 };
 
-// The worker process's loop: runs tasks until the parent closes the task pipe.
-void PoolWorkerMain(int64_t task_fd, int64_t result_fd) {
+// The worker process's loop: runs the initializer (if any), then tasks until
+// the parent closes the task pipe.
+void PoolWorkerMain(int64_t task_fd, int64_t result_fd, std::string initializer, std::string initargs) {
   BufferedFrames in;
   FrameWriter out(static_cast<int>(result_fd));
+  if (!initializer.empty()) {
+    std::string failure;
+    absl::StatusOr<ProcessThunk> thunk = FindProcessFunction(initializer);
+    if (!thunk.ok()) {
+      failure = thunk.status().ToString();
+    } else {
+      try {
+        absl::StatusOr<std::string> done = (*thunk)(initargs);
+        if (!done.ok()) failure = done.status().ToString();
+      } catch (...) {
+        failure = absl::StrCat("the initializer raised ", DescribeException(std::current_exception()));
+      }
+    }
+    if (!failure.empty()) {
+      // Python's worker logs the exception and exits; the parent then breaks the pool.
+      (void)out.WriteMessage(ResultMessage{0, ResultKind::kInitFailed, std::move(failure)});
+      return;
+    }
+  }
   for (;;) {
     std::optional<std::string_view> frame = in.Next();
     if (!frame.has_value()) {
@@ -152,7 +173,8 @@ namespace internal {
 
 class ProcessPoolCore {
  public:
-  explicit ProcessPoolCore(int max_workers) : max_workers_(max_workers) {
+  ProcessPoolCore(int max_workers, std::string initializer, std::string initargs)
+      : max_workers_(max_workers), initializer_(std::move(initializer)), initargs_(std::move(initargs)) {
     absl::StatusOr<std::pair<FileDescriptor, FileDescriptor>> wake = MakePipe();
     if (!wake.ok()) {
       broken_ = wake.status();
@@ -254,7 +276,8 @@ class ProcessPoolCore {
       Process process({.name = absl::StrCat("ProcessPoolWorker-", i + 1),
                        .daemon = true,
                        .pass_fds = {task_r, result_w}},
-                      process_function<PoolWorkerMain>, int64_t{task_r}, int64_t{result_w});
+                      process_function<PoolWorkerMain>, int64_t{task_r}, int64_t{result_w}, initializer_,
+                      initargs_);
       if (absl::Status s = process.start(); !s.ok()) return s;
       Worker w(process);
       w.task_w = std::move(tasks->second);
@@ -316,9 +339,15 @@ class ProcessPoolCore {
   }
 
   // Completes the task a result frame answers; false if the frame is not the
-  // answer expected next.
-  static bool Complete(Worker& w, std::string_view frame) {
+  // answer expected next, or reports that the initializer failed (then
+  // *init_failed says so).
+  static bool Complete(Worker& w, std::string_view frame, absl::Status* init_failed) {
     absl::StatusOr<ResultMessage> r = Decode<ResultMessage>(frame);
+    if (r.ok() && r->kind == ResultKind::kInitFailed) {
+      *init_failed = BrokenError(absl::StrCat("BrokenProcessPool: the initializer failed in worker process ", w.pid,
+                                              ": ", r->payload, "; the process pool is not usable anymore"));
+      return false;
+    }
     if (!r.ok() || w.in_flight.empty() || w.in_flight.front().first != r->id) return false;
     PoolTask task = std::move(w.in_flight.front().second);
     w.in_flight.pop_front();
@@ -330,6 +359,7 @@ class ProcessPoolCore {
         task.complete(absl::UnknownError(absl::StrCat("the task raised ", r->payload)));
         break;
       case ResultKind::kError:
+      case ResultKind::kInitFailed:
         task.complete(absl::InternalError(r->payload));
         break;
     }
@@ -338,11 +368,11 @@ class ProcessPoolCore {
 
   // Reads what the worker's result pipe holds (one read) and completes the
   // tasks it answers. False if the pipe ended or carried nonsense.
-  static bool ReadResults(Worker& w) {
+  static bool ReadResults(Worker& w, absl::Status* init_failed) {
     const ssize_t n = w.results.Fill(w.result_r.get());
     if (n == 0 || (n < 0 && errno != EAGAIN)) return false;
     while (std::optional<std::string_view> frame = w.results.Next()) {
-      if (!Complete(w, *frame)) return false;
+      if (!Complete(w, *frame, init_failed)) return false;
     }
     return !w.results.corrupt();
   }
@@ -376,17 +406,19 @@ class ProcessPoolCore {
     }
   }
 
-  absl::Status WorkerDied(Worker& w) {
+  // init_failed: set if the worker said its initializer failed.
+  absl::Status WorkerDied(Worker& w, absl::Status init_failed) {
     // Results it sent before dying still count; EAGAIN or EOF ends them.
-    for (bool ok = true; ok && w.results.Fill(w.result_r.get()) > 0;) {
+    for (bool ok = init_failed.ok(); ok && w.results.Fill(w.result_r.get()) > 0;) {
       while (std::optional<std::string_view> frame = w.results.Next()) {
-        if (!(ok = Complete(w, *frame))) break;
+        if (!(ok = Complete(w, *frame, &init_failed))) break;
       }
     }
     if (!w.process.join(absl::Seconds(10)).ok()) {
       (void)w.process.kill();
       (void)w.process.join();
     }
+    if (!init_failed.ok()) return init_failed;
     return BrokenError(absl::StrCat(
         "BrokenProcessPool: worker process ", w.pid, " ",
         DescribeExitCode(w.process.exitcode().value_or(255)),
@@ -420,9 +452,10 @@ class ProcessPoolCore {
         const pollfd& result = fds[1 + 3 * i];
         const pollfd& pidfd = fds[2 + 3 * i];
         bool dead = (pidfd.revents & POLLIN) != 0;
-        if (!dead && result.revents != 0) dead = !ReadResults(w);
+        absl::Status init_failed;
+        if (!dead && result.revents != 0) dead = !ReadResults(w, &init_failed);
         if (dead) {
-          Break(WorkerDied(w));
+          Break(WorkerDied(w, std::move(init_failed)));
           return;
         }
       }
@@ -431,6 +464,8 @@ class ProcessPoolCore {
   }
 
   const int max_workers_;
+  const std::string initializer_;  // A registered function's name; empty for none.
+  const std::string initargs_;     // Its arguments, encoded.
 
   mutable std::mutex mu_;
   std::deque<PoolTask> queue_ ABSL_GUARDED_BY(mu_);  // Submitted, not yet sent.
@@ -451,8 +486,13 @@ class ProcessPoolCore {
 }  // namespace internal
 
 ProcessPoolExecutor::ProcessPoolExecutor(std::optional<int> max_workers)
+    : ProcessPoolExecutor(max_workers, std::string(), std::string()) {}
+
+ProcessPoolExecutor::ProcessPoolExecutor(std::optional<int> max_workers, std::string initializer,
+                                         std::string initargs)
     : max_workers_(max_workers.value_or(cpu_count())),
-      core_(std::make_shared<internal::ProcessPoolCore>(max_workers_)) {}
+      core_(std::make_shared<internal::ProcessPoolCore>(max_workers_, std::move(initializer),
+                                                        std::move(initargs))) {}
 
 ProcessPoolExecutor::~ProcessPoolExecutor() { shutdown(/*wait=*/true); }
 

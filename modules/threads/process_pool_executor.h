@@ -36,6 +36,9 @@
 //   * max_workers < 1: every submit fails with InvalidArgument (ValueError);
 //   * no conc::ProcessMain in main(): every submit fails with
 //     FailedPrecondition.
+//   * an initializer that throws (ProcessPoolExecutor(n, process_function<I>,
+//     initargs...)): the pool is broken, Aborted "BrokenProcessPool: the
+//     initializer failed in worker process PID: ...".
 //
 // Where it differs from Python: map takes one input range (Python zips several
 // iterables) and yields absl::StatusOr<R> (absl::Status for void); the first
@@ -112,6 +115,22 @@ class ProcessPoolExecutor {
 
   // max_workers: nullopt is Python's default, cpu_count().
   explicit ProcessPoolExecutor(std::optional<int> max_workers = std::nullopt);
+
+  // Python's initializer=, initargs=: each worker process calls
+  // I(initargs...) once when it starts, before its first task (also a worker
+  // that gets no task). I is a registered function (CONC_PROCESS_FUNCTION), as
+  // tasks are; initargs are encoded now, with the codec. Its result is ignored.
+  // If it throws (or cannot run), the pool is broken, as Python's
+  // BrokenProcessPool: every pending future and every later submit fails with
+  // Aborted "BrokenProcessPool: the initializer failed in worker process PID:
+  // ...", and broken() is true. (absl::Status cannot cross the codec, so a
+  // process initializer reports failure by throwing.)
+  template <auto I, class... Args>
+    requires internal::CallableWith<I, Args...>
+  ProcessPoolExecutor(std::optional<int> max_workers, ProcessFunction<I>, Args&&... initargs)
+      : ProcessPoolExecutor(
+            max_workers, std::string(ProcessFunction<I>::name),
+            Encode(typename ProcessFunction<I>::Traits::ArgsTuple(std::forward<Args>(initargs)...))) {}
   ~ProcessPoolExecutor();  // shutdown(wait=true)
 
   ProcessPoolExecutor(const ProcessPoolExecutor&) = delete;
@@ -201,6 +220,8 @@ class ProcessPoolExecutor {
       if (!ok) co_return;
     }
   }
+
+  ProcessPoolExecutor(std::optional<int> max_workers, std::string initializer, std::string initargs);
 
   void Enqueue(internal::PoolTask task);
 

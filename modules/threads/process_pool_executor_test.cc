@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <set>
@@ -72,8 +73,25 @@ int wait_for_release(std::string ready, std::string release) {
   return 1;
 }
 
+// Initializers: record_init counts its calls in the worker and appends the
+// worker's pid to `path` (O_APPEND: one write per line, no interleaving).
+int g_init_calls = 0;
+void record_init(std::string path, int64_t tag) {
+  ++g_init_calls;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
+  if (fd < 0) return;
+  const std::string line = std::to_string(::getpid()) + " " + std::to_string(tag) + "\n";
+  (void)!::write(fd, line.data(), line.size());
+  ::close(fd);
+}
+std::vector<int64_t> init_report() { return {static_cast<int64_t>(::getpid()), g_init_calls}; }
+void failing_init(std::string why) { throw std::runtime_error(why); }
+
 }  // namespace
 
+CONC_PROCESS_FUNCTION(record_init);
+CONC_PROCESS_FUNCTION(init_report);
+CONC_PROCESS_FUNCTION(failing_init);
 CONC_PROCESS_FUNCTION(square);
 CONC_PROCESS_FUNCTION(greet);
 CONC_PROCESS_FUNCTION(nothing);
@@ -237,6 +255,59 @@ TEST(ProcessPoolExecutorTest, ShutdownCancelsQueuedFutures) {
   EXPECT_GE(cancelled, 20 - (conc::ProcessPoolExecutor::kMaxInFlightPerWorker - 1));
   ::unlink(ready.c_str());
   ::unlink(release.c_str());
+}
+
+std::string TempPath(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  return std::string(tmp ? tmp : "/tmp") + "/" + name + "." + std::to_string(::getpid());
+}
+
+TEST(ProcessPoolExecutorTest, InitializerRunsOnceInEveryWorkerBeforeItsTasks) {
+  const std::string path = TempPath("init");
+  ::unlink(path.c_str());
+  std::vector<conc::Future<std::vector<int64_t>>> fs;
+  std::vector<pid_t> workers;
+  {
+    conc::ProcessPoolExecutor pool(3, conc::process_function<record_init>, path, 42);
+    for (int i = 0; i < 30; ++i) fs.push_back(pool.submit(conc::process_function<init_report>));
+    for (auto& f : fs) {
+      absl::StatusOr<std::vector<int64_t>> r = f.result(kLong);
+      ASSERT_TRUE(r.ok()) << r.status();
+      ASSERT_EQ(r->size(), 2u);
+      EXPECT_EQ((*r)[1], 1) << "in worker " << (*r)[0];  // Ran once, before this task.
+    }
+    EXPECT_FALSE(pool.broken());
+    workers = pool.worker_pids();
+  }  // Every worker has exited: all lines are written.
+  ASSERT_EQ(workers.size(), 3u);
+  FILE* in = std::fopen(path.c_str(), "r");
+  ASSERT_NE(in, nullptr);
+  std::vector<pid_t> lines;
+  long pid = 0, tag = 0;
+  while (std::fscanf(in, "%ld %ld", &pid, &tag) == 2) {
+    EXPECT_EQ(tag, 42);
+    lines.push_back(static_cast<pid_t>(pid));
+  }
+  std::fclose(in);
+  ::unlink(path.c_str());
+  EXPECT_THAT(lines, ::testing::UnorderedElementsAreArray(workers));  // Once in each worker.
+}
+
+TEST(ProcessPoolExecutorTest, FailingInitializerBreaksThePool) {
+  conc::ProcessPoolExecutor pool(2, conc::process_function<failing_init>, "no database");
+  std::vector<conc::Future<int>> fs;
+  for (int i = 0; i < 10; ++i) fs.push_back(pool.submit(conc::process_function<square>, i));
+  for (auto& f : fs) {
+    absl::StatusOr<int> r = f.result(kLong);
+    EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
+    EXPECT_THAT(r.status().message(), HasSubstr("BrokenProcessPool"));
+    EXPECT_THAT(r.status().message(), HasSubstr("initializer"));
+    EXPECT_THAT(r.status().message(), HasSubstr("std::runtime_error: no database"));
+  }
+  EXPECT_TRUE(pool.broken());
+  absl::StatusOr<int> later = pool.submit(conc::process_function<square>, 2).result(kLong);
+  EXPECT_TRUE(absl::IsAborted(later.status())) << later.status();
+  EXPECT_THAT(later.status().message(), HasSubstr("initializer"));
 }
 
 // Frames far larger than a pipe's buffer, both ways, several at once.
