@@ -29,6 +29,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -46,7 +47,8 @@ struct TaskMessage {
   uint64_t id = 0;
   std::string function;
   std::string args;
-  CONC_CODEC_FIELDS(id, function, args);
+  std::vector<std::string> chunk;  // A map chunk: each item's arguments (args unused).
+  CONC_CODEC_FIELDS(id, function, args, chunk);
 };
 
 // What a worker answers.
@@ -107,6 +109,34 @@ class BufferedFrames {
   bool corrupt_ = false;
 };
 
+// Runs one task in the worker: its encoded result, or the failure's kind and text.
+void RunOne(ProcessThunk thunk, std::string_view args, ResultKind* kind, std::string* payload) {
+  try {
+    absl::StatusOr<std::string> value = thunk(args);
+    if (value.ok()) {
+      *kind = ResultKind::kValue;
+      *payload = *std::move(value);
+    } else {
+      *kind = ResultKind::kError;
+      *payload = value.status().ToString();
+    }
+  } catch (...) {
+    *kind = ResultKind::kException;
+    *payload = DescribeException(std::current_exception());
+  }
+}
+
+absl::StatusOr<std::string> PoolItemOutcome(PoolItemResult item) {
+  switch (static_cast<ResultKind>(item.kind)) {
+    case ResultKind::kValue:
+      return std::move(item.payload);
+    case ResultKind::kException:
+      return absl::UnknownError(absl::StrCat("the task raised ", item.payload));
+    default:
+      return absl::InternalError(item.payload);
+  }
+}
+
 // The worker process's loop: runs the initializer (if any), then tasks until
 // the parent closes the task pipe.
 void PoolWorkerMain(int64_t task_fd, int64_t result_fd, std::string initializer, std::string initargs) {
@@ -146,19 +176,16 @@ void PoolWorkerMain(int64_t task_fd, int64_t result_fd, std::string initializer,
     if (!thunk.ok()) {
       result.kind = ResultKind::kError;
       result.payload = thunk.status().ToString();
+    } else if (task->chunk.empty()) {
+      RunOne(*thunk, task->args, &result.kind, &result.payload);
     } else {
-      try {
-        absl::StatusOr<std::string> value = (*thunk)(task->args);
-        if (value.ok()) {
-          result.payload = *std::move(value);
-        } else {
-          result.kind = ResultKind::kError;
-          result.payload = value.status().ToString();
-        }
-      } catch (...) {
-        result.kind = ResultKind::kException;
-        result.payload = DescribeException(std::current_exception());
+      std::vector<PoolItemResult> items(task->chunk.size());
+      for (size_t i = 0; i < items.size(); ++i) {
+        ResultKind kind = ResultKind::kValue;
+        RunOne(*thunk, task->chunk[i], &kind, &items[i].payload);
+        items[i].kind = static_cast<uint8_t>(kind);
       }
+      result.payload = Encode(items);
     }
     if (!out.WriteMessage(result).ok()) return;
   }
@@ -307,7 +334,7 @@ class ProcessPoolCore {
         queue_.pop_front();
         if (!task.future->SetRunningOrNotifyCancel()) continue;  // Cancelled while queued.
         const uint64_t id = next_id_++;
-        const std::string payload = Encode(TaskMessage{id, task.function, task.args});
+        const std::string payload = Encode(TaskMessage{id, task.function, task.args, std::move(task.chunk)});
         const uint64_t size = payload.size();
         w.out.append(reinterpret_cast<const char*>(&size), sizeof size);  // Little-endian header.
         w.out.append(payload);

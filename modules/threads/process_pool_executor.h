@@ -43,7 +43,8 @@
 // Where it differs from Python: map takes one input range (Python zips several
 // iterables) and yields absl::StatusOr<R> (absl::Status for void); the first
 // error is yielded once and ends the results, and the futures not yet consumed
-// are then cancelled. Python's chunksize is not offered.
+// are then cancelled. With chunksize > 1 an item that throws fails only its own
+// result (Python raises for the whole chunk).
 //
 // Lifetime: the destructor is shutdown(wait=true). Workers are daemonic
 // processes started by the manager thread, so they die with the parent.
@@ -72,6 +73,7 @@
 #include <memory>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -80,6 +82,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "modules/common/codec.h"
 #include "modules/common/timeout.h"
@@ -96,11 +99,25 @@ namespace internal {
 struct PoolTask {
   std::string function;
   std::string args;
+  // A map chunk (chunksize > 1): the encoded arguments of each item, sent in
+  // one message; `args` is then unused and the result is an encoded
+  // std::vector<PoolItemResult>, one per item.
+  std::vector<std::string> chunk;
   std::shared_ptr<FutureStateBase> future;
   // Called once, on the manager thread (or the submitting one on failure), with
   // the encoded result or the task's failure.
   std::function<void(absl::StatusOr<std::string>)> complete;
 };
+
+// One item's outcome inside a chunk's result.
+struct PoolItemResult {
+  uint8_t kind = 0;     // ResultKind (process_pool_executor.cc): value, exception, error.
+  std::string payload;  // The encoded value, or the failure's text.
+  CONC_CODEC_FIELDS(kind, payload);
+};
+
+// The encoded value, or the status the item's future fails with.
+absl::StatusOr<std::string> PoolItemOutcome(PoolItemResult item);
 
 class ProcessPoolCore;
 
@@ -148,39 +165,65 @@ class ProcessPoolExecutor {
     task.function = std::string(ProcessFunction<F>::name);
     task.args = Encode(typename ProcessFunction<F>::Traits::ArgsTuple(std::forward<Args>(args)...));
     task.future = FutureAccess<R>::Shared(future);
-    task.complete = [future](absl::StatusOr<std::string> result) mutable {
-      if (!result.ok()) {
-        (void)future.set_status(result.status());
-        return;
-      }
-      if constexpr (std::is_void_v<R>) {
-        (void)future.set_result();
-      } else {
-        absl::StatusOr<R> value = Decode<R>(*result);
-        if (value.ok()) {
-          (void)future.set_result(*std::move(value));
-        } else {
-          (void)future.set_status(value.status());
-        }
-      }
-    };
+    task.complete = Completion(future);
     Enqueue(std::move(task));
     return future;
   }
 
   // Python's map(fn, inputs, timeout=): submits F(x) for every x now, then
   // yields the results in input order. `timeout` counts from this call.
+  //
+  // Python's chunksize=: the inputs are cut into chunks of `chunksize` items
+  // (the last one shorter), each sent to a worker as one message and answered
+  // with one message, so that many small tasks cost fewer round trips. Results
+  // are still yielded one per input, in order; an item that throws fails its
+  // own result only (in Python the whole chunk raises). chunksize < 1: one
+  // InvalidArgument (Python's ValueError) and the end.
   template <auto F, std::ranges::input_range Range>
     requires internal::CallableWith<F, std::ranges::range_reference_t<Range>>
   [[nodiscard]] auto map(ProcessFunction<F> fn, Range&& inputs,
-                         std::optional<absl::Duration> timeout = std::nullopt)
+                         std::optional<absl::Duration> timeout = std::nullopt, int chunksize = 1)
       -> Generator<typename Future<
           std::decay_t<typename ProcessFunction<F>::Traits::Result>>::ResultType> {
     using R = std::decay_t<typename ProcessFunction<F>::Traits::Result>;
+    using ArgsTuple = typename ProcessFunction<F>::Traits::ArgsTuple;
     const Deadline deadline = Deadline::FromTimeout(timeout);
     std::vector<Future<R>> futures;
-    for (auto&& x : inputs) futures.push_back(submit(fn, std::forward<decltype(x)>(x)));
-    return MapResults<R>(std::move(futures), deadline);
+    std::vector<Future<void>> chunks;
+    if (chunksize < 1) {
+      Future<R> bad;
+      (void)bad.set_status(absl::InvalidArgumentError(
+          absl::StrCat("ProcessPoolExecutor.map: chunksize must be >= 1, got ", chunksize)));
+      futures.push_back(std::move(bad));
+      return MapResults<R>(std::move(futures), std::move(chunks), deadline);
+    }
+    if (chunksize == 1) {
+      for (auto&& x : inputs) futures.push_back(submit(fn, std::forward<decltype(x)>(x)));
+      return MapResults<R>(std::move(futures), std::move(chunks), deadline);
+    }
+    std::vector<std::string> encoded;
+    for (auto&& x : inputs) {
+      encoded.push_back(Encode(ArgsTuple(std::forward<decltype(x)>(x))));
+      futures.emplace_back();
+      if (encoded.size() == static_cast<std::size_t>(chunksize)) {
+        chunks.push_back(SubmitChunk<R>(ProcessFunction<F>::name, std::move(encoded),
+                                        std::span<Future<R>>(futures).last(static_cast<std::size_t>(chunksize))));
+        encoded.clear();
+      }
+    }
+    if (!encoded.empty()) {
+      const std::size_t n = encoded.size();
+      chunks.push_back(SubmitChunk<R>(ProcessFunction<F>::name, std::move(encoded),
+                                      std::span<Future<R>>(futures).last(n)));
+    }
+    return MapResults<R>(std::move(futures), std::move(chunks), deadline);
+  }
+
+  // map(fn, inputs, chunksize) with no timeout.
+  template <auto F, std::ranges::input_range Range>
+    requires internal::CallableWith<F, std::ranges::range_reference_t<Range>>
+  [[nodiscard]] auto map(ProcessFunction<F> fn, Range&& inputs, int chunksize) {
+    return map(fn, std::forward<Range>(inputs), std::nullopt, chunksize);
   }
 
   // Signals that no more tasks will be submitted. cancel_futures: cancel the
@@ -198,20 +241,84 @@ class ProcessPoolExecutor {
   [[nodiscard]] std::vector<pid_t> worker_pids() const;
 
  private:
+  // The completion of a task whose future is `future`: decodes its result.
+  template <class R>
+  static std::function<void(absl::StatusOr<std::string>)> Completion(Future<R> future) {
+    return [future](absl::StatusOr<std::string> result) mutable {
+      if (!result.ok()) {
+        (void)future.set_status(result.status());
+        return;
+      }
+      if constexpr (std::is_void_v<R>) {
+        (void)future.set_result();
+      } else {
+        absl::StatusOr<R> value = Decode<R>(*result);
+        if (value.ok()) {
+          (void)future.set_result(*std::move(value));
+        } else {
+          (void)future.set_status(value.status());
+        }
+      }
+    };
+  }
+
+  // Queues one chunk of map items (their encoded arguments) as one task, whose
+  // result completes `items` (one future per argument). Returns the chunk's
+  // own future: cancelling it (shutdown(cancel_futures), the generator ending
+  // early) cancels the items.
+  template <class R>
+  Future<void> SubmitChunk(std::string_view function, std::vector<std::string> args,
+                           std::span<Future<R>> items) {
+    Future<void> chunk;
+    std::vector<Future<R>> targets(items.begin(), items.end());
+    chunk.add_done_callback([targets](const Future<void>& f) mutable {
+      if (!f.cancelled()) return;
+      for (Future<R>& item : targets) (void)item.cancel();
+    });
+    internal::PoolTask task;
+    task.function = std::string(function);
+    task.chunk = std::move(args);
+    task.future = FutureAccess<void>::Shared(chunk);
+    task.complete = [chunk, targets = std::move(targets)](absl::StatusOr<std::string> result) mutable {
+      std::vector<internal::PoolItemResult> items;
+      if (result.ok()) {
+        absl::StatusOr<std::vector<internal::PoolItemResult>> decoded =
+            Decode<std::vector<internal::PoolItemResult>>(*result);
+        if (!decoded.ok()) {
+          result = decoded.status();
+        } else if (decoded->size() != targets.size()) {
+          result = absl::InternalError("ProcessPoolExecutor.map: a chunk's result has the wrong length");
+        } else {
+          items = *std::move(decoded);
+        }
+      }
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        Completion(targets[i])(result.ok() ? internal::PoolItemOutcome(std::move(items[i]))
+                                           : absl::StatusOr<std::string>(result.status()));
+      }
+      (void)chunk.set_result();
+    };
+    Enqueue(std::move(task));
+    return chunk;
+  }
+
   template <class R>
   struct CancelRest {
     std::vector<Future<R>>* futures;
+    std::vector<Future<void>>* chunks;
     std::size_t* next;
     ~CancelRest() {
+      for (Future<void>& chunk : *chunks) (void)chunk.cancel();  // Those not sent yet.
       for (std::size_t i = *next; i < futures->size(); ++i) (*futures)[i].cancel();
     }
   };
 
   template <class R>
   static Generator<typename Future<R>::ResultType> MapResults(std::vector<Future<R>> futures,
+                                                              std::vector<Future<void>> chunks,
                                                               Deadline deadline) {
     std::size_t next = 0;
-    CancelRest<R> cancel_rest{&futures, &next};
+    CancelRest<R> cancel_rest{&futures, &chunks, &next};
     while (next < futures.size()) {
       typename Future<R>::ResultType r = futures[next].result(deadline.remaining());
       ++next;

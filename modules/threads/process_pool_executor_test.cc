@@ -48,6 +48,7 @@ void nothing() {}
 std::string echo(std::string s) { return s; }
 
 int64_t worker_pid() { return ::getpid(); }
+int64_t pid_of(int) { return ::getpid(); }
 
 int fail(std::string message) { throw std::runtime_error(message); }
 
@@ -97,6 +98,7 @@ CONC_PROCESS_FUNCTION(greet);
 CONC_PROCESS_FUNCTION(nothing);
 CONC_PROCESS_FUNCTION(echo);
 CONC_PROCESS_FUNCTION(worker_pid);
+CONC_PROCESS_FUNCTION(pid_of);
 CONC_PROCESS_FUNCTION(fail);
 CONC_PROCESS_FUNCTION(exit_with);
 CONC_PROCESS_FUNCTION(pause_forever);
@@ -308,6 +310,106 @@ TEST(ProcessPoolExecutorTest, FailingInitializerBreaksThePool) {
   absl::StatusOr<int> later = pool.submit(conc::process_function<square>, 2).result(kLong);
   EXPECT_TRUE(absl::IsAborted(later.status())) << later.status();
   EXPECT_THAT(later.status().message(), HasSubstr("initializer"));
+}
+
+TEST(ProcessPoolExecutorTest, MapChunksizeKeepsOrderAndCompleteness) {
+  conc::ProcessPoolExecutor pool(3);
+  std::vector<int> xs;
+  for (int i = 0; i < 50; ++i) xs.push_back(i);
+  for (int chunksize : {1, 7, 50, 1000}) {
+    std::vector<int> got;
+    for (absl::StatusOr<int> r : pool.map(conc::process_function<square>, xs, kLong, chunksize)) {
+      ASSERT_TRUE(r.ok()) << r.status() << " chunksize " << chunksize;
+      got.push_back(*r);
+    }
+    ASSERT_EQ(got.size(), xs.size()) << "chunksize " << chunksize;
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(got[i], i * i) << "chunksize " << chunksize;
+  }
+  // Without a timeout; an empty input.
+  int n = 0;
+  for (absl::StatusOr<int> r : pool.map(conc::process_function<square>, xs, 7)) n += r.ok() ? 1 : 0;
+  EXPECT_EQ(n, 50);
+  for (absl::StatusOr<int> r : pool.map(conc::process_function<square>, std::vector<int>{}, 7)) {
+    ADD_FAILURE() << "a result from no input: " << r.status();
+  }
+}
+
+TEST(ProcessPoolExecutorTest, MapChunksSentAsOneMessage) {
+  // Two workers, each given chunks of 10: the 10 items of one chunk run in one
+  // worker process.
+  conc::ProcessPoolExecutor pool(2);
+  std::vector<int> dummy(40, 0);
+  std::vector<int64_t> pids;
+  for (absl::StatusOr<int64_t> r : pool.map(conc::process_function<pid_of>, dummy, kLong, 10)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    pids.push_back(*r);
+  }
+  ASSERT_EQ(pids.size(), 40u);
+  for (int c = 0; c < 4; ++c) {
+    for (int i = 1; i < 10; ++i) EXPECT_EQ(pids[c * 10 + i], pids[c * 10]) << "chunk " << c;
+  }
+}
+
+TEST(ProcessPoolExecutorTest, MapChunkItemThatThrowsFailsItsResult) {
+  conc::ProcessPoolExecutor pool(2);
+  std::vector<std::string> inputs = {"a", "b", "c"};
+  int n = 0;
+  for (absl::StatusOr<int> r : pool.map(conc::process_function<fail>, inputs, kLong, 2)) {
+    EXPECT_TRUE(absl::IsUnknown(r.status())) << r.status();
+    EXPECT_THAT(r.status().message(), HasSubstr("std::runtime_error: a"));
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+}
+
+TEST(ProcessPoolExecutorTest, ShutdownCancelFuturesCancelsTheItemsOfQueuedChunks) {
+  const std::string ready = TempPath("chunk_ready");
+  const std::string release = TempPath("chunk_release");
+  ASSERT_EQ(::mkfifo(ready.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(release.c_str(), 0600), 0);
+  conc::ProcessPoolExecutor pool(1);
+  conc::Future<int> blocker = pool.submit(conc::process_function<wait_for_release>, ready, release);
+  int r = ::open(ready.c_str(), O_RDONLY);  // Blocks until the blocker runs.
+  ASSERT_GE(r, 0);
+  ::close(r);
+  // Four chunks; the worker takes at most kMaxInFlightPerWorker tasks, the
+  // blocker included, so at least one chunk is still queued at shutdown.
+  static_assert(conc::ProcessPoolExecutor::kMaxInFlightPerWorker <= 4);
+  std::vector<int> xs(20, 3);
+  auto results = pool.map(conc::process_function<square>, xs, kLong, 5);
+  pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
+  int w = ::open(release.c_str(), O_WRONLY);
+  ASSERT_GE(w, 0);
+  ::close(w);
+  std::vector<absl::Status> got;
+  for (absl::StatusOr<int> v : results) {
+    got.push_back(v.status());
+    if (v.ok()) {
+      EXPECT_EQ(*v, 9);
+    }
+  }
+  // The items of a cancelled chunk are cancelled (not left pending until the timeout).
+  ASSERT_FALSE(got.empty());
+  EXPECT_LE(got.size(), 16u);
+  EXPECT_TRUE(absl::IsCancelled(got.back())) << got.back();
+  for (std::size_t i = 0; i + 1 < got.size(); ++i) EXPECT_TRUE(got[i].ok()) << got[i];
+  EXPECT_EQ(blocker.result(kLong).value_or(0), 1);
+  ::unlink(ready.c_str());
+  ::unlink(release.c_str());
+}
+
+TEST(ProcessPoolExecutorTest, MapChunksizeBelowOneIsInvalidArgument) {
+  conc::ProcessPoolExecutor pool(1);
+  std::vector<int> xs = {1, 2, 3};
+  for (int chunksize : {0, -1}) {
+    int n = 0;
+    for (absl::StatusOr<int> r : pool.map(conc::process_function<square>, xs, kLong, chunksize)) {
+      EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+      EXPECT_THAT(r.status().message(), HasSubstr("chunksize"));
+      ++n;
+    }
+    EXPECT_EQ(n, 1);
+  }
 }
 
 // Frames far larger than a pipe's buffer, both ways, several at once.
