@@ -227,8 +227,14 @@ class ProcessPoolExecutor {
   }
 
   // Signals that no more tasks will be submitted. cancel_futures: cancel the
-  // tasks no worker has been given yet. wait: return once every task has
-  // finished and the workers have exited. Safe to call twice.
+  // tasks no worker has been given yet. A task given to a worker (up to
+  // kMaxInFlightPerWorker per worker, the first ones submitted) is RUNNING
+  // from the moment it is given and runs to the end, as the work items in
+  // Python's call queue (max_workers + 1 of them) do; once shutdown returns,
+  // every future is RUNNING, CANCELLED or done, none PENDING. Workers start
+  // only after the first submit, so right after many submits none may have
+  // been given any, and then all are cancelled, as in Python. wait: return
+  // once every task has finished and the workers have exited. Safe to call twice.
   void shutdown(bool wait = true, bool cancel_futures = false);
 
   // True once a worker died and the pool gave up (BrokenProcessPool).

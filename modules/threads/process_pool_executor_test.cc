@@ -10,6 +10,7 @@
 #include "modules/threads/process_pool_executor.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,12 +86,32 @@ void record_init(std::string path, int64_t tag) {
   (void)!::write(fd, line.data(), line.size());
   ::close(fd);
 }
+// Signals `ready` (one byte), then blocks until the test closes its end of
+// `release` (the test holds it open O_RDWR; once it is closed, a task that
+// opens it reads EOF at once).
+int hold_until_released(std::string ready, std::string release, int value) {
+  int fd = ::open(release.c_str(), O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return -1;
+  ::fcntl(fd, F_SETFL, 0);  // Blocking reads from now on.
+  int r = ::open(ready.c_str(), O_WRONLY | O_NONBLOCK);
+  if (r >= 0) {
+    (void)!::write(r, "x", 1);
+    ::close(r);
+  }
+  char c;
+  while (::read(fd, &c, 1) > 0) {
+  }
+  ::close(fd);
+  return value;
+}
+
 std::vector<int64_t> init_report() { return {static_cast<int64_t>(::getpid()), g_init_calls}; }
 void failing_init(std::string why) { throw std::runtime_error(why); }
 
 }  // namespace
 
 CONC_PROCESS_FUNCTION(record_init);
+CONC_PROCESS_FUNCTION(hold_until_released);
 CONC_PROCESS_FUNCTION(init_report);
 CONC_PROCESS_FUNCTION(failing_init);
 CONC_PROCESS_FUNCTION(square);
@@ -394,6 +415,65 @@ TEST(ProcessPoolExecutorTest, ShutdownCancelFuturesCancelsTheItemsOfQueuedChunks
   EXPECT_TRUE(absl::IsCancelled(got.back())) << got.back();
   for (std::size_t i = 0; i + 1 < got.size(); ++i) EXPECT_TRUE(got[i].ok()) << got[i];
   EXPECT_EQ(blocker.result(kLong).value_or(0), 1);
+  ::unlink(ready.c_str());
+  ::unlink(release.c_str());
+}
+
+// Python's shutdown(cancel_futures=True) cancels only the futures no worker
+// was given yet (process.py: the work items already in the call queue are
+// RUNNING and cannot be cancelled). Here a worker is given up to
+// kMaxInFlightPerWorker tasks: once shutdown returns, every future is either
+// RUNNING (sent: it will run) or CANCELLED, none PENDING, and the ones sent
+// are the first ones submitted.
+TEST(ProcessPoolExecutorTest, ShutdownCancelFuturesRunsTheSentTasksCancelsTheQueued) {
+  constexpr int kWorkers = 5, kTasks = 50;
+  const std::string ready = TempPath("hold_ready");
+  const std::string release = TempPath("hold_release");
+  ASSERT_EQ(::mkfifo(ready.c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo(release.c_str(), 0600), 0);
+  const int ready_fd = ::open(ready.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(ready_fd, 0);
+  // O_RDWR never blocks on Linux; O_CLOEXEC keeps the workers from holding it open.
+  const int release_fd = ::open(release.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(release_fd, 0);
+  conc::ProcessPoolExecutor pool(kWorkers);
+  std::vector<conc::Future<int>> fs;
+  for (int i = 0; i < kTasks; ++i) {
+    fs.push_back(pool.submit(conc::process_function<hold_until_released>, ready, release, i));
+  }
+  // Wait (bounded) until all workers run a task.
+  int signals = 0;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (signals < kWorkers && std::chrono::steady_clock::now() < give_up) {
+    pollfd p{ready_fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0) continue;
+    char buf[16];
+    const ssize_t n = ::read(ready_fd, buf, sizeof buf);
+    if (n > 0) signals += static_cast<int>(n);
+  }
+  ASSERT_EQ(signals, kWorkers);
+  pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
+  int sent = 0;
+  for (int i = 0; i < kTasks; ++i) {
+    const bool running = fs[i].running(), cancelled = fs[i].cancelled();
+    EXPECT_TRUE(running != cancelled) << i << ": running " << running << ", cancelled " << cancelled;
+    if (running) {
+      EXPECT_EQ(sent, i) << "the tasks sent are the first ones submitted";
+      ++sent;
+    }
+  }
+  EXPECT_GE(sent, kWorkers);
+  EXPECT_LE(sent, kWorkers * conc::ProcessPoolExecutor::kMaxInFlightPerWorker);
+  ::close(release_fd);  // Releases the tasks.
+  pool.shutdown(/*wait=*/true);
+  for (int i = 0; i < kTasks; ++i) {
+    if (i < sent) {
+      EXPECT_EQ(fs[i].result(kLong).value_or(-1), i);
+    } else {
+      EXPECT_TRUE(absl::IsCancelled(fs[i].result(kLong).status())) << i;
+    }
+  }
+  ::close(ready_fd);
   ::unlink(ready.c_str());
   ::unlink(release.c_str());
 }

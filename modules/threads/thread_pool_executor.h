@@ -153,8 +153,14 @@ class ThreadPoolExecutor {
   }
 
   // Signals that no more tasks will be submitted. cancel_futures: cancel the
-  // tasks that have not started. wait: return only when every running and
-  // queued task has finished and the workers have ended. Safe to call twice.
+  // futures of the tasks still in the queue, as Python drains its work queue;
+  // a task a worker has already taken runs to the end (the worker takes it
+  // under the lock shutdown takes, so no task is both taken and cancelled).
+  // Which tasks were taken is up to the scheduler: right after many submits
+  // the new workers may not have taken any, and then all are cancelled, as in
+  // Python. Map items not started are skipped (reported Cancelled). wait:
+  // return only when every running and queued task has finished and the
+  // workers have ended. Safe to call twice.
   void shutdown(bool wait = true, bool cancel_futures = false);
 
   // The maximum number of worker threads.

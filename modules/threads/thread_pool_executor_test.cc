@@ -8,8 +8,9 @@
 #include "modules/threads/thread_pool_executor.h"
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <latch>
 #include <memory>
 #include <mutex>
@@ -445,6 +446,50 @@ TEST(ThreadPoolExecutorTest, ThrowingInitializerBreaksThePool) {
   EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("init exploded"));
   EXPECT_TRUE(absl::IsAborted(pool.submit(Mul, 1, 1).result(kLong).status()));
+}
+
+// Python's shutdown(cancel_futures=True) cancels the futures still in the
+// queue; a task a worker has taken runs to the end. Pinned exactly: 50 tasks,
+// 5 workers, the first 5 block until the test releases them.
+TEST(ThreadPoolExecutorTest, ShutdownCancelFuturesRunsTheTakenTasksCancelsTheQueued) {
+  constexpr int kWorkers = 5, kTasks = 50;
+  ThreadPoolExecutor pool(kWorkers);
+  std::mutex mu;
+  std::condition_variable cv;
+  int started = 0;
+  bool released = false;
+  std::vector<Future<int>> fs;
+  for (int i = 0; i < kTasks; ++i) {
+    fs.push_back(pool.submit([&, i] {
+      std::unique_lock<std::mutex> lock(mu);
+      ++started;
+      cv.notify_all();
+      // Bounded: a test that fails must not hang.
+      cv.wait_for(lock, std::chrono::seconds(60), [&] { return released; });
+      return i;
+    }));
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return started == kWorkers; }));
+  }
+  pool.shutdown(/*wait=*/false, /*cancel_futures=*/true);
+  for (int i = 0; i < kTasks; ++i) {
+    if (i < kWorkers) {
+      EXPECT_TRUE(fs[i].running()) << i;  // Taken by a worker: not cancelled.
+    } else {
+      EXPECT_TRUE(fs[i].cancelled()) << i;  // Still queued: cancelled.
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+    cv.notify_all();
+  }
+  for (int i = 0; i < kWorkers; ++i) EXPECT_EQ(fs[i].result(kLong).value_or(-1), i);
+  pool.shutdown();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(started, kWorkers);  // No cancelled task ran.
 }
 
 TEST(ThreadPoolExecutorTest, ShutdownWithoutCancelRunsQueuedWork) {
