@@ -27,8 +27,7 @@
 //     (ThreadPoolExecutor(4, "", init, arg1, arg2)); a failing initializer
 //     (non-OK status or exception) breaks the pool: Aborted "BrokenThreadPool"
 //     in the futures instead of the BrokenThreadPool exception;
-//   * map takes one input range (Python zips several iterables) and yields
-//     absl::StatusOr<R> (absl::Status for a void fn): the first error (a
+//   * map yields absl::StatusOr<R> (absl::Status for a void fn): the first error (a
 //     task's exception as Unknown, DeadlineExceeded when the timeout from the
 //     call expires) is yielded once and ends the results; the items not yet
 //     started are then skipped (as if their futures were cancelled), as they
@@ -84,6 +83,41 @@ namespace conc {
 
 // Python's os.cpu_count(): the number of online CPUs (at least 1).
 [[nodiscard]] int cpu_count();
+
+namespace internal {
+
+template <class... T>
+using LastOf = std::tuple_element_t<sizeof...(T) - 1, std::tuple<T...>>;
+
+// The trailing arguments of ThreadPoolExecutor::map(fn, r1, r2, rest...):
+// input ranges, the last one maybe a timeout.
+template <class... T>
+constexpr bool RangesThenTimeoutImpl() {
+  if constexpr (sizeof...(T) == 0) {
+    return true;
+  } else {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      using Tuple = std::tuple<T...>;
+      return (std::ranges::input_range<std::tuple_element_t<I, Tuple>> && ...) &&
+             (std::ranges::input_range<LastOf<T...>> ||
+              std::is_convertible_v<LastOf<T...>, std::optional<absl::Duration>>);
+    }(std::make_index_sequence<sizeof...(T) - 1>{});
+  }
+}
+template <class... T>
+concept RangesThenTimeout = RangesThenTimeoutImpl<T...>();
+
+// True if the last of T... is the timeout (not a range).
+template <class... T>
+constexpr bool EndsWithTimeout() {
+  if constexpr (sizeof...(T) == 0) {
+    return false;
+  } else {
+    return !std::ranges::input_range<LastOf<T...>>;
+  }
+}
+
+}  // namespace internal
 
 class ThreadPoolExecutor {
  public:
@@ -152,6 +186,22 @@ class ThreadPoolExecutor {
     return MapResults<R>(std::move(batch), std::move(s), deadline);
   }
 
+  // Python's map(fn, *iterables, timeout=): fn(a[i], b[i], ...) for the items
+  // of several input ranges taken in step, stopping at the shortest (Python's
+  // zip); the results as the one-range map yields them. An optional timeout
+  // comes last: map(fn, xs, ys, absl::Seconds(5)). The items are copied, as
+  // the one-range map copies them, and passed to fn as rvalues.
+  template <class F, std::ranges::input_range R1, class R2, class... Rest>
+    requires std::ranges::input_range<R2> && internal::RangesThenTimeout<Rest...>
+  [[nodiscard]] auto map(F&& fn, R1&& r1, R2&& r2, Rest&&... rest) {
+    constexpr bool kHasTimeout = internal::EndsWithTimeout<Rest...>();
+    constexpr std::size_t kRanges = 2 + sizeof...(Rest) - (kHasTimeout ? 1 : 0);
+    auto all = std::forward_as_tuple(r1, r2, rest...);
+    std::optional<absl::Duration> timeout;
+    if constexpr (kHasTimeout) timeout = std::get<kRanges>(all);
+    return ZipMap(std::forward<F>(fn), all, Deadline::FromTimeout(timeout), std::make_index_sequence<kRanges>{});
+  }
+
   // Signals that no more tasks will be submitted. cancel_futures: cancel the
   // futures of the tasks still in the queue, as Python drains its work queue;
   // a task a worker has already taken runs to the end (the worker takes it
@@ -167,6 +217,25 @@ class ThreadPoolExecutor {
   [[nodiscard]] int max_workers() const { return max_workers_; }
 
  private:
+  // map over the first sizeof...(I) ranges of `all`, in step.
+  template <class F, class Tuple, std::size_t... I>
+  auto ZipMap(F&& fn, Tuple& all, Deadline deadline, std::index_sequence<I...>) {
+    using Fn = std::decay_t<F>;
+    using In = std::tuple<std::decay_t<std::ranges::range_reference_t<std::tuple_element_t<I, Tuple>>>...>;
+    using R = std::decay_t<std::invoke_result_t<Fn&, std::decay_t<std::ranges::range_reference_t<
+                                                          std::tuple_element_t<I, Tuple>>>&&...>>;
+    std::vector<In> zipped;
+    auto its = std::make_tuple(std::ranges::begin(std::get<I>(all))...);
+    while (((std::get<I>(its) != std::ranges::end(std::get<I>(all))) && ...)) {
+      zipped.emplace_back(*std::get<I>(its)...);
+      (++std::get<I>(its), ...);
+    }
+    auto call = [f = Fn(std::forward<F>(fn))](In&& args) mutable -> R { return std::apply(f, std::move(args)); };
+    auto batch = std::make_shared<MapBatch<R, decltype(call), In>>(std::move(call), std::move(zipped));
+    absl::Status s = EnqueueBatch(batch);
+    return MapResults<R>(std::move(batch), std::move(s), deadline);
+  }
+
   using Initializer = std::function<absl::Status()>;
   struct InitTag {};
   ThreadPoolExecutor(InitTag, std::optional<int> max_workers, std::string thread_name_prefix,

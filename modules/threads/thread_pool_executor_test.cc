@@ -118,6 +118,69 @@ TEST(ThreadPoolExecutorTest, MapKeepsInputOrder) {
   EXPECT_THAT(results, ElementsAre(0, 1, 4, 9, 16));
 }
 
+TEST(ThreadPoolExecutorTest, MapOverSeveralRangesStopsAtTheShortest) {
+  ThreadPoolExecutor pool(3);
+  std::vector<int> xs = {1, 2, 3, 4, 5};
+  const std::vector<int> ys = {10, 20, 30};
+  std::vector<int> got;
+  for (absl::StatusOr<int> r : pool.map(Mul, xs, ys)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    got.push_back(*r);
+  }
+  EXPECT_THAT(got, ElementsAre(10, 40, 90));
+  // Three ranges of different types, a timeout last, the shortest first.
+  std::vector<std::string> names = {"a", "b"};
+  std::set<int> counts = {1, 2, 3};
+  std::vector<std::string> joined;
+  for (absl::StatusOr<std::string> r :
+       pool.map([](std::string s, int n, int x) { return s + std::to_string(n) + std::to_string(x); }, names,
+                counts, xs, kLong)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    joined.push_back(*r);
+  }
+  EXPECT_THAT(joined, ElementsAre("a11", "b22"));
+  // An empty range: no results; a void fn.
+  int n = 0;
+  for (absl::StatusOr<int> r : pool.map(Mul, xs, std::vector<int>{})) n += r.ok() ? 1 : 100;
+  EXPECT_EQ(n, 0);
+  std::atomic<int> sum{0};
+  for (absl::Status s : pool.map([&sum](int a, int b) { sum += a * b; }, xs, ys, kLong)) EXPECT_TRUE(s.ok());
+  EXPECT_EQ(sum.load(), 140);
+}
+
+TEST(ThreadPoolExecutorTest, MapOverSeveralRangesTimeoutAndErrors) {
+  ThreadPoolExecutor pool(2);
+  std::vector<int> xs = {1, 2, 3};
+  std::vector<int> ys = {1, 0, 1};
+  std::vector<absl::Status> got;
+  for (absl::StatusOr<int> r : pool.map(
+           [](int a, int b) -> int {
+             if (b == 0) throw std::domain_error("division by zero");
+             return a / b;
+           },
+           xs, ys, kLong)) {
+    got.push_back(r.status());
+  }
+  ASSERT_EQ(got.size(), 2u);  // The first error ends the results.
+  EXPECT_TRUE(got[0].ok());
+  EXPECT_TRUE(absl::IsUnknown(got[1])) << got[1];
+  // A timeout that expires while a task blocks.
+  std::latch release(1);
+  int m = 0;
+  for (absl::StatusOr<int> r : pool.map(
+           [&release](int a, int) {
+             release.wait();
+             return a;
+           },
+           xs, ys, absl::Milliseconds(50))) {
+    EXPECT_TRUE(absl::IsDeadlineExceeded(r.status())) << r.status();
+    ++m;
+  }
+  release.count_down();
+  pool.shutdown();  // The blocked task has left release.wait() before the latch goes.
+  EXPECT_EQ(m, 1);
+}
+
 TEST(ThreadPoolExecutorTest, MapTimeoutCountsFromTheCall) {
   ThreadPoolExecutor pool(2);
   std::latch release(1);
