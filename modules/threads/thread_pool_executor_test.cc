@@ -164,20 +164,27 @@ TEST(ThreadPoolExecutorTest, MapOverSeveralRangesTimeoutAndErrors) {
   ASSERT_EQ(got.size(), 2u);  // The first error ends the results.
   EXPECT_TRUE(got[0].ok());
   EXPECT_TRUE(absl::IsUnknown(got[1])) << got[1];
-  // A timeout that expires while a task blocks.
-  std::latch release(1);
+  // A timeout that expires while a task blocks (bounded) until released.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
   int m = 0;
   for (absl::StatusOr<int> r : pool.map(
-           [&release](int a, int) {
-             release.wait();
+           [&](int a, int) {
+             std::unique_lock<std::mutex> lock(mu);
+             cv.wait_for(lock, std::chrono::seconds(60), [&] { return released; });
              return a;
            },
            xs, ys, absl::Milliseconds(50))) {
     EXPECT_TRUE(absl::IsDeadlineExceeded(r.status())) << r.status();
     ++m;
   }
-  release.count_down();
-  pool.shutdown();  // The blocked task has left release.wait() before the latch goes.
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    released = true;
+    cv.notify_all();
+  }
+  pool.shutdown();  // The blocked task has returned before mu and cv go.
   EXPECT_EQ(m, 1);
 }
 
@@ -453,13 +460,17 @@ TEST(ThreadPoolExecutorTest, InitializerRunsOncePerWorkerBeforeItsFirstTask) {
     initialized_names.insert(current_thread().name());
   };
   ThreadPoolExecutor pool(3, "init", init, 1);
-  // Three tasks that wait for each other: all three workers exist.
-  std::latch all_started(3);
+  // Three tasks that wait (bounded) for each other: all three workers exist.
+  std::condition_variable cv;
+  int arrived = 0;
   std::vector<Future<bool>> fs;
   for (int i = 0; i < 3; ++i) {
-    fs.push_back(pool.submit([&all_started] {
-      all_started.arrive_and_wait();
-      return t_initialized;
+    fs.push_back(pool.submit([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      ++arrived;
+      cv.notify_all();
+      const bool all = cv.wait_for(lock, std::chrono::seconds(60), [&] { return arrived == 3; });
+      return all && t_initialized;
     }));
   }
   for (int i = 0; i < 30; ++i) fs.push_back(pool.submit([] { return t_initialized; }));
