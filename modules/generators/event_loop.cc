@@ -2,7 +2,6 @@
 
 #include "modules/generators/event_loop.h"
 
-#include <cxxabi.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "modules/common/status.h"
 #include "modules/generators/cancelled_error.h"
+#include "modules/common/internal/exception.h"
 
 namespace conc {
 namespace {
@@ -400,28 +400,7 @@ namespace {
 uint64_t g_task_counter = 0;  // names; only ever touched on loop threads
 std::mutex g_task_counter_mu;
 
-std::string Demangle(const char* mangled) {
-  int status = 0;
-  std::unique_ptr<char, void (*)(void*)> name(abi::__cxa_demangle(mangled, nullptr, nullptr, &status),
-                                              std::free);
-  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
-}
-
 }  // namespace
-
-std::string DescribeException(const std::exception_ptr& e) {
-  if (!e) return "";
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    return Demangle(typeid(ex).name()) + ": " + ex.what();
-  } catch (...) {
-    if (const std::type_info* type = abi::__cxa_current_exception_type()) {
-      return Demangle(type->name());
-    }
-    return "unknown exception";
-  }
-}
 
 bool IsCancelledError(const std::exception_ptr& e) {
   if (!e) return false;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "modules/threads/internal/exception.h"
+#include "modules/common/internal/exception.h"
 
 namespace conc::internal {
 namespace {

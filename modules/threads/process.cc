@@ -28,7 +28,7 @@
 #include "modules/common/framed.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
-#include "modules/threads/internal/exception.h"
+#include "modules/common/internal/exception.h"
 
 namespace conc {
 namespace internal {

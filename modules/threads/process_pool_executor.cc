@@ -36,7 +36,7 @@
 #include "modules/common/fd.h"
 #include "modules/common/framed.h"
 #include "modules/common/status.h"
-#include "modules/threads/internal/exception.h"
+#include "modules/common/internal/exception.h"
 #include "modules/threads/internal/process_registry.h"
 #include "modules/threads/thread_pool_executor.h"
 

@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "modules/common/timeout.h"
 #include "modules/sync/event.h"
-#include "modules/threads/internal/exception.h"
+#include "modules/common/internal/exception.h"
 
 namespace conc {
 namespace internal {

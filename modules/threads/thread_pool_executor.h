@@ -75,7 +75,7 @@
 #include "modules/common/timeout.h"
 #include "modules/generators/generator.h"
 #include "modules/threads/future.h"
-#include "modules/threads/internal/exception.h"
+#include "modules/common/internal/exception.h"
 #include "modules/threads/internal/unique_function.h"
 #include "modules/threads/thread.h"
 

@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "modules/common/internal/exception.h"
+
 namespace conc {
 
 class EventLoop;
@@ -180,7 +182,7 @@ inline TaskRef::~TaskRef() {
 }
 
 // "<type>: <what()>" for an exception, for messages.
-std::string DescribeException(const std::exception_ptr& e);
+
 
 // True if `e` holds a conc::CancelledError.
 bool IsCancelledError(const std::exception_ptr& e);

@@ -2,10 +2,10 @@
 //
 // internal/exception.h: describing a std::exception_ptr in one line, e.g.
 // "std::runtime_error: boom" (Python's `TypeName: message` in a traceback's last
-// line). Used by the default excepthook and by Future's Unknown statuses.
+// line). Used by threads (excepthook, Future, the pools) and the event loop (Task).
 
-#ifndef MODULES_THREADS_INTERNAL_EXCEPTION_H_
-#define MODULES_THREADS_INTERNAL_EXCEPTION_H_
+#ifndef MODULES_COMMON_INTERNAL_EXCEPTION_H_
+#define MODULES_COMMON_INTERNAL_EXCEPTION_H_
 
 #include <exception>
 #include <string>
@@ -18,4 +18,4 @@ std::string DescribeException(const std::exception_ptr& e);
 
 }  // namespace conc::internal
 
-#endif  // MODULES_THREADS_INTERNAL_EXCEPTION_H_
+#endif  // MODULES_COMMON_INTERNAL_EXCEPTION_H_

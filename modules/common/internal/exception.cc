@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 
-#include "modules/threads/internal/exception.h"
+#include "modules/common/internal/exception.h"
 
 #include <cxxabi.h>
 
