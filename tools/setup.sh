@@ -31,6 +31,8 @@ packages=(
   python3-grpcio
   python3-protobuf
   python3-msgpack
+  # The tools the profiling chapter's lessons drive (modules/profiling).
+  gdb
 )
 
 missing=()
