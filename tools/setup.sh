@@ -31,8 +31,16 @@ packages=(
   python3-grpcio
   python3-protobuf
   python3-msgpack
-  # The tools the profiling chapter's lessons drive (modules/profiling).
+  # The profiling chapter (modules/profiling): the logging library it chose, the
+  # CPU profiler and its drawing, and the tools its lessons drive.
+  libspdlog-dev
+  libgoogle-perftools-dev
+  google-perftools
+  graphviz
   gdb
+  valgrind
+  heaptrack
+  linux-perf
 )
 
 missing=()
