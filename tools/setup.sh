@@ -39,6 +39,7 @@ packages=(
   graphviz
   gdb
   valgrind
+  libc6-dbg
   heaptrack
   linux-perf
 )

@@ -121,4 +121,91 @@ LESSONS = [
         size = "medium",
         tags = ["notsan", "noasan"],
     ),
+    # cProfile's question answered by gperftools' sampling profiler: the flat
+    # table (google-pprof --text) and the call graph drawn (--svg, with dot).
+    lesson(
+        name = "cprofile",
+        deps = [
+            "//modules/profiling:run_command",
+            "//third_party:absl_base",
+            "//third_party:absl_flags",
+            "//third_party:absl_strings",
+            "//third_party:absl_time",
+            "//third_party:profiler",
+        ],
+        args = ["--quick"],
+        expect = [
+            "primes below 3000000: 216816",
+            "Total:",
+            "the function on top: IsPrime",
+            "wrote the call graph:",
+            "done: the hot function tops the profile: yes",
+        ],
+        size = "medium",
+        # The profiler's SIGPROF sampling and the sanitizers' runtimes do not mix,
+        # and a sanitized build would profile the sanitizer's checks.
+        tags = ["notsan", "noasan"],
+    ),
+    # line_profiler's question answered by valgrind's callgrind: instructions per line.
+    lesson(
+        name = "line_profiler",
+        data = [
+            ":hot_loop_program",
+            "hot_loop_program.cc",
+        ],
+        deps = [
+            "//modules/profiling:run_command",
+            "//third_party:absl_strings",
+            "//third_party:absl_time",
+        ],
+        expect = [
+            "checksum",
+            "the hottest line (",
+            "done: the hot line is the multiply-add: yes",
+        ],
+        size = "medium",
+        # valgrind runs the uninstrumented helper program; sanitizing the lesson
+        # itself adds nothing.
+        tags = ["notsan", "noasan"],
+    ),
+    # Memray's questions answered by heaptrack, beside the chapter's own counter.
+    lesson(
+        name = "memray",
+        srcs = [
+            "memray.cc",
+            "alloc_workload.h",
+        ],
+        data = [":alloc_program"],
+        deps = [
+            "//modules/profiling:alloc_hooks",
+            "//modules/profiling:alloc_tracker",
+            "//modules/profiling:run_command",
+            "//third_party:absl_strings",
+            "//third_party:absl_time",
+        ],
+        expect = [
+            "alloc_program: 50000 records, 8 buffers",
+            "most calls come from MakeRecords: yes",
+            "the peak is BigBuffers: yes",
+            "the leak is LeakSome: yes",
+            "conc tracker: 100",
+        ],
+        size = "medium",
+        # heaptrack preloads its own malloc hooks into the helper program.
+        tags = ["notsan", "noasan"],
+    ),
+    # Python's logging: levels, named loggers, console + file, threads, async, processes.
+    lesson(
+        name = "logging_basics",
+        deps = [
+            "//modules/profiling:logging",
+        ],
+        expect = [
+            "info [pool]: worker 3 done",
+            "warning [pool]: queue is 90% full",
+            "the file has 6 lines; 4 are the threads' \"finished\" lines",
+            "async: 10000 of 10000 lines written by ShutdownLogging",
+            "3000 lines from 3 processes, 3000 whole: none torn",
+        ],
+    ),
 ]
