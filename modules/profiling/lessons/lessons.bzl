@@ -208,4 +208,24 @@ LESSONS = [
             "3000 lines from 3 processes, 3000 whole: none torn",
         ],
     ),
+    # Lock contention made visible: one bank-wide lock vs one per account,
+    # counted by conc::ProfiledLock (which lock, how many waits, how long).
+    lesson(
+        name = "lock_contention",
+        deps = [
+            "//modules/profiling:contention",
+            "//modules/sync:lock",
+            "//third_party:absl_flags",
+        ],
+        args = ["--quick"],
+        expect = [
+            "one lock for the whole bank",
+            "bank.global",
+            "balances still sum to 16000: yes",
+            "one lock per account, taken in index order",
+            "bank.account[",
+            "balances still sum to 16000: yes",
+            "time spent waiting for locks: one lock",
+        ],
+    ),
 ]
