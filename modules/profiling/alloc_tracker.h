@@ -43,6 +43,8 @@
 #define MODULES_PROFILING_ALLOC_TRACKER_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace conc {
 
@@ -92,6 +94,38 @@ class ProcessAllocations {
   static AllocationStats Snapshot();
   // The highest live_bytes() seen since the last Reset, while started.
   static int64_t PeakLiveBytes();
+};
+
+// Allocations by call site (tracemalloc's `snapshot.statistics("traceback")`),
+// from every thread, while started: for each distinct stack that called
+// operator new, how many allocations and bytes, and how many of those are still
+// live. The stacks are walked with absl::GetStackTrace (frame pointers, which
+// Bazel's builds keep) and named by absl::Symbolize when Top() is asked.
+//
+// The table is fixed (4096 sites, allocated up front: recording never
+// allocates); allocations at sites beyond it are counted in dropped(). Live
+// bytes per site need the site of every live block: a block allocated before
+// Start() is not known to any site, and its free is not counted against one.
+// Cost while started: a stack walk of up to 16 frames per allocation, and a
+// lookup per free in a second fixed table (blocks beyond 65536 live ones are
+// not tracked for liveness). Off: nothing beyond the process-wide check.
+class AllocationSites {
+ public:
+  struct Site {
+    std::string function;             // the first frame outside the hooks and std::
+    std::vector<std::string> stack;   // innermost first
+    uint64_t allocations = 0;
+    uint64_t bytes = 0;               // requested
+    uint64_t live_allocations = 0;    // not yet freed (tracked blocks only)
+    uint64_t live_bytes = 0;
+  };
+  static void Start();
+  static void Stop();
+  static void Reset();
+  // The `n` sites with the most bytes allocated (or, with by_live, the most
+  // bytes still live: the leaks when called at exit), most first.
+  static std::vector<Site> Top(size_t n, bool by_live = false);
+  static uint64_t dropped();
 };
 
 namespace internal {
