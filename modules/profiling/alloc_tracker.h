@@ -31,7 +31,7 @@
 //
 // Cost: when no scope is alive on a thread and the process-wide count is off,
 // a hooked `new` is `malloc` plus one thread-local and one relaxed atomic load
-// (benchmarks/alloc_hooks_benchmark.cc measures it).
+// (benchmarks/new_delete_benchmark.cc measures it).
 //
 // Thread safety: an AllocationScope belongs to the thread that made it (it is
 // neither copyable nor movable; destroy it on that thread, innermost first).
