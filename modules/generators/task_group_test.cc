@@ -271,6 +271,65 @@ TEST(TaskGroupTest, CancellingTheAwaiterCancelsEveryChildThenRaisesCancelledErro
               ElementsAre("body cleanup", "a cleanup", "b cleanup", "awaiter saw CancelledError"));
 }
 
+// Python 3.11: when the awaiter is cancelled and a child fails in its cleanup,
+// the failure (ExceptionGroup there) is raised, not CancelledError.
+TEST(TaskGroupTest, AChildFailureWinsOverTheAwaitersCancellation) {
+  AsyncEvent started;
+  std::string seen;
+  auto user = [&]() -> Task<void> {
+    try {
+      co_await task_group([&](TaskGroup& g) -> Task<void> {
+        EXPECT_TRUE(g.create_task(fail_on_cancel("cleanup failed")).ok());
+        started.set();
+        co_return;
+      });
+      seen = "no exception";
+    } catch (const CancelledError&) {
+      seen = "CancelledError";
+    } catch (const std::runtime_error& e) {
+      seen = e.what();
+    }
+  };
+  auto main_task = [&]() -> Task<void> {
+    Task<void> u = create_task(*EventLoop::current(), user());
+    co_await started.wait();
+    EXPECT_TRUE(u.cancel());
+    co_await u;  // user caught whatever came out of the group
+  };
+  ASSERT_TRUE(run(main_task(), kBound).ok());
+  EXPECT_EQ(seen, "cleanup failed");
+}
+
+// Many children, one failure: every sibling is cancelled and waited for.
+TEST(TaskGroupTest, AThousandSiblingsAreAllCancelledByOneFailure) {
+  constexpr int kChildren = 1000;
+  int cleanups = 0;
+  auto counted_sleeper = [&]() -> Task<void> {
+    try {
+      co_await sleep(absl::Hours(1));
+    } catch (const CancelledError&) {
+      ++cleanups;
+      throw;
+    }
+  };
+  auto main_task = [&]() -> Task<bool> {
+    try {
+      co_await task_group([&](TaskGroup& g) -> Task<void> {
+        for (int i = 0; i < kChildren; ++i) EXPECT_TRUE(g.create_task(counted_sleeper()).ok());
+        EXPECT_TRUE(g.create_task(fail_after(3, "one")).ok());
+        co_return;
+      });
+    } catch (const std::runtime_error&) {
+      co_return true;
+    }
+    co_return false;
+  };
+  absl::StatusOr<bool> r = run(main_task(), kBound);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(cleanups, kChildren);
+}
+
 TEST(TaskGroupTest, NestedGroupsAFailureInTheInnerCancelsTheOuterSiblings) {
   std::vector<std::string> log;
   auto main_task = [&]() -> Task<std::string> {
