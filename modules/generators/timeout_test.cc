@@ -205,7 +205,9 @@ TEST(TimeoutTest, NestedOuterExpiresFirstOnlyTheOuterReportsTheTimeout) {
   std::vector<std::string> log;
   bool inner_expired = true;
   auto main_task = [&]() -> Task<absl::Status> {
-    co_return co_await timeout(absl::Milliseconds(5), [&](Timeout&) -> Task<void> {
+    // 100 ms: the inner block must have started (two loop iterations) before
+    // the outer deadline passes, even on a stalled CI machine.
+    co_return co_await timeout(absl::Milliseconds(100), [&](Timeout&) -> Task<void> {
       try {
         absl::Status inner = co_await timeout(absl::Hours(1), [&](Timeout& t) -> Task<void> {
           try {
