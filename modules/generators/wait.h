@@ -2,8 +2,8 @@
 //
 // wait.h: conc::wait, Python's `asyncio.wait(aws, timeout, return_when)`.
 //
-//   absl::StatusOr<conc::WaitResult<int>> r =
-//       co_await conc::wait(tasks, absl::Seconds(1), conc::ReturnWhen::kFirstCompleted);
+//   absl::StatusOr<conc::AsyncWaitResult<int>> r = co_await conc::wait(
+//       tasks, absl::Seconds(1), conc::AsyncReturnWhen::kFirstCompleted);
 //   for (conc::Task<int>& t : r->done) { ... t.result() ... }
 //
 // Schedules every task (those not scheduled yet) and waits until:
@@ -22,7 +22,11 @@
 // CancelledError into it; the tasks go on (Python: the same).
 //
 // Where it differs from Python: vectors in input order instead of sets;
-// statuses for errors; the tasks must all be Task<T> of one T.
+// statuses for errors; the tasks must all be Task<T> of one T. The names are
+// AsyncReturnWhen / AsyncWaitResult (the chapter's Async* prefix, as
+// AsyncLock beside sync's Lock) because conc::ReturnWhen and conc::WaitResult
+// are concurrent.futures' in modules/threads/future.h, which this chapter,
+// below threads in the dependency order, cannot include.
 //
 // Requires: co_awaited inside a Task on a running loop. Loop thread only.
 
@@ -46,10 +50,10 @@
 namespace conc {
 
 // Python's FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED.
-enum class ReturnWhen { kFirstCompleted, kFirstException, kAllCompleted };
+enum class AsyncReturnWhen { kFirstCompleted, kFirstException, kAllCompleted };
 
 template <class T>
-struct WaitResult {
+struct AsyncWaitResult {
   std::vector<Task<T>> done;     // in the input order
   std::vector<Task<T>> pending;  // in the input order
 };
@@ -77,13 +81,13 @@ class WakeOnAny {
   Handle timer_;
 };
 
-inline bool WaitSatisfied(const std::vector<TaskBase*>& tasks, ReturnWhen when) {
+inline bool WaitSatisfied(const std::vector<TaskBase*>& tasks, AsyncReturnWhen when) {
   size_t done = 0;
   for (TaskBase* t : tasks) {
     if (!t->done()) continue;
     ++done;
-    if (when == ReturnWhen::kFirstCompleted) return true;
-    if (when == ReturnWhen::kFirstException && t->exception() && !t->cancelled()) return true;
+    if (when == AsyncReturnWhen::kFirstCompleted) return true;
+    if (when == AsyncReturnWhen::kFirstException && t->exception() && !t->cancelled()) return true;
   }
   return done == tasks.size();
 }
@@ -92,9 +96,9 @@ inline bool WaitSatisfied(const std::vector<TaskBase*>& tasks, ReturnWhen when) 
 
 // See above.
 template <class T>
-Task<absl::StatusOr<WaitResult<T>>> wait(std::vector<Task<T>> tasks,
+Task<absl::StatusOr<AsyncWaitResult<T>>> wait(std::vector<Task<T>> tasks,
                                          std::optional<absl::Duration> timeout = std::nullopt,
-                                         ReturnWhen return_when = ReturnWhen::kAllCompleted) {
+                                         AsyncReturnWhen return_when = AsyncReturnWhen::kAllCompleted) {
   const Deadline deadline = Deadline::FromTimeout(timeout);
   if (tasks.empty()) co_return ValueError("Set of Tasks/Futures is empty.");
   EventLoop& loop = *EventLoop::current();
@@ -120,7 +124,7 @@ Task<absl::StatusOr<WaitResult<T>>> wait(std::vector<Task<T>> tasks,
     internal::FutureWaiter w(&list);
     co_await w;  // throws CancelledError if we are cancelled; the tasks go on
   }
-  WaitResult<T> r;
+  AsyncWaitResult<T> r;
   for (Task<T>& t : tasks) (t.done() ? r.done : r.pending).push_back(std::move(t));
   co_return r;
 }

@@ -57,7 +57,7 @@ TEST(WaitTest, AllCompletedWaitsForEveryTask) {
     std::vector<Task<int>> ts;
     ts.push_back(value_after(1, 3));
     ts.push_back(value_after(2, 1));
-    absl::StatusOr<WaitResult<int>> r = co_await wait(std::move(ts));
+    absl::StatusOr<AsyncWaitResult<int>> r = co_await wait(std::move(ts));
     EXPECT_TRUE(r.ok()) << r.status();
     EXPECT_TRUE(r->pending.empty());
     co_return values(r->done);
@@ -73,8 +73,8 @@ TEST(WaitTest, FirstCompletedReturnsAtTheFirstAndCancelsNothing) {
     std::vector<Task<int>> ts;
     ts.push_back(never(&never_set));
     ts.push_back(value_after(2, 2));
-    absl::StatusOr<WaitResult<int>> r =
-        co_await wait(std::move(ts), std::nullopt, ReturnWhen::kFirstCompleted);
+    absl::StatusOr<AsyncWaitResult<int>> r =
+        co_await wait(std::move(ts), std::nullopt, AsyncReturnWhen::kFirstCompleted);
     EXPECT_TRUE(r.ok()) << r.status();
     EXPECT_THAT(values(r->done), ::testing::ElementsAre(2));
     EXPECT_EQ(r->pending.size(), 1u);
@@ -94,8 +94,8 @@ TEST(WaitTest, FirstExceptionReturnsAtTheFirstFailureButNotAtACancellation) {
                                  create_task(loop, never(&never_set))};
     co_await yield_times(1);
     EXPECT_TRUE(cancelled.cancel());  // ends cancelled first: not an exception
-    absl::StatusOr<WaitResult<int>> r =
-        co_await wait(ts, std::nullopt, ReturnWhen::kFirstException);
+    absl::StatusOr<AsyncWaitResult<int>> r =
+        co_await wait(ts, std::nullopt, AsyncReturnWhen::kFirstException);
     EXPECT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->done.size(), 2u);  // the cancelled one and the failed one
     EXPECT_EQ(r->pending.size(), 1u);
@@ -111,8 +111,8 @@ TEST(WaitTest, FirstExceptionWithoutFailuresIsAllCompleted) {
     std::vector<Task<int>> ts;
     ts.push_back(value_after(1, 1));
     ts.push_back(value_after(2, 4));
-    absl::StatusOr<WaitResult<int>> r =
-        co_await wait(std::move(ts), std::nullopt, ReturnWhen::kFirstException);
+    absl::StatusOr<AsyncWaitResult<int>> r =
+        co_await wait(std::move(ts), std::nullopt, AsyncReturnWhen::kFirstException);
     co_return r.ok() ? r->done.size() : 0;
   };
   absl::StatusOr<size_t> r = run(main_task(), kBound);
@@ -126,7 +126,7 @@ TEST(WaitTest, TheTimeoutReturnsThePendingOnesUncancelled) {
     std::vector<Task<int>> ts;
     ts.push_back(value_after(1, 0));  // done in its first step, before any timer
     ts.push_back(never(&never_set));
-    absl::StatusOr<WaitResult<int>> r = co_await wait(std::move(ts), absl::Milliseconds(10));
+    absl::StatusOr<AsyncWaitResult<int>> r = co_await wait(std::move(ts), absl::Milliseconds(10));
     EXPECT_TRUE(r.ok()) << r.status();
     EXPECT_THAT(values(r->done), ::testing::ElementsAre(1));
     EXPECT_EQ(r->pending.size(), 1u);
@@ -143,7 +143,7 @@ TEST(WaitTest, AZeroTimeoutLetsTheTasksRunOneStep) {
     std::vector<Task<int>> ts;
     ts.push_back(value_after(1, 0));  // finishes in its first step
     ts.push_back(never(&never_set));
-    absl::StatusOr<WaitResult<int>> r = co_await wait(std::move(ts), absl::ZeroDuration());
+    absl::StatusOr<AsyncWaitResult<int>> r = co_await wait(std::move(ts), absl::ZeroDuration());
     EXPECT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->done.size(), 1u);
     EXPECT_EQ(r->pending.size(), 1u);
@@ -155,7 +155,7 @@ TEST(WaitTest, AZeroTimeoutLetsTheTasksRunOneStep) {
 
 TEST(WaitTest, AnEmptySetIsRefused) {
   auto main_task = []() -> Task<absl::Status> {
-    absl::StatusOr<WaitResult<int>> r = co_await wait(std::vector<Task<int>>{});
+    absl::StatusOr<AsyncWaitResult<int>> r = co_await wait(std::vector<Task<int>>{});
     co_return r.status();
   };
   absl::StatusOr<absl::Status> r = run(main_task(), kBound);
