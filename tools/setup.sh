@@ -31,6 +31,9 @@ packages=(
   python3-grpcio
   python3-protobuf
   python3-msgpack
+  # The sockets chapter's HTTP test fetches the page with a client no one here
+  # wrote (//modules/sockets:http_test finds it at /usr/bin/curl).
+  curl
 )
 
 missing=()

@@ -140,7 +140,9 @@ void ServeBlocking(Socket conn, const Protocol& protocol, const ServerOptions& o
     if (r.error) failed = true;
     if (r.close) break;
     if (grace.has_value() && input.empty()) break;  // The in-flight request is done.
-    idle = Deadline::FromTimeout(options.idle_timeout);
+    // The idle clock restarts on a complete request only, so a client that
+    // trickles bytes (slowloris) is closed as one that sends none.
+    if (r.requests > 0) idle = Deadline::FromTimeout(options.idle_timeout);
   }
   if (failed) counters.errors.fetch_add(1, std::memory_order_relaxed);
 }

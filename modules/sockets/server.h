@@ -18,10 +18,12 @@
 //
 // Every model serves a `Protocol` (protocol.h) and enforces the same limits:
 //   * the protocol's own (the line length, the header size);
-//   * `idle_timeout`: a connection that sends nothing for that long is closed
-//     (a stalled half-line and a slowloris client included) and counted in
-//     `timeouts`; writes are bounded by the same timeout (a client that never
-//     reads);
+//   * `idle_timeout`: a connection must complete a request within that time of
+//     connecting or of its previous request, or it is closed and counted in
+//     `timeouts`. The clock restarts on complete requests only, not on every
+//     byte, so a stalled half-line and a slowloris client (a header byte every
+//     few seconds) are closed as surely as a silent one. Writes are bounded by
+//     the same timeout (a client that never reads);
 //   * `max_connections`: a connection beyond it is accepted and closed at once
 //     (`rejected`); the iterative model serves one at a time by construction.
 // A client that breaks a limit, sends garbage or vanishes costs its own

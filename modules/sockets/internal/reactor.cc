@@ -172,11 +172,12 @@ class Loop {
       Close(c.sock.fileno(), c.failed);
       return;
     }
-    c.last_active = Clock::now();
     c.input.append(buffer, static_cast<size_t>(n));
     const Session::Result r = c.session->feed(c.input, c.output);
     c.input.erase(0, r.consumed);
     counters_.requests.fetch_add(static_cast<uint64_t>(r.requests), std::memory_order_relaxed);
+    // The idle clock restarts on a complete request only (slowloris: server.h).
+    if (r.requests > 0) c.last_active = Clock::now();
     if (r.error) c.failed = true;
     if (r.close) {
       c.close_after = true;
