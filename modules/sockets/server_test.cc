@@ -256,23 +256,5 @@ TEST(ServerModelTest, NamesRoundTrip) {
   EXPECT_TRUE(absl::IsInvalidArgument(ParseServerModel("forking").status()));
 }
 
-TEST(LineProtocolTest, FeedKeepsIncompleteLinesAndRefusesLongOnes) {
-  auto s = LineProtocol(16).NewSession();
-  std::string out;
-  Session::Result r = s->feed("a\nSUM 1 2\nbc", out);
-  EXPECT_EQ(r.consumed, 10u);
-  EXPECT_EQ(r.requests, 2);
-  EXPECT_EQ(out, "a\n3\n");
-  out.clear();
-  r = s->feed(std::string(16, 'y'), out);  // 16 bytes, no newline: too long for 16.
-  EXPECT_TRUE(r.close);
-  EXPECT_TRUE(r.error);
-  EXPECT_EQ(out, "ERR line too long\n");
-  out.clear();
-  r = LineProtocol(16).NewSession()->feed("exactly 15 byt\n", out);  // 15 with the newline: fits.
-  EXPECT_FALSE(r.close);
-  EXPECT_EQ(out, "exactly 15 byt\n");
-}
-
 }  // namespace
 }  // namespace conc
