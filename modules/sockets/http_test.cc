@@ -153,7 +153,7 @@ TEST_P(HttpServerTest, NotFoundKeepsTheConnectionAndBadRequestCloses) {
 
 TEST_P(HttpServerTest, SlowlorisAndHugeHeadersCostOnlyTheirConnection) {
   ServerOptions options;
-  options.idle_timeout = absl::Milliseconds(500);
+  options.idle_timeout = absl::Seconds(1);  // As in server_test: wide for a loaded VM; the slowloris outlasts it.
   StartServer(options);
   const int port = server_->port();
   // Slowloris: a header byte every 100 ms, each well inside the idle timeout;
@@ -172,8 +172,11 @@ TEST_P(HttpServerTest, SlowlorisAndHugeHeadersCostOnlyTheirConnection) {
       absl::SleepFor(absl::Milliseconds(100));  // The attack's own pace: this sleep is the client.
       if (absl::Now() - start > absl::Seconds(30)) break;
     }
-    EXPECT_TRUE(closed || ReadUntilClosed(*c).value_or("x").empty());
-    EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+    // Closed while still trickling: sending it all would take 22.5 s, and a
+    // clock restarted by every byte would never fire. (A send fails once the
+    // server's close has come back as a reset: a byte or two after it.)
+    EXPECT_TRUE(closed);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(15));
   }
   // A 10 MB header: 431 after 8 KiB, then closed.
   {
