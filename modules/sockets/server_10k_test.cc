@@ -104,7 +104,8 @@ TEST_P(TenThousandTest, HoldsAndAnswersTenThousandConnections) {
     all_held = (*server)->counters().active == static_cast<uint64_t>(kConnections);
   }
   ch = 'G';
-  (void)::write(down_w.get(), &ch, 1);
+  // The child's reads fail if this write does; its exit status tells.
+  if (::write(down_w.get(), &ch, 1) != 1) ADD_FAILURE() << "write to the client process failed";
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   EXPECT_TRUE(connected);
