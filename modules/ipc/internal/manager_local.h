@@ -28,6 +28,15 @@
 // deadline) is Unavailable within the deadline, never a hang. A connection
 // that failed or timed out is closed, never reused.
 //
+// Spinning: a round trip that sleeps on both sides costs two cross-process
+// wake-ups, which on a small VM are most of a call (the bare socketpair round
+// trip in manager_benchmark). So the client polls for its reply, and the
+// server for a connection's next request, for at most 50 µs before blocking,
+// yielding the CPU between polls: on an idle core the reply is seen without a
+// wake-up; on an oversubscribed one the yield hands the CPU to whoever needs
+// it (the peer included), and after 50 µs each side sleeps as before. Reads
+// take one recv(2) per small frame where FrameReader takes two.
+//
 // Hostile peers: before authentication a frame may hold at most
 // kLocalHandshakeBytes and the peer has kLocalHandshakeTimeout to send it;
 // after it, kMaxMessageBytes. A frame above the limit, bytes that do not parse,
