@@ -94,11 +94,14 @@ Manager& Manager::operator=(Manager&& other) noexcept {
 }
 
 absl::StatusOr<Manager> Manager::connect(const std::string& address, const std::string& authkey,
-                                         absl::Duration call_timeout) {
+                                         absl::Duration call_timeout, ManagerTransport transport) {
   absl::StatusOr<std::shared_ptr<internal::ManagerClient>> client =
-      internal::ManagerClient::Connect(address, authkey, call_timeout);
+      internal::ManagerClient::Connect(address, authkey, call_timeout, transport);
   if (!client.ok()) return client.status();
-  Manager m(ManagerOptions{.address = address, .authkey = authkey, .call_timeout = call_timeout});
+  Manager m(ManagerOptions{.address = address,
+                           .authkey = authkey,
+                           .call_timeout = call_timeout,
+                           .transport = transport});
   m.client_ = *std::move(client);
   m.connected_only_ = true;
   return m;
@@ -124,7 +127,8 @@ absl::Status Manager::start() {
 
   absl::StatusOr<std::string> bound = ReadReport(report_read.get(), deadline);
   absl::StatusOr<std::shared_ptr<internal::ManagerClient>> client =
-      bound.ok() ? internal::ManagerClient::Connect(*bound, authkey_, options_.call_timeout)
+      bound.ok() ? internal::ManagerClient::Connect(*bound, authkey_, options_.call_timeout,
+                                                   options_.transport)
                  : absl::StatusOr<std::shared_ptr<internal::ManagerClient>>(bound.status());
   if (!client.ok()) {
     (void)process_->kill();

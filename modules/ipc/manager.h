@@ -6,7 +6,8 @@
 // A manager is a server process that holds shared objects — dict, list,
 // Namespace, Queue, Lock, Event, Value — which other processes, on this host or
 // another, use through proxies (manager_proxies.h). Every proxy call is one
-// gRPC round trip to the server, which applies it to the object: slower than
+// round trip to the server (a Unix socket on the same host, gRPC from
+// another), which applies it to the object: slower than
 // shared memory (mp::Queue, Value), but any encodable type, any number of
 // processes, and across machines.
 //
@@ -35,10 +36,20 @@
 // path limit). "HOST:PORT" is TCP, port 0 letting the kernel choose (address()
 // reports it after start). "unix:/path" works too.
 //
+// TRANSPORTS. Every server also listens on a fresh abstract Unix socket of its
+// own and publishes both: address() is "GRPC-TARGET#local=HOSTNAME/NAME". A
+// client on host HOSTNAME talks to NAME, framed protobuf messages over the
+// socket (internal/manager_local.h), several times faster per call than a gRPC
+// round trip; any other client, or one that asks for it
+// (ManagerTransport::kGrpc), uses gRPC. Both carry the same operations, the
+// same handshake and the same errors; a bare gRPC target (no "#local=") works
+// as before, over gRPC.
+//
 // AUTHENTICATION. As Python, a client must know the authkey (default: 32
 // random bytes, per manager). The key never crosses the wire: HMAC-SHA256
 // challenge/response in both directions, then an HMAC-derived token per call
-// (manager.proto). A wrong key is Unauthenticated (AuthenticationError). Limits
+// (manager.proto; on the same-host socket the connection is authenticated
+// once instead). A wrong key is Unauthenticated (AuthenticationError). Limits
 // (as Python's): no encryption; anyone who can read the traffic sees the data
 // and can replay the per-call token to that server for its lifetime. Use it on
 // a trusted network, or tunnel it (SSH, or TLS credentials in gRPC).
@@ -94,6 +105,9 @@ struct ManagerOptions {
   absl::Duration call_timeout = absl::Seconds(5);
   // How long start() waits for the server to report its address.
   absl::Duration start_timeout = absl::Seconds(30);
+  // How this process's own client reaches the server: the same-host socket
+  // (the default) or gRPC. Other clients choose for themselves (connect()).
+  ManagerTransport transport = ManagerTransport::kAuto;
 };
 
 class Manager {
@@ -112,9 +126,12 @@ class Manager {
   // BaseManager(address, authkey).connect(): a client of a server someone
   // else runs (this object never shuts it down). Unavailable if nobody answers
   // within `call_timeout`; Unauthenticated if the key is refused.
+  // `transport`: the same-host socket when `address` offers one for this host
+  // (the default), or always gRPC.
   [[nodiscard]] static absl::StatusOr<Manager> connect(
       const std::string& address, const std::string& authkey,
-      absl::Duration call_timeout = absl::Seconds(5));
+      absl::Duration call_timeout = absl::Seconds(5),
+      ManagerTransport transport = ManagerTransport::kAuto);
 
   // Spawns the server, waits for its address and connects. FailedPrecondition
   // if started (or connected) before, or if main() did not call ProcessMain;
@@ -127,7 +144,8 @@ class Manager {
   // or never started; FailedPrecondition on a connect()ed client.
   [[nodiscard]] absl::Status shutdown();
 
-  // The address clients use ("127.0.0.1:40123" once a port 0 is bound).
+  // The address clients use: the gRPC target ("127.0.0.1:40123" once a port 0
+  // is bound), then "#local=HOST/NAME", the same-host socket (see ADDRESSES).
   const std::string& address() const { return address_; }
   const std::string& authkey() const { return authkey_; }
   // The server's process id (nullopt for a connect()ed client or before start).

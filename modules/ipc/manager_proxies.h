@@ -4,8 +4,9 @@
 // ListProxy, NamespaceProxy, QueueProxy, LockProxy, EventProxy, ValueProxy.
 //
 // A proxy names one object held by a manager's server process; every method is
-// one gRPC round trip to that process (~60-100 µs locally, see
-// modules/ipc/doc/manager.md), so prefer the batched calls (`get_many`,
+// one round trip to that process (over the same-host socket, or gRPC from
+// another host; see manager.h, TRANSPORTS, and modules/ipc/doc/performance.md
+// for what each costs), so prefer the batched calls (`get_many`,
 // `update`, `extend`, `items`) when moving many items. Keys and values travel
 // in conc's codec (codec.h); the server keeps the bytes and never decodes them,
 // so two proxies of different types on the same object see each other's bytes:

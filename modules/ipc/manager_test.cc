@@ -15,8 +15,15 @@
 
 #include "modules/ipc/manager.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstring>
 
 #include <chrono>
 #include <cstdint>
@@ -36,7 +43,11 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "modules/common/framed.h"
+#include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_auth.h"
+#include "modules/ipc/internal/manager_local.h"
+#include "modules/ipc/internal/manager_wire.h"
 #include "modules/ipc/manager.grpc.pb.h"
 #include "modules/threads/process.h"
 
@@ -45,8 +56,9 @@
 // Adds 1 to d["counter"] `n` times under the manager's Lock, and records its
 // own count under d["worker-<i>"], appending its index to the list each time.
 void increment_worker(std::string address, std::string authkey, std::string dict_id,
-                      std::string lock_id, std::string list_id, int worker, int n) {
-  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, authkey, absl::Seconds(30));
+                      std::string lock_id, std::string list_id, int worker, int n, int transport) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(
+      address, authkey, absl::Seconds(30), static_cast<conc::ManagerTransport>(transport));
   if (!m.ok()) std::exit(2);
   auto d = m->dict<std::string, int>(dict_id);
   auto lock = m->Lock(lock_id);
@@ -65,8 +77,9 @@ void increment_worker(std::string address, std::string authkey, std::string dict
 CONC_PROCESS_FUNCTION(increment_worker);
 
 // Reaches a TCP manager and writes its pid into the named dict.
-void tcp_client(std::string address, std::string authkey) {
-  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, authkey, absl::Seconds(30));
+void tcp_client(std::string address, std::string authkey, int transport) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(
+      address, authkey, absl::Seconds(30), static_cast<conc::ManagerTransport>(transport));
   if (!m.ok()) std::exit(2);
   auto d = m->dict<std::string, std::string>("results");
   if (!d.ok()) std::exit(3);
@@ -78,11 +91,25 @@ void tcp_client(std::string address, std::string authkey) {
 CONC_PROCESS_FUNCTION(tcp_client);
 
 // Tries a wrong key; exits 0 only if refused with Unauthenticated.
-void wrong_key_client(std::string address) {
-  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, "not the key", absl::Seconds(30));
+void wrong_key_client(std::string address, int transport) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(
+      address, "not the key", absl::Seconds(30), static_cast<conc::ManagerTransport>(transport));
   std::exit(absl::IsUnauthenticated(m.status()) ? 0 : 1);
 }
 CONC_PROCESS_FUNCTION(wrong_key_client);
+
+// Sets the event, then blocks in a get on the queue until killed.
+void blocked_getter(std::string address, std::string authkey, std::string queue_id,
+                    std::string event_id) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(address, authkey, absl::Seconds(30));
+  if (!m.ok()) std::exit(2);
+  auto q = m->Queue<int>(0, queue_id);
+  auto e = m->Event(event_id);
+  if (!q.ok() || !e.ok() || !e->set().ok()) std::exit(3);
+  (void)q->get(absl::Seconds(120));
+  std::exit(4);  // Not reached: the test kills this process first.
+}
+CONC_PROCESS_FUNCTION(blocked_getter);
 
 namespace conc {
 namespace {
@@ -113,13 +140,42 @@ bool WaitUntilStopped(pid_t pid, absl::Duration limit) {
   return false;
 }
 
-class ManagerTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(m_.start().ok()); }
-  Manager m_;
-};
+// Every test runs over both transports: the same-host socket (kAuto, on this
+// host) and gRPC.
+std::string TransportName(const ::testing::TestParamInfo<ManagerTransport>& info) {
+  return info.param == ManagerTransport::kAuto ? "Unix" : "Grpc";
+}
+std::string_view ExpectedTransport(ManagerTransport t) {
+  return t == ManagerTransport::kAuto ? "unix" : "grpc";
+}
 
-TEST_F(ManagerTest, DictBehavesLikePythonDict) {
+class ManagerTest : public ::testing::TestWithParam<ManagerTransport> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(m_.start().ok());
+    // The transport asked for is the one in use (no silent fallback).
+    ASSERT_EQ(m_.client()->transport(), ExpectedTransport(GetParam()));
+  }
+  // Another client of m_'s server, over the same transport.
+  absl::StatusOr<Manager> Connect(const std::string& authkey) {
+    return Manager::connect(m_.address(), authkey, absl::Seconds(5), GetParam());
+  }
+  int transport() const { return static_cast<int>(GetParam()); }
+  // The gRPC target of m_ (raw gRPC clients).
+  std::string GrpcTarget() const { return internal::ParseManagerAddress(m_.address()).grpc; }
+  Manager m_{ManagerOptions{.transport = GetParam()}};
+};
+INSTANTIATE_TEST_SUITE_P(Transports, ManagerTest,
+                         ::testing::Values(ManagerTransport::kAuto, ManagerTransport::kGrpc),
+                         TransportName);
+
+// The tests that build their own managers.
+class ManagerFaultTest : public ::testing::TestWithParam<ManagerTransport> {};
+INSTANTIATE_TEST_SUITE_P(Transports, ManagerFaultTest,
+                         ::testing::Values(ManagerTransport::kAuto, ManagerTransport::kGrpc),
+                         TransportName);
+
+TEST_P(ManagerTest, DictBehavesLikePythonDict) {
   absl::StatusOr<DictProxy<std::string, int>> d = m_.dict<std::string, int>();
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(*d->len(), 0u);
@@ -161,7 +217,7 @@ TEST_F(ManagerTest, DictBehavesLikePythonDict) {
   EXPECT_EQ(*d->len(), 0u);
 }
 
-TEST_F(ManagerTest, DictKeysMayBeAnyEncodableType) {
+TEST_P(ManagerTest, DictKeysMayBeAnyEncodableType) {
   auto d = m_.dict<std::pair<int, int>, std::vector<std::string>>();
   ASSERT_TRUE(d.ok());
   ASSERT_TRUE(d->set({1, 2}, {"x", "y"}).ok());
@@ -169,7 +225,7 @@ TEST_F(ManagerTest, DictKeysMayBeAnyEncodableType) {
   EXPECT_TRUE(absl::IsNotFound(d->get({2, 1}).status()));
 }
 
-TEST_F(ManagerTest, ListBehavesLikePythonList) {
+TEST_P(ManagerTest, ListBehavesLikePythonList) {
   absl::StatusOr<ListProxy<int>> l = m_.list<int>();
   ASSERT_TRUE(l.ok()) << l.status();
   // Everything on an empty list: IndexError.
@@ -212,7 +268,7 @@ TEST_F(ManagerTest, ListBehavesLikePythonList) {
   EXPECT_EQ(*l->len(), 0u);
 }
 
-TEST_F(ManagerTest, NamespaceAttributesOfMixedTypes) {
+TEST_P(ManagerTest, NamespaceAttributesOfMixedTypes) {
   absl::StatusOr<NamespaceProxy> ns = m_.Namespace();
   ASSERT_TRUE(ns.ok()) << ns.status();
   ASSERT_TRUE(ns->set("workers", 4).ok());
@@ -234,10 +290,10 @@ TEST_F(ManagerTest, NamespaceAttributesOfMixedTypes) {
 
 // Python's NamespaceProxy keeps names that start with '_' on the proxy: they
 // never reach the manager, so another client does not see them.
-TEST_F(ManagerTest, NamespaceUnderscoreNamesStayOnTheProxy) {
+TEST_P(ManagerTest, NamespaceUnderscoreNamesStayOnTheProxy) {
   absl::StatusOr<NamespaceProxy> ns = m_.Namespace("shared_ns");
   ASSERT_TRUE(ns.ok()) << ns.status();
-  auto other = Manager::connect(m_.address(), m_.authkey());
+  auto other = Connect(m_.authkey());
   ASSERT_TRUE(other.ok()) << other.status();
   absl::StatusOr<NamespaceProxy> ns2 = other->Namespace("shared_ns");
   ASSERT_TRUE(ns2.ok()) << ns2.status();
@@ -260,7 +316,7 @@ TEST_F(ManagerTest, NamespaceUnderscoreNamesStayOnTheProxy) {
   EXPECT_FALSE(*copy.has("_cache"));
 }
 
-TEST_F(ManagerTest, WrongTypeOnDecodeIsDataLoss) {
+TEST_P(ManagerTest, WrongTypeOnDecodeIsDataLoss) {
   auto d = m_.dict<std::string, int>("typed");
   ASSERT_TRUE(d.ok());
   ASSERT_TRUE(d->set("k", 1).ok());
@@ -272,7 +328,7 @@ TEST_F(ManagerTest, WrongTypeOnDecodeIsDataLoss) {
   EXPECT_EQ(*d->get("k"), 1);
 }
 
-TEST_F(ManagerTest, NamedObjectsAreSharedAndKindsChecked) {
+TEST_P(ManagerTest, NamedObjectsAreSharedAndKindsChecked) {
   auto a = m_.dict<std::string, int>("config");
   auto b = m_.dict<std::string, int>("config");
   ASSERT_TRUE(a.ok() && b.ok());
@@ -292,7 +348,7 @@ TEST_F(ManagerTest, NamedObjectsAreSharedAndKindsChecked) {
   EXPECT_TRUE(absl::IsNotFound(m_.list<int>("#999999").status()));
 }
 
-TEST_F(ManagerTest, QueuePutGetAndTimeouts) {
+TEST_P(ManagerTest, QueuePutGetAndTimeouts) {
   absl::StatusOr<QueueProxy<std::string>> q = m_.Queue<std::string>(/*maxsize=*/2);
   ASSERT_TRUE(q.ok()) << q.status();
   // get on an empty queue: queue.Empty after the timeout, and not much before.
@@ -315,7 +371,7 @@ TEST_F(ManagerTest, QueuePutGetAndTimeouts) {
 
 // q.empty() and q.full(), as Python's proxies: a bounded queue is full at
 // maxsize items, an unbounded one never.
-TEST_F(ManagerTest, QueueEmptyAndFull) {
+TEST_P(ManagerTest, QueueEmptyAndFull) {
   absl::StatusOr<QueueProxy<int>> bounded = m_.Queue<int>(/*maxsize=*/2);
   absl::StatusOr<QueueProxy<int>> unbounded = m_.Queue<int>();
   ASSERT_TRUE(bounded.ok() && unbounded.ok());
@@ -333,10 +389,10 @@ TEST_F(ManagerTest, QueueEmptyAndFull) {
   EXPECT_FALSE(*unbounded->empty());
 }
 
-TEST_F(ManagerTest, BlockedGetIsWokenByAnotherClientsPut) {
+TEST_P(ManagerTest, BlockedGetIsWokenByAnotherClientsPut) {
   auto q = m_.Queue<int>();
   ASSERT_TRUE(q.ok());
-  auto other = Manager::connect(m_.address(), m_.authkey());
+  auto other = Connect(m_.authkey());
   ASSERT_TRUE(other.ok()) << other.status();
   auto q2 = other->Queue<int>(0, q->id());
   ASSERT_TRUE(q2.ok());
@@ -350,7 +406,7 @@ TEST_F(ManagerTest, BlockedGetIsWokenByAnotherClientsPut) {
 // A timeout too large for the clock is forever, as everywhere in conc. The
 // bug: client and server added it to now() and overflowed, so the get failed
 // at once (and under UBSan the overflow killed the process).
-TEST_F(ManagerTest, ThousandYearTimeoutWaitsForThePut) {
+TEST_P(ManagerTest, ThousandYearTimeoutWaitsForThePut) {
   const absl::Duration thousand_years = absl::Hours(24 * 365 * 1000);
   auto q = m_.Queue<int>();
   ASSERT_TRUE(q.ok()) << q.status();
@@ -390,7 +446,7 @@ TEST_F(ManagerTest, ThousandYearTimeoutWaitsForThePut) {
 }
 
 // Zero and negative timeouts poll once: queue.Empty at once on an empty queue.
-TEST_F(ManagerTest, ZeroAndNegativeTimeoutsPollOnce) {
+TEST_P(ManagerTest, ZeroAndNegativeTimeoutsPollOnce) {
   auto q = m_.Queue<int>();
   ASSERT_TRUE(q.ok()) << q.status();
   for (absl::Duration timeout : {absl::ZeroDuration(), absl::Milliseconds(-1),
@@ -408,10 +464,10 @@ TEST_F(ManagerTest, ZeroAndNegativeTimeoutsPollOnce) {
 // A raw, authenticated call whose timeout_us is INT64_MAX or INT64_MIN: the
 // server saturates instead of overflowing (under --config=asan, UBSan killed
 // the server here), waits for the item, and the next call still works.
-TEST_F(ManagerTest, RawCallWithExtremeTimeoutDoesNotKillTheServer) {
+TEST_P(ManagerTest, RawCallWithExtremeTimeoutDoesNotKillTheServer) {
   auto q = m_.Queue<int>();
   ASSERT_TRUE(q.ok()) << q.status();
-  auto channel = grpc::CreateChannel(m_.address(), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(GrpcTarget(), grpc::InsecureChannelCredentials());
   auto stub = managerpb::ManagerService::NewStub(channel);
   managerpb::ChallengeReply challenge;
   {
@@ -465,9 +521,9 @@ TEST_F(ManagerTest, RawCallWithExtremeTimeoutDoesNotKillTheServer) {
   EXPECT_TRUE((m_.dict<int, int>().ok()));
 }
 
-TEST(ManagerSlicesTest, WaitWithoutTimeoutOutlastsTheCallDeadline) {
+TEST_P(ManagerFaultTest, SlicesWaitWithoutTimeoutOutlastsTheCallDeadline) {
   // A 300 ms call timeout: a get() without timeout is sent in 300 ms slices.
-  Manager m({.call_timeout = absl::Milliseconds(300)});
+  Manager m({.call_timeout = absl::Milliseconds(300), .transport = GetParam()});
   ASSERT_TRUE(m.start().ok());
   auto q = m.Queue<int>();
   auto e = m.Event();
@@ -493,7 +549,7 @@ TEST(ManagerSlicesTest, WaitWithoutTimeoutOutlastsTheCallDeadline) {
   EXPECT_TRUE(*acquired);
 }
 
-TEST_F(ManagerTest, LockAcquireReleaseAndMisuse) {
+TEST_P(ManagerTest, LockAcquireReleaseAndMisuse) {
   absl::StatusOr<LockProxy> lock = m_.Lock();
   ASSERT_TRUE(lock.ok()) << lock.status();
   // Releasing an unlocked lock: RuntimeError → FailedPrecondition.
@@ -510,7 +566,7 @@ TEST_F(ManagerTest, LockAcquireReleaseAndMisuse) {
   EXPECT_TRUE(lock->release().ok());
 }
 
-TEST_F(ManagerTest, EventSetClearWait) {
+TEST_P(ManagerTest, EventSetClearWait) {
   absl::StatusOr<EventProxy> e = m_.Event();
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_FALSE(*e->is_set());
@@ -527,7 +583,7 @@ TEST_F(ManagerTest, EventSetClearWait) {
   EXPECT_FALSE(*e->is_set());
 }
 
-TEST_F(ManagerTest, ValueGetSet) {
+TEST_P(ManagerTest, ValueGetSet) {
   absl::StatusOr<ValueProxy<double>> v = m_.Value<double>(1.5);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(*v->get(), 1.5);
@@ -544,7 +600,7 @@ TEST_F(ManagerTest, ValueGetSet) {
   EXPECT_TRUE(absl::IsInvalidArgument(m_.Value<int>(0, as_dict->id()).status()));
 }
 
-TEST_F(ManagerTest, BlockedCallsDoNotStarveOtherClients) {
+TEST_P(ManagerTest, BlockedCallsDoNotStarveOtherClients) {
   // Four calls blocked in the server (queue get, lock acquire, event wait)...
   auto q = m_.Queue<int>();
   auto lock = m_.Lock();
@@ -575,7 +631,7 @@ TEST_F(ManagerTest, BlockedCallsDoNotStarveOtherClients) {
 
 // The lost-update problem, solved with the manager's Lock: four processes add
 // 1 each 100 times; nothing is lost.
-TEST_F(ManagerTest, FourProcessesUpdateOneDictWithoutLostUpdates) {
+TEST_P(ManagerTest, FourProcessesUpdateOneDictWithoutLostUpdates) {
   auto d = m_.dict<std::string, int>();
   auto lock = m_.Lock();
   auto l = m_.list<int>();
@@ -584,7 +640,7 @@ TEST_F(ManagerTest, FourProcessesUpdateOneDictWithoutLostUpdates) {
   std::vector<Process> workers;
   for (int w = 0; w < kWorkers; ++w) {
     workers.emplace_back(process_function<increment_worker>, m_.address(), m_.authkey(), d->id(),
-                         lock->id(), l->id(), w, kIncrements);
+                         lock->id(), l->id(), w, kIncrements, transport());
   }
   for (Process& p : workers) ASSERT_TRUE(p.start().ok());
   for (Process& p : workers) {
@@ -596,26 +652,26 @@ TEST_F(ManagerTest, FourProcessesUpdateOneDictWithoutLostUpdates) {
   EXPECT_THAT(*l->to_vector(), UnorderedElementsAre(0, 1, 2, 3));
 }
 
-TEST_F(ManagerTest, WrongAuthkeyIsRefused) {
+TEST_P(ManagerTest, WrongAuthkeyIsRefused) {
   // From this process...
-  absl::StatusOr<Manager> bad = Manager::connect(m_.address(), "wrong key");
+  absl::StatusOr<Manager> bad = Connect("wrong key");
   EXPECT_TRUE(absl::IsUnauthenticated(bad.status())) << bad.status();
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("digest received was wrong"));
   // ...and from another one.
-  Process p(process_function<wrong_key_client>, m_.address());
+  Process p(process_function<wrong_key_client>, m_.address(), transport());
   ASSERT_TRUE(p.start().ok());
   ASSERT_TRUE(p.join(absl::Seconds(120)).ok());
   EXPECT_EQ(p.exitcode(), 0);
   // The right key works.
-  absl::StatusOr<Manager> good = Manager::connect(m_.address(), m_.authkey());
+  absl::StatusOr<Manager> good = Connect(m_.authkey());
   ASSERT_TRUE(good.ok()) << good.status();
   EXPECT_TRUE((good->dict<int, int>().ok()));
 }
 
-TEST_F(ManagerTest, ServerRefusesCallsWithoutTheToken) {
+TEST_P(ManagerTest, ServerRefusesCallsWithoutTheToken) {
   // A raw gRPC client that skips the handshake: every call is refused, so
   // knowing the address alone gives nothing.
-  auto channel = grpc::CreateChannel(m_.address(), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(GrpcTarget(), grpc::InsecureChannelCredentials());
   auto stub = managerpb::ManagerService::NewStub(channel);
   for (const char* token : {"", "00", "not-a-token"}) {
     grpc::ClientContext context;
@@ -636,9 +692,9 @@ TEST_F(ManagerTest, ServerRefusesCallsWithoutTheToken) {
   EXPECT_TRUE((m_.dict<int, int>().ok()));
 }
 
-TEST(ManagerFaultTest, KilledManagerFailsEveryCallWithinItsDeadline) {
+TEST_P(ManagerFaultTest, KilledManagerFailsEveryCallWithinItsDeadline) {
   const absl::Duration call_timeout = absl::Seconds(2);
-  Manager m({.call_timeout = call_timeout});
+  Manager m({.call_timeout = call_timeout, .transport = GetParam()});
   ASSERT_TRUE(m.start().ok());
   auto d = m.dict<std::string, int>();
   auto q = m.Queue<int>();
@@ -675,11 +731,11 @@ TEST(ManagerFaultTest, KilledManagerFailsEveryCallWithinItsDeadline) {
   EXPECT_LT(absl::Now() - start, call_timeout + kMargin);
 }
 
-TEST(ManagerFaultTest, HungManagerFailsCallsWithinTheirDeadline) {
+TEST_P(ManagerFaultTest, HungManagerFailsCallsWithinTheirDeadline) {
   // A server that stops answering (SIGSTOP: alive, connection open, silent) is
   // the case only a deadline catches.
   const absl::Duration call_timeout = absl::Seconds(1);
-  Manager m({.call_timeout = call_timeout});
+  Manager m({.call_timeout = call_timeout, .transport = GetParam()});
   ASSERT_TRUE(m.start().ok());
   auto d = m.dict<int, int>();
   auto e = m.Event();
@@ -703,8 +759,8 @@ TEST(ManagerFaultTest, HungManagerFailsCallsWithinTheirDeadline) {
   EXPECT_EQ(*d->get(1), 1);  // Answers again once resumed.
 }
 
-TEST(ManagerFaultTest, ShutdownEndsTheServerAndProxiesFail) {
-  Manager m;
+TEST_P(ManagerFaultTest, ShutdownEndsTheServerAndProxiesFail) {
+  Manager m({.transport = GetParam()});
   ASSERT_TRUE(m.start().ok());
   auto d = m.dict<int, int>();
   ASSERT_TRUE(d.ok());
@@ -717,20 +773,20 @@ TEST(ManagerFaultTest, ShutdownEndsTheServerAndProxiesFail) {
   EXPECT_TRUE(absl::IsFailedPrecondition(m.start()));
 }
 
-TEST(ManagerFaultTest, StartErrors) {
-  Manager m;
+TEST_P(ManagerFaultTest, StartErrors) {
+  Manager m({.transport = GetParam()});
   ASSERT_TRUE(m.start().ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(m.start()));
   // A second server on the same address cannot listen: Unavailable, and no
   // process is left behind.
-  Manager clash({.address = m.address()});
+  Manager clash({.address = m.address(), .transport = GetParam()});
   absl::Status s = clash.start();
   EXPECT_TRUE(absl::IsUnavailable(s)) << s;
   EXPECT_FALSE(clash.pid().has_value());
   // Nothing listens there: connect gives up within its deadline.
   const absl::Time start = absl::Now();
   absl::StatusOr<Manager> nobody =
-      Manager::connect("unix-abstract:conc-manager-nobody-here", "k", absl::Seconds(1));
+      Manager::connect("unix-abstract:conc-manager-nobody-here", "k", absl::Seconds(1), GetParam());
   EXPECT_TRUE(absl::IsUnavailable(nobody.status())) << nobody.status();
   EXPECT_LT(absl::Now() - start, absl::Seconds(1) + kMargin);
   // Factories before start.
@@ -738,8 +794,8 @@ TEST(ManagerFaultTest, StartErrors) {
   EXPECT_TRUE(absl::IsFailedPrecondition(idle.dict<int, int>().status()));
 }
 
-TEST(ManagerTcpTest, ReachedFromASecondProcessOverTcp) {
-  Manager m({.address = "127.0.0.1:0", .authkey = "tcp secret"});
+TEST_P(ManagerFaultTest, TcpReachedFromASecondProcessOverTcp) {
+  Manager m({.address = "127.0.0.1:0", .authkey = "tcp secret", .transport = GetParam()});
   ASSERT_TRUE(m.start().ok());
   // The kernel-chosen port is reported back.
   EXPECT_TRUE(absl::StartsWith(m.address(), "127.0.0.1:")) << m.address();
@@ -747,13 +803,13 @@ TEST(ManagerTcpTest, ReachedFromASecondProcessOverTcp) {
   auto d = m.dict<std::string, std::string>("results");
   ASSERT_TRUE(d.ok());
   ASSERT_TRUE(d->set("from-parent", "hi child").ok());
-  Process p(process_function<tcp_client>, m.address(), m.authkey());
+  Process p(process_function<tcp_client>, m.address(), m.authkey(), static_cast<int>(GetParam()));
   ASSERT_TRUE(p.start().ok());
   ASSERT_TRUE(p.join(absl::Seconds(120)).ok());
   EXPECT_EQ(p.exitcode(), 0);
   EXPECT_EQ(*d->get("from-child"), "hello over TCP");
   // A connect()ed client does not own the server.
-  absl::StatusOr<Manager> client = Manager::connect(m.address(), "tcp secret");
+  absl::StatusOr<Manager> client = Manager::connect(m.address(), "tcp secret", absl::Seconds(5), GetParam());
   ASSERT_TRUE(client.ok()) << client.status();
   EXPECT_TRUE(absl::IsFailedPrecondition(client->shutdown()));
   auto via_client = client->dict<std::string, std::string>("results");
@@ -761,11 +817,11 @@ TEST(ManagerTcpTest, ReachedFromASecondProcessOverTcp) {
   EXPECT_EQ(*via_client->get("from-child"), "hello over TCP");
 }
 
-TEST(ManagerScopeTest, DestructorShutsDownAndReaps) {
+TEST_P(ManagerFaultTest, ScopeDestructorShutsDownAndReaps) {
   pid_t pid = 0;
   std::optional<DictProxy<int, int>> d;
   {
-    Manager m;
+    Manager m({.transport = GetParam()});
     ASSERT_TRUE(m.start().ok());
     pid = *m.pid();
     d = *m.dict<int, int>();
@@ -777,6 +833,294 @@ TEST(ManagerScopeTest, DestructorShutsDownAndReaps) {
   EXPECT_NE(::kill(pid, 0), 0);
   // The proxy outlives its manager and fails cleanly.
   EXPECT_TRUE(absl::IsUnavailable(d->set(2, 2)));
+}
+
+// --- The same-host socket against hostile and dying peers ---
+
+// A raw connection to a manager's same-host socket, for speaking the protocol
+// wrongly on purpose.
+class RawLocalPeer {
+ public:
+  explicit RawLocalPeer(const std::string& address) {
+    const internal::ManagerAddress parsed = internal::ParseManagerAddress(address);
+    EXPECT_FALSE(parsed.local_name.empty()) << address;
+    fd_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    // Bounds every read below: a server that neither answers nor closes fails
+    // the test instead of hanging it.
+    const timeval limit = absl::ToTimeval(kMargin);
+    setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path + 1, parsed.local_name.data(), parsed.local_name.size());
+    const socklen_t len =
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + parsed.local_name.size());
+    connected_ = ::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr), len) == 0;
+  }
+  bool connected() const { return connected_; }
+  int fd() const { return fd_.get(); }
+
+  absl::StatusOr<std::string> ReadFrame() {
+    FrameReader reader(fd_.get());
+    return reader.Read();
+  }
+  absl::Status WriteFrame(std::string_view payload) {
+    FrameWriter writer(fd_.get());
+    return writer.Write(payload);
+  }
+  absl::Status WriteRaw(std::string_view bytes) {
+    return WriteFull(fd_.get(), std::as_bytes(std::span(bytes.data(), bytes.size())));
+  }
+  // True once the server has closed its end (EOF), within kMargin.
+  bool ClosedByServer() {
+    char byte;
+    while (true) {
+      const ssize_t n = read(fd_.get(), &byte, 1);
+      if (n == 0) return true;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == ECONNRESET) return true;
+      return false;  // Data, or the SO_RCVTIMEO ran out.
+    }
+  }
+  // Reads the challenge and answers it with `authkey`; returns the reply.
+  absl::StatusOr<managerpb::LocalReply> Handshake(const std::string& authkey) {
+    absl::StatusOr<std::string> frame = ReadFrame();
+    if (!frame.ok()) return frame.status();
+    managerpb::ChallengeReply challenge;
+    if (!challenge.ParseFromString(*frame)) return absl::DataLossError("challenge");
+    managerpb::LocalRequest hello;
+    hello.mutable_authenticate()->set_client_nonce("nonce");
+    hello.mutable_authenticate()->set_client_digest(
+        internal::HmacSha256(authkey, "client" + challenge.server_nonce()));
+    if (absl::Status s = WriteFrame(hello.SerializeAsString()); !s.ok()) return s;
+    frame = ReadFrame();
+    if (!frame.ok()) return frame.status();
+    managerpb::LocalReply reply;
+    if (!reply.ParseFromString(*frame)) return absl::DataLossError("reply");
+    return reply;
+  }
+  absl::StatusOr<managerpb::LocalReply> Call(const managerpb::LocalRequest& request) {
+    if (absl::Status s = WriteFrame(request.SerializeAsString()); !s.ok()) return s;
+    absl::StatusOr<std::string> frame = ReadFrame();
+    if (!frame.ok()) return frame.status();
+    managerpb::LocalReply reply;
+    if (!reply.ParseFromString(*frame)) return absl::DataLossError("reply");
+    return reply;
+  }
+
+ private:
+  FileDescriptor fd_;
+  bool connected_ = false;
+};
+
+// A little-endian frame header announcing `size` bytes.
+std::string FrameHeader(uint64_t size) {
+  std::string header(kFrameHeaderSize, '\0');
+  for (size_t i = 0; i < kFrameHeaderSize; ++i) header[i] = static_cast<char>(size >> (8 * i));
+  return header;
+}
+
+class ManagerLocalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(m_.start().ok());
+    ASSERT_EQ(m_.client()->transport(), "unix");
+    auto d = m_.dict<int, int>("alive");
+    ASSERT_TRUE(d.ok()) << d.status();
+    d_ = *d;
+  }
+  // The manager still serves its well-behaved client.
+  void ExpectAlive(int i) {
+    ASSERT_TRUE(d_->set(i, i).ok());
+    EXPECT_EQ(*d_->get(i), i);
+  }
+  Manager m_;
+  std::optional<DictProxy<int, int>> d_;
+};
+
+TEST_F(ManagerLocalTest, AddressNamesBothTransports) {
+  const internal::ManagerAddress a = internal::ParseManagerAddress(m_.address());
+  EXPECT_TRUE(absl::StartsWith(a.grpc, "unix-abstract:conc-manager-")) << m_.address();
+  EXPECT_EQ(a.local_host, internal::LocalHostName());
+  EXPECT_FALSE(a.local_name.empty());
+  // The same address, forced to gRPC, reaches the same objects.
+  absl::StatusOr<Manager> grpc =
+      Manager::connect(m_.address(), m_.authkey(), absl::Seconds(5), ManagerTransport::kGrpc);
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+  EXPECT_EQ(grpc->client()->transport(), "grpc");
+  ASSERT_TRUE(d_->set(1, 10).ok());
+  auto d = grpc->dict<int, int>("alive");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d->get(1), 10);
+  // Another host's name in the address: gRPC, not this host's socket.
+  internal::ManagerAddress elsewhere = a;
+  elsewhere.local_host = "not-" + a.local_host;
+  absl::StatusOr<Manager> remote =
+      Manager::connect(internal::FormatManagerAddress(elsewhere), m_.authkey());
+  ASSERT_TRUE(remote.ok()) << remote.status();
+  EXPECT_EQ(remote->client()->transport(), "grpc");
+}
+
+TEST_F(ManagerLocalTest, WrongKeyIsRefusedAndTheConnectionClosed) {
+  RawLocalPeer peer(m_.address());
+  ASSERT_TRUE(peer.connected());
+  absl::StatusOr<managerpb::LocalReply> reply = peer.Handshake("wrong key");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->code(), static_cast<int>(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(reply->message(), HasSubstr("digest received was wrong"));
+  EXPECT_TRUE(peer.ClosedByServer());
+  ExpectAlive(1);
+}
+
+TEST_F(ManagerLocalTest, RequestsBeforeTheHandshakeAreRefused) {
+  // An Execute instead of the handshake: closed, nothing run.
+  RawLocalPeer peer(m_.address());
+  ASSERT_TRUE(peer.connected());
+  ASSERT_TRUE(peer.ReadFrame().ok());  // The challenge.
+  managerpb::LocalRequest request;
+  managerpb::Op* op = request.mutable_execute()->add_ops();
+  op->set_kind(managerpb::CREATE);
+  op->set_key("dict");
+  op->set_object("intruder");
+  ASSERT_TRUE(peer.WriteFrame(request.SerializeAsString()).ok());
+  EXPECT_TRUE(peer.ClosedByServer());
+  // A frame above the handshake limit: closed before it is read.
+  RawLocalPeer big(m_.address());
+  ASSERT_TRUE(big.connected());
+  ASSERT_TRUE(big.ReadFrame().ok());
+  ASSERT_TRUE(big.WriteRaw(FrameHeader(internal::kLocalHandshakeBytes + 1)).ok());
+  EXPECT_TRUE(big.ClosedByServer());
+  ExpectAlive(2);
+  // "intruder" was never created: a client's get-or-create makes a fresh dict.
+  auto d = m_.dict<int, int>("intruder");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d->len(), 0u);
+}
+
+TEST_F(ManagerLocalTest, GarbageAndOversizedFramesDropOnlyThatConnection) {
+  // After a correct handshake: a frame of garbage, a header announcing more
+  // than the limit (1 TiB: nothing is allocated for it), a torn frame.
+  const std::vector<std::string> attacks = {
+      FrameHeader(5) + std::string("\xff\xff\xff\xff\xff", 5),
+      FrameHeader(uint64_t{1} << 40),
+      FrameHeader(static_cast<uint64_t>(internal::kMaxMessageBytes) + 1),
+  };
+  int i = 10;
+  for (const std::string& attack : attacks) {
+    RawLocalPeer peer(m_.address());
+    ASSERT_TRUE(peer.connected());
+    absl::StatusOr<managerpb::LocalReply> welcome = peer.Handshake(m_.authkey());
+    ASSERT_TRUE(welcome.ok()) << welcome.status();
+    ASSERT_EQ(welcome->code(), 0) << welcome->message();
+    ASSERT_TRUE(peer.WriteRaw(attack).ok());
+    EXPECT_TRUE(peer.ClosedByServer()) << i;
+    ExpectAlive(i++);
+  }
+  // Half a frame, then the peer vanishes: the server's read ends at EOF.
+  {
+    RawLocalPeer peer(m_.address());
+    ASSERT_TRUE(peer.connected());
+    ASSERT_TRUE(peer.Handshake(m_.authkey()).ok());
+    ASSERT_TRUE(peer.WriteRaw(FrameHeader(100) + "half").ok());
+  }
+  ExpectAlive(i++);
+  // Bytes that are not even a frame header, before the handshake.
+  {
+    RawLocalPeer peer(m_.address());
+    ASSERT_TRUE(peer.connected());
+    ASSERT_TRUE(peer.ReadFrame().ok());
+    ASSERT_TRUE(peer.WriteRaw("GET / HTTP/1.1\r\n\r\n").ok());
+    EXPECT_TRUE(peer.ClosedByServer());
+  }
+  ExpectAlive(i++);
+}
+
+TEST_F(ManagerLocalTest, ExtremeBudgetsAndTimeoutsSaturate) {
+  auto q = m_.Queue<int>();
+  ASSERT_TRUE(q.ok());
+  RawLocalPeer peer(m_.address());
+  ASSERT_TRUE(peer.connected());
+  ASSERT_TRUE(peer.Handshake(m_.authkey()).ok());
+  auto take = [&](int64_t budget_us, int64_t timeout_us) {
+    managerpb::LocalRequest request;
+    request.set_budget_us(budget_us);
+    managerpb::Op* op = request.mutable_execute()->add_ops();
+    op->set_kind(managerpb::TAKE);
+    op->set_object(q->id());
+    op->set_timeout_us(timeout_us);
+    return peer.Call(request);
+  };
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  // A poll with any budget, and any wait with a budget already spent (INT64_MIN,
+  // 0): queue.Empty at once, never an overflow.
+  for (auto [budget, timeout] : {std::pair{kMax, kMin}, std::pair{kMin, kMax}, std::pair{int64_t{0}, kMax},
+                                 std::pair{kMin, kMin}}) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<managerpb::LocalReply> r = take(budget, timeout);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->execute().results_size(), 1);
+    EXPECT_EQ(r->execute().results(0).code(), static_cast<int>(absl::StatusCode::kDeadlineExceeded));
+    EXPECT_LT(absl::Now() - start, kMargin);
+  }
+  // INT64_MAX budget and timeout: waits for the item.
+  ASSERT_TRUE(q->put(5).ok());
+  absl::StatusOr<managerpb::LocalReply> r = take(kMax, kMax);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->execute().results(0).value(), Encode(5));
+  ExpectAlive(1);
+}
+
+// A client killed while its get waits in the server: the server ends that
+// wait (it sees the connection hang up), so the dead client takes nothing and
+// everyone else goes on.
+TEST_F(ManagerLocalTest, ClientKilledMidCall) {
+  auto q = m_.Queue<int>();
+  auto e = m_.Event();
+  ASSERT_TRUE(q.ok() && e.ok());
+  Process child(process_function<blocked_getter>, m_.address(), m_.authkey(), q->id(), e->id());
+  ASSERT_TRUE(child.start().ok());
+  absl::StatusOr<bool> ready = e->wait(kMargin);
+  ASSERT_TRUE(ready.ok() && *ready);
+  // The child is in (or about to send) its get; a pause lets it reach the
+  // server, though the test holds either way.
+  absl::SleepFor(absl::Milliseconds(200));
+  ASSERT_TRUE(child.kill().ok());
+  ASSERT_TRUE(child.join(kMargin).ok());
+  ExpectAlive(1);
+  // The server notices a hung-up waiter within 100 ms; 2 s is 20 of those
+  // (there is no event to wait on inside the server). Had the dead get still
+  // been waiting, it would take this item and ours would time out.
+  absl::SleepFor(absl::Seconds(2));
+  ASSERT_TRUE(q->put(9).ok());
+  absl::StatusOr<int> got = q->get(kMargin);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, 9);
+}
+
+// The server killed while a client's call waits: a clear Unavailable within
+// the call's deadline, never a hang (KilledManagerFailsEveryCallWithinItsDeadline
+// covers more, over both transports); here a wait without a timeout.
+TEST(ManagerLocalFaultTest, ServerKilledWhileAClientWaits) {
+  Manager m({.call_timeout = absl::Seconds(2)});
+  ASSERT_TRUE(m.start().ok());
+  ASSERT_EQ(m.client()->transport(), "unix");
+  auto e = m.Event();
+  ASSERT_TRUE(e.ok());
+  std::promise<void> waiting;
+  std::future<absl::StatusOr<bool>> waited = std::async(std::launch::async, [&] {
+    waiting.set_value();
+    return e->wait();  // Forever, in slices.
+  });
+  waiting.get_future().wait();
+  absl::SleepFor(absl::Milliseconds(200));  // Let the wait reach the server (either way is fine).
+  const absl::Time killed = absl::Now();
+  ASSERT_EQ(::kill(*m.pid(), SIGKILL), 0);
+  ASSERT_EQ(waited.wait_for(absl::ToChronoSeconds(kMargin)), std::future_status::ready);
+  absl::StatusOr<bool> r = waited.get();
+  EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("same-host socket"));
+  EXPECT_LT(absl::Now() - killed, absl::Seconds(2) + kMargin);
+  EXPECT_TRUE(m.shutdown().ok());
 }
 
 }  // namespace

@@ -16,6 +16,18 @@
 //   a[i] = 4.5  # TypeError                  a->set(i, 4.5);   // compile error (see shared_value.h, CONVERSIONS)
 //   Array("i", 10, lock=False)               auto r = conc::mp::Array<int>::Create(10, conc::mp::no_lock);  // a RawArray<int>
 //   RawArray("i", 10)                        auto r = conc::mp::RawArray<int>::Create(10);
+//   s = Array("c", 8)  (a char array)        auto s = conc::mp::Array<char>::Create(8);
+//   s.value = b"hi"; s.value                 absl::Status ok = s->set_value("hi"); std::string v = s->value();
+//   s.raw = b"..."; s.raw                    absl::Status ok = s->set_raw("..."); std::string r = s->raw();
+//
+// CHAR ARRAYS (T = char only, as Python's typecode "c"), as ctypes' c_char
+// arrays: value() is the bytes up to the first NUL (all of them if none);
+// set_value(b) writes b and, if it is shorter than the array, one NUL after
+// it (the rest is left as it was); raw() is all size() bytes, NULs included;
+// set_raw(b) writes b at the start and nothing else. A b longer than the
+// array is InvalidArgument, Python's ValueError "byte string too long", and
+// nothing is written. On an Array each is one locked access (Python's
+// synchronized string takes the lock for each too); on a RawArray, unlocked.
 //
 // BOUNDS. get(i), at(i) and set(i, x) check the index: one past the end (or
 // more) is OutOfRange (Python's IndexError, as ShareableList and ListProxy
@@ -54,6 +66,8 @@
 #include <initializer_list>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -122,6 +136,43 @@ class ArrayStorage {
     return out;
   }
 
+  // The char-array views (see CHAR ARRAYS above); the caller locks.
+  std::string CharValue() const
+    requires std::is_same_v<T, char>
+  {
+    std::string out;
+    for (size_t i = 0; i < size_; ++i) {
+      const char c = LoadAt(i);
+      if (c == '\0') break;
+      out.push_back(c);
+    }
+    return out;
+  }
+  std::string CharRaw() const
+    requires std::is_same_v<T, char>
+  {
+    std::string out(size_, '\0');
+    for (size_t i = 0; i < size_; ++i) out[i] = LoadAt(i);
+    return out;
+  }
+  absl::Status CheckCharLength(std::string_view bytes) const
+    requires std::is_same_v<T, char>
+  {
+    if (bytes.size() > size_) {
+      return absl::InvalidArgumentError(absl::StrCat("ValueError: byte string too long (",
+                                                     bytes.size(), " bytes for a char array of ",
+                                                     size_, ")"));
+    }
+    return absl::OkStatus();
+  }
+  // Requires CheckCharLength(bytes).ok().
+  void StoreChars(std::string_view bytes, bool terminate)
+    requires std::is_same_v<T, char>
+  {
+    for (size_t i = 0; i < bytes.size(); ++i) StoreAt(i, bytes[i]);
+    if (terminate && bytes.size() < size_) StoreAt(bytes.size(), '\0');
+  }
+
   std::shared_ptr<conc::internal::SharedRegion> region_;
   T* data_;
   size_t size_;
@@ -180,6 +231,32 @@ class RawArray : public internal::ArrayStorage<T> {
   // reading after the writers are joined. Concurrent plain writes through it
   // and reads elsewhere are a data race: use get/set then.
   [[nodiscard]] std::span<T> span() { return {this->data_, this->size_}; }
+
+  // A char array's views (see CHAR ARRAYS), unlocked.
+  [[nodiscard]] std::string value() const
+    requires std::is_same_v<T, char>
+  {
+    return this->CharValue();
+  }
+  [[nodiscard]] std::string raw() const
+    requires std::is_same_v<T, char>
+  {
+    return this->CharRaw();
+  }
+  [[nodiscard]] absl::Status set_value(std::string_view bytes)
+    requires std::is_same_v<T, char>
+  {
+    if (absl::Status s = this->CheckCharLength(bytes); !s.ok()) return s;
+    this->StoreChars(bytes, /*terminate=*/true);
+    return absl::OkStatus();
+  }
+  [[nodiscard]] absl::Status set_raw(std::string_view bytes)
+    requires std::is_same_v<T, char>
+  {
+    if (absl::Status s = this->CheckCharLength(bytes); !s.ok()) return s;
+    this->StoreChars(bytes, /*terminate=*/false);
+    return absl::OkStatus();
+  }
 
   [[nodiscard]] ArrayHandle handle() const { return {this->region_->handle().fd}; }
   [[nodiscard]] std::vector<int> fds_to_pass() const { return this->region_->fds_to_pass(); }
@@ -255,6 +332,34 @@ class Array : public internal::ArrayStorage<T> {
   // Python's `get_lock()`: the RLock guarding the array.
   [[nodiscard]] RLock& get_lock() const { return lock_; }
 
+  // A char array's views (see CHAR ARRAYS), each one locked access.
+  [[nodiscard]] std::string value() const
+    requires std::is_same_v<T, char>
+  {
+    const bool held = Lock();
+    std::string v = this->CharValue();
+    if (held) (void)lock_.release();
+    return v;
+  }
+  [[nodiscard]] std::string raw() const
+    requires std::is_same_v<T, char>
+  {
+    const bool held = Lock();
+    std::string v = this->CharRaw();
+    if (held) (void)lock_.release();
+    return v;
+  }
+  [[nodiscard]] absl::Status set_value(std::string_view bytes)
+    requires std::is_same_v<T, char>
+  {
+    return SetChars(bytes, /*terminate=*/true);
+  }
+  [[nodiscard]] absl::Status set_raw(std::string_view bytes)
+    requires std::is_same_v<T, char>
+  {
+    return SetChars(bytes, /*terminate=*/false);
+  }
+
   // Runs `f(std::span<T>)` over the whole array with the lock held: the
   // view is unchecked raw memory (see BOUNDS) and valid only inside f.
   // OK; OwnerDiedError if the previous holder died (f ran anyway: repair
@@ -287,6 +392,16 @@ class Array : public internal::ArrayStorage<T> {
 
   // As Value's: takes the lock unless the caller holds it; true if the
   // access must release it afterwards.
+  absl::Status SetChars(std::string_view bytes, bool terminate)
+    requires std::is_same_v<T, char>
+  {
+    if (absl::Status s = this->CheckCharLength(bytes); !s.ok()) return s;
+    const bool held = Lock();
+    this->StoreChars(bytes, terminate);
+    if (held) (void)lock_.release();
+    return absl::OkStatus();
+  }
+
   bool Lock() const {
     if (lock_.is_owned()) return false;  // already ours (get_lock() held): no re-entry needed
     absl::StatusOr<bool> got = lock_.acquire();

@@ -196,6 +196,64 @@ TEST(ArrayTest, CreateGetSetBounds) {
   EXPECT_EQ(raw.span().size(), 2u);
 }
 
+// Python's Array("c", n): .value stops at the first NUL, .raw is every byte;
+// a longer byte string is ValueError and writes nothing (CPython's
+// test_sharedctypes / ctypes' c_char array behaviour).
+template <class A>
+concept HasCharViews = requires(A& a) { a.value(); a.raw(); };
+static_assert(HasCharViews<Array<char>> && HasCharViews<RawArray<char>>);
+static_assert(!HasCharViews<Array<int>> && !HasCharViews<RawArray<uint8_t>>);
+
+TEST(ArrayTest, CharArrayValueAndRaw) {
+  Array<char> s = Make(Array<char>::Create(8));
+  EXPECT_EQ(s.value(), "");
+  EXPECT_EQ(s.raw(), std::string(8, '\0'));
+  ASSERT_TRUE(s.set_value("hello").ok());
+  EXPECT_EQ(s.value(), "hello");
+  EXPECT_EQ(s.raw(), std::string("hello\0\0\0", 8));
+  // A shorter value: one NUL after it, the old tail stays (as ctypes).
+  ASSERT_TRUE(s.set_value("hi").ok());
+  EXPECT_EQ(s.value(), "hi");
+  EXPECT_EQ(s.raw(), std::string("hi\0lo\0\0\0", 8));
+  // raw writes only its bytes: no NUL, so value runs on into the old bytes.
+  ASSERT_TRUE(s.set_raw("HEY").ok());
+  EXPECT_EQ(s.value(), "HEYlo");
+  // Exactly the size: no room for a NUL, none written; value is all 8.
+  ASSERT_TRUE(s.set_value("12345678").ok());
+  EXPECT_EQ(s.value(), "12345678");
+  EXPECT_EQ(s.raw(), "12345678");
+  // Too long: ValueError, nothing written.
+  absl::Status too_long = s.set_value("123456789");
+  EXPECT_TRUE(absl::IsInvalidArgument(too_long)) << too_long;
+  EXPECT_THAT(std::string(too_long.message()), ::testing::HasSubstr("byte string too long"));
+  EXPECT_TRUE(absl::IsInvalidArgument(s.set_raw("123456789")));
+  EXPECT_EQ(s.raw(), "12345678");
+  // Embedded NULs: raw keeps them, value stops at the first.
+  ASSERT_TRUE(s.set_raw(std::string("a\0b", 3)).ok());
+  EXPECT_EQ(s.value(), "a");
+  EXPECT_EQ(s.raw().substr(0, 3), std::string("a\0b", 3));
+  // Under get_lock() (already held: no re-entry needed), and the same bytes
+  // through with_lock's span.
+  ASSERT_TRUE(s.get_lock().acquire().ok());
+  ASSERT_TRUE(s.set_value("locked").ok());
+  EXPECT_EQ(s.value(), "locked");
+  ASSERT_TRUE(s.get_lock().release().ok());
+  std::string seen;
+  ASSERT_TRUE(s.with_lock([&](std::span<char> bytes) { seen.assign(bytes.data(), 6); }).ok());
+  EXPECT_EQ(seen, "locked");
+  // A zero-size char array: value and raw are empty, only "" fits.
+  Array<char> none = Make(Array<char>::Create(0));
+  EXPECT_EQ(none.value(), "");
+  EXPECT_TRUE(none.set_value("").ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(none.set_value("x")));
+  // RawArray<char>: the same views, unlocked.
+  RawArray<char> r = Make(Array<char>::Create(4, conc::mp::no_lock));
+  ASSERT_TRUE(r.set_value("ab").ok());
+  EXPECT_EQ(r.value(), "ab");
+  EXPECT_EQ(r.raw(), std::string("ab\0\0", 4));
+  EXPECT_TRUE(absl::IsInvalidArgument(r.set_raw("abcde")));
+}
+
 TEST(AttachTest, RefusesAnotherKindOrType) {
   Value<int> v = Make(Value<int>::Create(1));
   Array<int> a = Make(Array<int>::Create(4));

@@ -57,9 +57,36 @@ enum class ResultKind : uint8_t { kValue = 0, kException = 1, kError = 2, kInitF
 struct ResultMessage {
   uint64_t id = 0;
   ResultKind kind = ResultKind::kValue;
-  std::string payload;  // The encoded value, or the failure's text.
+  // kValue: the encoded value; kError: an encoded StatusMessage; otherwise
+  // the failure's text.
+  std::string payload;
   CONC_CODEC_FIELDS(id, kind, payload);
 };
+
+// A failure's status as it crosses the process boundary: its code and its
+// message, both kept (the future sees DATA_LOSS, not INTERNAL with
+// "DATA_LOSS: ..." folded into the text).
+struct StatusMessage {
+  int32_t code = 0;
+  std::string message;
+  CONC_CODEC_FIELDS(code, message);
+};
+
+std::string EncodeStatus(const absl::Status& status) {
+  return Encode(StatusMessage{static_cast<int32_t>(status.code()), std::string(status.message())});
+}
+
+// The worker's status back; a payload that is not one (it never is, both ends
+// being this file) is Internal, and never OK.
+absl::Status DecodeStatus(std::string_view payload) {
+  absl::StatusOr<StatusMessage> m = Decode<StatusMessage>(payload);
+  if (!m.ok()) {
+    return absl::InternalError(
+        absl::StrCat("a worker's failure that does not decode: ", m.status().message()));
+  }
+  if (m->code == 0) return absl::InternalError("a worker reported a failure with status OK");
+  return absl::Status(static_cast<absl::StatusCode>(m->code), m->message);
+}
 
 // Frames (framed.h's format) parsed out of bytes read in bulk: one read(2)
 // may bring many small frames, where FrameReader makes two calls per frame.
@@ -118,7 +145,7 @@ void RunOne(ProcessThunk thunk, std::string_view args, ResultKind* kind, std::st
       *payload = *std::move(value);
     } else {
       *kind = ResultKind::kError;
-      *payload = value.status().ToString();
+      *payload = EncodeStatus(value.status());
     }
   } catch (...) {
     *kind = ResultKind::kException;
@@ -132,6 +159,8 @@ absl::StatusOr<std::string> PoolItemOutcome(PoolItemResult item) {
       return std::move(item.payload);
     case ResultKind::kException:
       return absl::UnknownError(absl::StrCat("the task raised ", item.payload));
+    case ResultKind::kError:
+      return DecodeStatus(item.payload);
     default:
       return absl::InternalError(item.payload);
   }
@@ -175,7 +204,7 @@ void PoolWorkerMain(int64_t task_fd, int64_t result_fd, std::string initializer,
     absl::StatusOr<ProcessThunk> thunk = FindProcessFunction(task->function);
     if (!thunk.ok()) {
       result.kind = ResultKind::kError;
-      result.payload = thunk.status().ToString();
+      result.payload = EncodeStatus(thunk.status());
     } else if (task->chunk.empty()) {
       RunOne(*thunk, task->args, &result.kind, &result.payload);
     } else {
@@ -386,7 +415,9 @@ class ProcessPoolCore {
         task.complete(absl::UnknownError(absl::StrCat("the task raised ", r->payload)));
         break;
       case ResultKind::kError:
-      case ResultKind::kInitFailed:
+        task.complete(DecodeStatus(r->payload));
+        break;
+      case ResultKind::kInitFailed:  // Handled above; never reaches a task.
         task.complete(absl::InternalError(r->payload));
         break;
     }

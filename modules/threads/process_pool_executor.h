@@ -39,6 +39,17 @@
 //   * an initializer that throws (ProcessPoolExecutor(n, process_function<I>,
 //     initargs...)): the pool is broken, Aborted "BrokenProcessPool: the
 //     initializer failed in worker process PID: ...".
+//   * a status from the worker's side (arguments that do not decode there:
+//     DataLoss; a function name the worker does not know: NotFound) reaches
+//     the future with its own code and message, as if the call had been
+//     local: a status keeps its code when it crosses the process boundary.
+//   * a result that does not decode in the parent: DataLoss, in that future.
+//
+// What breaks the pool: only a worker that dies or an initializer that fails.
+// Where it differs from Python: a result (or an argument) that cannot be
+// unpickled breaks a Python pool (BrokenProcessPool for every pending future);
+// here a value that does not decode, on either side, fails only its own
+// future with DataLoss, and the pool goes on serving the others.
 //
 // Where it differs from Python: map takes one input range (Python zips several
 // iterables) and yields absl::StatusOr<R> (absl::Status for void); the first
@@ -112,7 +123,7 @@ struct PoolTask {
 // One item's outcome inside a chunk's result.
 struct PoolItemResult {
   uint8_t kind = 0;     // ResultKind (process_pool_executor.cc): value, exception, error.
-  std::string payload;  // The encoded value, or the failure's text.
+  std::string payload;  // The encoded value, an encoded status (error), or the failure's text.
   CONC_CODEC_FIELDS(kind, payload);
 };
 

@@ -30,13 +30,30 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "modules/common/codec.h"
 #include "modules/threads/process.h"
+
+// A value that encodes but never decodes: its Decode says DataLoss, as a
+// value that arrives damaged would (pickle's "cannot unpickle").
+struct Undecodable {
+  int x = 0;
+};
+template <>
+struct conc::Codec<Undecodable> {
+  static constexpr size_t kMinEncodedSize = sizeof(int);
+  static void Encode(conc::Encoder& out, const Undecodable& u) { out.Write(u.x); }
+  static absl::Status Decode(conc::Decoder&, Undecodable*) {
+    return absl::DataLossError("Undecodable: this value never decodes");
+  }
+};
 
 namespace {
 
 constexpr absl::Duration kLong = absl::Seconds(60);
 
 int square(int x) { return x * x; }
+int takes_undecodable(Undecodable u) { return u.x; }
+Undecodable returns_undecodable(int x) { return Undecodable{x}; }
 
 std::string greet(const std::string& who, int times) {
   std::string out;
@@ -115,6 +132,8 @@ CONC_PROCESS_FUNCTION(hold_until_released);
 CONC_PROCESS_FUNCTION(init_report);
 CONC_PROCESS_FUNCTION(failing_init);
 CONC_PROCESS_FUNCTION(square);
+CONC_PROCESS_FUNCTION(takes_undecodable);
+CONC_PROCESS_FUNCTION(returns_undecodable);
 CONC_PROCESS_FUNCTION(greet);
 CONC_PROCESS_FUNCTION(nothing);
 CONC_PROCESS_FUNCTION(echo);
@@ -172,6 +191,47 @@ TEST(ProcessPoolExecutorTest, TaskExceptionFailsItsFutureOnly) {
   EXPECT_THAT(r.status().message(), HasSubstr("std::runtime_error: boom"));
   EXPECT_EQ(good.result(kLong).value_or(-1), 9);
   EXPECT_FALSE(pool.broken());
+}
+
+// A status made on the worker's side (its arguments do not decode there)
+// keeps its code and message across the process boundary: DataLoss, not
+// Internal with "DATA_LOSS: ..." folded into the text. The bug: the code
+// reached the future only as text.
+TEST(ProcessPoolExecutorTest, WorkerSideStatusKeepsItsCode) {
+  conc::ProcessPoolExecutor pool(1);
+  absl::StatusOr<int> r = pool.submit(conc::process_function<takes_undecodable>, Undecodable{7})
+                              .result(kLong);
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("this value never decodes"));
+  EXPECT_THAT(r.status().message(), ::testing::Not(HasSubstr("DATA_LOSS")));
+  // The same through map's chunks (each item's status travels on its own).
+  std::vector<Undecodable> inputs = {{1}, {2}};
+  int n = 0;
+  for (absl::StatusOr<int> item :
+       pool.map(conc::process_function<takes_undecodable>, inputs, kLong, 2)) {
+    EXPECT_TRUE(absl::IsDataLoss(item.status())) << item.status();
+    EXPECT_THAT(item.status().message(), HasSubstr("this value never decodes"));
+    ++n;
+  }
+  EXPECT_EQ(n, 1);  // map ends at its first error.
+  EXPECT_FALSE(pool.broken());
+}
+
+// What breaks the pool (the header's "What breaks the pool"): a value that
+// does not decode, on either side, fails only its own future; Python's pool
+// breaks on a result or argument that cannot be unpickled, this one goes on.
+TEST(ProcessPoolExecutorTest, UndecodableValuesDoNotBreakThePool) {
+  conc::ProcessPoolExecutor pool(1);
+  // An argument the worker cannot decode...
+  absl::StatusOr<int> arg = pool.submit(conc::process_function<takes_undecodable>, Undecodable{1})
+                                .result(kLong);
+  EXPECT_TRUE(absl::IsDataLoss(arg.status())) << arg.status();
+  // ...and a result the parent cannot decode.
+  absl::StatusOr<Undecodable> result =
+      pool.submit(conc::process_function<returns_undecodable>, 2).result(kLong);
+  EXPECT_TRUE(absl::IsDataLoss(result.status())) << result.status();
+  EXPECT_FALSE(pool.broken());
+  EXPECT_EQ(pool.submit(conc::process_function<square>, 5).result(kLong).value_or(-1), 25);
 }
 
 TEST(ProcessPoolExecutorTest, MapStopsAtTheFirstError) {

@@ -2,12 +2,18 @@
 //
 // conc::Manager's proxy calls: one dict get per round trip, against a batch of
 // 100 gets in one round trip (get_many), and the floor under both: an empty
-// Execute RPC (gRPC's own per-call cost plus the token check, no object work).
+// Execute (the transport's own per-call cost, no object work). Each over the
+// same-host socket (the default for a client on the manager's host) and over
+// gRPC (forced: the remote path, and what every call used before the
+// same-host socket existed).
 //
-//   BM_ManagerDictGet             d.get("key"), one client, local abstract Unix socket
-//   BM_ManagerDictGet_Tcp         the same over TCP 127.0.0.1
-//   BM_ManagerDictGetMany_100     get_many of 100 keys; time per item (items_per_second)
-//   BM_ManagerEmptyCall           an Execute with no ops: the per-call floor
+//   BM_ManagerDictGet                d.get("key"), one client, the same-host socket
+//   BM_ManagerDictGet_Grpc           the same over gRPC (local abstract Unix socket)
+//   BM_ManagerDictGet_Tcp            the same over gRPC on TCP 127.0.0.1
+//   BM_ManagerDictGetMany_100        get_many of 100 keys; time per item (items_per_second)
+//   BM_ManagerDictGetMany_100_Grpc   the same over gRPC
+//   BM_ManagerEmptyCall              an Execute with no ops: the per-call floor
+//   BM_ManagerEmptyCall_Grpc         the same over gRPC
 //   BM_RawSocketpairRoundTrip     64 bytes to a forked echo process and back over
 //                                 a socketpair, blocking reads: the floor of any
 //                                 request/reply protocol between two processes
@@ -42,9 +48,19 @@ conc::Manager& LocalManager() {
   return *m;
 }
 
+conc::Manager& GrpcManager() {
+  static conc::Manager* m = [] {
+    auto* manager = new conc::Manager({.transport = conc::ManagerTransport::kGrpc});
+    if (!manager->start().ok()) std::abort();
+    return manager;
+  }();
+  return *m;
+}
+
 conc::Manager& TcpManager() {
   static conc::Manager* m = [] {
-    auto* manager = new conc::Manager({.address = "127.0.0.1:0"});
+    auto* manager =
+        new conc::Manager({.address = "127.0.0.1:0", .transport = conc::ManagerTransport::kGrpc});
     if (!manager->start().ok()) std::abort();
     return manager;
   }();
@@ -70,11 +86,14 @@ void DictGet(benchmark::State& state, conc::Manager& m) {
 void BM_ManagerDictGet(benchmark::State& state) { DictGet(state, LocalManager()); }
 BENCHMARK(BM_ManagerDictGet)->UseRealTime();
 
+void BM_ManagerDictGet_Grpc(benchmark::State& state) { DictGet(state, GrpcManager()); }
+BENCHMARK(BM_ManagerDictGet_Grpc)->UseRealTime();
+
 void BM_ManagerDictGet_Tcp(benchmark::State& state) { DictGet(state, TcpManager()); }
 BENCHMARK(BM_ManagerDictGet_Tcp)->UseRealTime();
 
-void BM_ManagerDictGetMany_100(benchmark::State& state) {
-  auto d = LocalManager().dict<std::string, int>();
+void DictGetMany100(benchmark::State& state, conc::Manager& m) {
+  auto d = m.dict<std::string, int>();
   std::vector<std::pair<std::string, int>> items;
   std::vector<std::string> keys;
   for (int i = 0; i < 100; ++i) {
@@ -95,10 +114,17 @@ void BM_ManagerDictGetMany_100(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 100);
 }
+
+void BM_ManagerDictGetMany_100(benchmark::State& state) { DictGetMany100(state, LocalManager()); }
 BENCHMARK(BM_ManagerDictGetMany_100)->UseRealTime();
 
-void BM_ManagerEmptyCall(benchmark::State& state) {
-  std::shared_ptr<conc::internal::ManagerClient> client = LocalManager().client();
+void BM_ManagerDictGetMany_100_Grpc(benchmark::State& state) {
+  DictGetMany100(state, GrpcManager());
+}
+BENCHMARK(BM_ManagerDictGetMany_100_Grpc)->UseRealTime();
+
+void EmptyCall(benchmark::State& state, conc::Manager& m) {
+  std::shared_ptr<conc::internal::ManagerClient> client = m.client();
   for (auto _ : state) {
     auto r = client->Execute({});
     if (!r.ok()) {
@@ -107,7 +133,12 @@ void BM_ManagerEmptyCall(benchmark::State& state) {
     }
   }
 }
+
+void BM_ManagerEmptyCall(benchmark::State& state) { EmptyCall(state, LocalManager()); }
 BENCHMARK(BM_ManagerEmptyCall)->UseRealTime();
+
+void BM_ManagerEmptyCall_Grpc(benchmark::State& state) { EmptyCall(state, GrpcManager()); }
+BENCHMARK(BM_ManagerEmptyCall_Grpc)->UseRealTime();
 
 bool Transfer(int fd, char* buf, size_t n, bool write) {
   size_t done = 0;

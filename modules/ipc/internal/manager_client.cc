@@ -9,12 +9,14 @@
 #include "grpcpp/grpcpp.h"
 #include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_auth.h"
+#include "modules/ipc/internal/manager_local.h"
 #include "modules/ipc/internal/manager_wire.h"
 #include "modules/ipc/manager.grpc.pb.h"
 
 namespace conc::internal {
 
 struct ManagerClient::Impl {
+  std::unique_ptr<LocalManagerClient> local;  // Set: the same-host transport, no gRPC.
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<managerpb::ManagerService::Stub> stub;
   std::string token;  // hex(HMAC(authkey, "call" + server_nonce)), sent with every call.
@@ -68,9 +70,27 @@ ManagerClient::ManagerClient(std::string address, absl::Duration call_timeout,
 
 ManagerClient::~ManagerClient() = default;
 
+std::string_view ManagerClient::transport() const {
+  return impl_->local != nullptr ? "unix" : "grpc";
+}
+
 absl::StatusOr<std::shared_ptr<ManagerClient>> ManagerClient::Connect(
-    const std::string& address, const std::string& authkey, absl::Duration call_timeout) {
+    const std::string& address, const std::string& authkey, absl::Duration call_timeout,
+    ManagerTransport transport) {
   auto impl = std::make_unique<Impl>();
+  const ManagerAddress parsed = ParseManagerAddress(address);
+  if (transport == ManagerTransport::kAuto && !parsed.local_host.empty() &&
+      parsed.local_host == LocalHostName()) {
+    absl::StatusOr<std::unique_ptr<LocalManagerClient>> local =
+        LocalManagerClient::Connect(parsed.local_name, authkey, call_timeout, address);
+    if (local.ok()) {
+      impl->local = *std::move(local);
+      return std::shared_ptr<ManagerClient>(
+          new ManagerClient(address, call_timeout, std::move(impl)));
+    }
+    if (absl::IsUnauthenticated(local.status())) return local.status();
+    // Unreachable here (another network namespace?): gRPC below.
+  }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -82,7 +102,8 @@ absl::StatusOr<std::shared_ptr<ManagerClient>> ManagerClient::Connect(
   // never comes then ignores its deadline (ManagerFaultTest.StartErrors hung
   // under ASan when we tried). Retries are off: an op must not run twice.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  impl->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  impl->channel =
+      grpc::CreateCustomChannel(parsed.grpc, grpc::InsecureChannelCredentials(), args);
   impl->stub = managerpb::ManagerService::NewStub(impl->channel);
 
   // 1. The server's nonce.
@@ -126,11 +147,17 @@ absl::StatusOr<std::vector<managerpb::Result>> ManagerClient::Execute(
   // Moves, not copies: a batched op may carry thousands of items.
   for (managerpb::Op& op : ops) request.mutable_ops()->Add(std::move(op));
   managerpb::ExecuteReply reply;
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineAfter(call_timeout_ + wait));
-  context.AddMetadata(std::string(kTokenMetadata), impl_->token);
-  grpc::Status status = impl_->stub->Execute(&context, request, &reply);
-  if (!status.ok()) return FromGrpc(status, address_, "manager call");
+  if (impl_->local != nullptr) {
+    absl::StatusOr<managerpb::ExecuteReply> got = impl_->local->Execute(std::move(request), wait);
+    if (!got.ok()) return got.status();
+    reply = *std::move(got);
+  } else {
+    grpc::ClientContext context;
+    context.set_deadline(DeadlineAfter(call_timeout_ + wait));
+    context.AddMetadata(std::string(kTokenMetadata), impl_->token);
+    grpc::Status status = impl_->stub->Execute(&context, request, &reply);
+    if (!status.ok()) return FromGrpc(status, address_, "manager call");
+  }
   if (reply.results_size() != static_cast<int>(count)) {
     return absl::DataLossError(absl::StrCat("manager replied with ", reply.results_size(),
                                             " results to ", count, " operations"));
@@ -183,6 +210,7 @@ absl::StatusOr<managerpb::Result> ManagerClient::CallBlocking(
 }
 
 absl::Status ManagerClient::Shutdown() {
+  if (impl_->local != nullptr) return impl_->local->Shutdown();
   grpc::ClientContext context;
   context.set_deadline(DeadlineAfter(call_timeout_));
   context.AddMetadata(std::string(kTokenMetadata), impl_->token);

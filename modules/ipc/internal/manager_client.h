@@ -1,8 +1,11 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// manager_client.h: the gRPC client under conc::Manager's proxies.
+// manager_client.h: the client under conc::Manager's proxies.
 //
-// One ManagerClient is one authenticated gRPC channel to a manager server. The
+// One ManagerClient is one authenticated connection to a manager server: the
+// same-host transport (manager_local.h: framed messages over a Unix socket, a
+// pool of connections) when the published address offers it for this host
+// and the caller did not ask for gRPC, else a gRPC channel. The
 // Manager and every proxy it hands out share it (std::shared_ptr), so a proxy
 // stays usable after its Manager object is gone (its calls then fail with
 // Unavailable once the server has shut down).
@@ -36,17 +39,33 @@
 #include "absl/time/time.h"
 #include "modules/ipc/manager.pb.h"
 
+namespace conc {
+
+// How a client reaches its manager.
+enum class ManagerTransport {
+  // The same-host socket when the address offers one for this host (its
+  // "#local=HOST/NAME" part, HOST this machine's name), else gRPC. If that
+  // socket cannot be reached (another network namespace under the same host
+  // name), gRPC after all; a refused key is final.
+  kAuto,
+  // Always gRPC (as a remote client would).
+  kGrpc,
+};
+
+}  // namespace conc
+
 namespace conc::internal {
 
 class ManagerClient {
  public:
-  // Connects to the server at `address` (a gRPC target: "unix-abstract:NAME",
-  // "unix:/path", "HOST:PORT") and authenticates with `authkey`. Unavailable if
-  // nobody answers within `call_timeout`; Unauthenticated if the server refuses
-  // the key, or if the server cannot prove that it knows the key.
-  static absl::StatusOr<std::shared_ptr<ManagerClient>> Connect(const std::string& address,
-                                                                const std::string& authkey,
-                                                                absl::Duration call_timeout);
+  // Connects to the server at `address` (a published address, or a bare gRPC
+  // target: "unix-abstract:NAME", "unix:/path", "HOST:PORT") and authenticates
+  // with `authkey`. Unavailable if nobody answers within `call_timeout`;
+  // Unauthenticated if the server refuses the key, or if the server cannot
+  // prove that it knows the key.
+  static absl::StatusOr<std::shared_ptr<ManagerClient>> Connect(
+      const std::string& address, const std::string& authkey, absl::Duration call_timeout,
+      ManagerTransport transport = ManagerTransport::kAuto);
 
   ~ManagerClient();
 
@@ -67,6 +86,8 @@ class ManagerClient {
   absl::Status Shutdown();
 
   const std::string& address() const { return address_; }
+  // "unix" (the same-host socket) or "grpc".
+  std::string_view transport() const;
   absl::Duration call_timeout() const { return call_timeout_; }
 
  private:

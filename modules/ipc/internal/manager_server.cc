@@ -49,6 +49,7 @@
 #include "modules/common/fd.h"
 #include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_auth.h"
+#include "modules/ipc/internal/manager_local.h"
 #include "modules/ipc/internal/manager_wire.h"
 #include "modules/ipc/manager.grpc.pb.h"
 
@@ -150,7 +151,25 @@ bool NormalizeIndex(int64_t index, size_t size, size_t* out) {
   return true;
 }
 
-class ManagerServiceImpl final : public managerpb::ManagerService::Service {
+// A gRPC call's deadline and cancellation, for the shared dispatch.
+class GrpcCallContext final : public CallContext {
+ public:
+  explicit GrpcCallContext(grpc::ServerContext* context) : context_(context) {}
+  absl::Time deadline() const override {
+    const auto d = context_->deadline();
+    if (d == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+    return absl::FromChrono(d);
+  }
+  bool cancelled() const override { return context_->IsCancelled(); }
+
+ private:
+  grpc::ServerContext* const context_;
+};
+
+// The objects and their operations (ManagerDispatch, shared by both
+// transports), and the gRPC service on top of them.
+class ManagerServiceImpl final : public managerpb::ManagerService::Service,
+                                 public ManagerDispatch {
  public:
   explicit ManagerServiceImpl(std::string authkey)
       : authkey_(std::move(authkey)),
@@ -165,33 +184,53 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
 
   grpc::Status Authenticate(grpc::ServerContext*, const managerpb::AuthenticateRequest* request,
                             managerpb::AuthenticateReply* reply) override {
-    if (!ConstantTimeEquals(request->client_digest(),
-                            HmacSha256(authkey_, "client" + server_nonce_))) {
-      // Python's words (multiprocessing.connection.deliver_challenge).
-      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                          "AuthenticationError: digest received was wrong");
+    absl::StatusOr<std::string> digest =
+        Authenticate(request->client_digest(), request->client_nonce());
+    if (!digest.ok()) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, std::string(digest.status().message()));
     }
-    reply->set_server_digest(HmacSha256(authkey_, "server" + request->client_nonce()));
+    reply->set_server_digest(*digest);
     return grpc::Status::OK;
   }
 
   grpc::Status Execute(grpc::ServerContext* context, const managerpb::ExecuteRequest* request,
                        managerpb::ExecuteReply* reply) override {
     if (!Authorized(context)) return Refused();
-    std::unique_lock<std::mutex> lock(mu_);
-    for (const Op& op : request->ops()) *reply->add_results() = Apply(op, context, lock);
+    Execute(*request, GrpcCallContext(context), reply);
     return grpc::Status::OK;
   }
 
   grpc::Status Shutdown(grpc::ServerContext* context, const managerpb::ShutdownRequest*,
                         managerpb::ShutdownReply*) override {
     if (!Authorized(context)) return Refused();
+    RequestShutdown();
+    return grpc::Status::OK;
+  }
+
+  // ManagerDispatch: what both transports call (the operations exist once).
+  const std::string& server_nonce() const override { return server_nonce_; }
+
+  absl::StatusOr<std::string> Authenticate(std::string_view client_digest,
+                                           std::string_view client_nonce) const override {
+    if (!ConstantTimeEquals(client_digest, HmacSha256(authkey_, "client" + server_nonce_))) {
+      // Python's words (multiprocessing.connection.deliver_challenge).
+      return absl::UnauthenticatedError("AuthenticationError: digest received was wrong");
+    }
+    return HmacSha256(authkey_, "server" + std::string(client_nonce));
+  }
+
+  void Execute(const managerpb::ExecuteRequest& request, const CallContext& context,
+               managerpb::ExecuteReply* reply) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (const Op& op : request.ops()) *reply->add_results() = Apply(op, context, lock);
+  }
+
+  void RequestShutdown() override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       shutting_down_ = true;
     }
     changed_.notify_all();
-    return grpc::Status::OK;
   }
 
   // Blocks until a client has called Shutdown.
@@ -219,21 +258,21 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
   // down. Wakes every 100 ms to notice a cancelled call: gRPC does not signal
   // our condition variable when a client disappears.
   template <typename Ready>
-  Result WaitFor(std::unique_lock<std::mutex>& lock, grpc::ServerContext* context,
+  Result WaitFor(std::unique_lock<std::mutex>& lock, const CallContext& context,
                  int64_t timeout_us, std::string_view what, Ready ready)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     // Any int64 may arrive (INT64_MAX included): absl::Duration arithmetic and
     // Deadline::FromTimeout saturate, where `now + microseconds(timeout_us)`
     // overflowed. A timeout past ~292 years is forever; negative polls once.
     absl::Duration wait = absl::Microseconds(timeout_us);
-    const auto call_deadline = context->deadline();
-    if (call_deadline != std::chrono::system_clock::time_point::max()) {
-      wait = std::min(wait, absl::FromChrono(call_deadline) - absl::Now() - absl::Milliseconds(50));
+    const absl::Time call_deadline = context.deadline();
+    if (call_deadline != absl::InfiniteFuture()) {
+      wait = std::min(wait, call_deadline - absl::Now() - absl::Milliseconds(50));
     }
     const Deadline deadline = Deadline::FromTimeout(wait);
     while (!ready()) {
       if (shutting_down_) return Error(absl::StatusCode::kUnavailable, "manager is shutting down");
-      if (context->IsCancelled()) return Error(absl::StatusCode::kCancelled, "call cancelled");
+      if (context.cancelled()) return Error(absl::StatusCode::kCancelled, "call cancelled");
       if (deadline.expired()) {
         return Error(absl::StatusCode::kDeadlineExceeded, std::string(what));
       }
@@ -271,7 +310,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
     return Bytes(id);
   }
 
-  Result Apply(const Op& op, grpc::ServerContext* context, std::unique_lock<std::mutex>& lock)
+  Result Apply(const Op& op, const CallContext& context, std::unique_lock<std::mutex>& lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (op.kind() == managerpb::CREATE) return Create(op);
     auto it = objects_.find(op.object());
@@ -448,7 +487,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
     }
   }
 
-  Result ApplyQueue(const Op& op, Object& o, grpc::ServerContext* context,
+  Result ApplyQueue(const Op& op, Object& o, const CallContext& context,
                     std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     switch (op.kind()) {
       case managerpb::PUT: {
@@ -477,7 +516,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
     }
   }
 
-  Result ApplyLock(const Op& op, Object& o, grpc::ServerContext* context,
+  Result ApplyLock(const Op& op, Object& o, const CallContext& context,
                    std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     switch (op.kind()) {
       case managerpb::ACQUIRE: {
@@ -503,7 +542,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
     }
   }
 
-  Result ApplyEvent(const Op& op, Object& o, grpc::ServerContext* context,
+  Result ApplyEvent(const Op& op, Object& o, const CallContext& context,
                     std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     switch (op.kind()) {
       case managerpb::EVENT_SET:
@@ -548,9 +587,12 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service {
 absl::Status RunManagerServer(const std::string& address, const std::string& authkey,
                               const std::function<void(absl::StatusOr<std::string>)>& on_bound) {
   ManagerServiceImpl service(authkey);
+  // A published address ("GRPC#local=HOST/NAME") names the gRPC target first;
+  // this server gets a same-host socket of its own, whatever the old one was.
+  const std::string grpc_address = ParseManagerAddress(address).grpc;
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(grpc_address, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   // The minimal filter stack saves CPU per call. It drops the server's deadline
@@ -563,17 +605,36 @@ absl::Status RunManagerServer(const std::string& address, const std::string& aut
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    absl::Status status = absl::UnavailableError("manager: cannot listen on '" + address + "'");
+    absl::Status status =
+        absl::UnavailableError("manager: cannot listen on '" + grpc_address + "'");
     on_bound(status);
     return status;
   }
-  std::string bound = address;
-  if (!absl::StartsWith(address, "unix")) {
+  ManagerAddress bound;
+  bound.grpc = grpc_address;
+  if (!absl::StartsWith(grpc_address, "unix")) {
     // HOST:PORT (or [v6]:PORT): report the port the kernel chose.
-    bound = address.substr(0, address.rfind(':') + 1) + std::to_string(port);
+    bound.grpc = grpc_address.substr(0, grpc_address.rfind(':') + 1) + std::to_string(port);
   }
-  on_bound(bound);
+  // The same-host transport (manager_local.h): a fresh abstract socket; the
+  // random part keeps another user from guessing and squatting it.
+  const std::string local_name =
+      absl::StrCat("conc-manager-local-", getpid(), "-", ToHex(RandomBytes(8)));
+  absl::StatusOr<std::unique_ptr<LocalManagerServer>> local =
+      LocalManagerServer::Listen(local_name, &service);
+  if (!local.ok()) {
+    server->Shutdown(std::chrono::system_clock::now());
+    server->Wait();
+    on_bound(local.status());
+    return local.status();
+  }
+  bound.local_host = LocalHostName();
+  bound.local_name = local_name;
+  on_bound(FormatManagerAddress(bound));
   service.WaitForShutdown();
+  // Blocked ops have been woken (shutting_down_); stop the same-host side
+  // first (joins its threads), then gRPC.
+  local->reset();
   // Cancel whatever is still running at once: blocked calls have already been
   // woken by WaitFor's shutting_down_ check, and a grace period only made gRPC
   // wait it out in full (the Shutdown call itself counts as in flight). The
