@@ -94,27 +94,26 @@ LESSONS = [
             "&r == &a: true",
         ],
     ),
+    # Structured concurrency (trio's nurseries): a TaskGroup whose failing
+    # child cancels its siblings (their cleanup runs) and reports the failure; a
+    # deadline over a block of work; a deadline over a group.
+    lesson(
+        name = "trio_task_group",
+        deps = ["//modules/generators:asyncio"],
+        args = ["--quick"],
+        expect = [
+            "a: started\nb: started\nc: started\nb: fails with std::runtime_error\n" +
+            "a: cancelled; cleanup runs\na: connection closed\n" +
+            "c: cancelled; cleanup runs\nc: connection closed\n" +
+            "the group reported the failure: b: connection reset",
+            "block: step 1 done\nblock: step 2 done\n" +
+            "block: cancelled at step 3 (expired: yes); cleanup runs\nblock: connection closed\n" +
+            "timeout -> DEADLINE_EXCEEDED: timeout: the block overran its deadline",
+            "worker 1: started\nworker 2: started\n" +
+            "worker 1: cancelled; cleanup runs\nworker 1: connection closed\n" +
+            "worker 2: cancelled; cleanup runs\nworker 2: connection closed\n" +
+            "timeout -> DEADLINE_EXCEEDED",
+            "no task outlived its block",
+        ],
+    ),
 ]
-
-# issue 16: structured concurrency (trio's nurseries): a TaskGroup whose failing
-# child cancels its siblings (their cleanup runs) and reports the failure; a
-# deadline over a block of work; a deadline over a group.
-LESSONS.append(lesson(
-    name = "trio_task_group",
-    deps = ["//modules/generators:asyncio"],
-    args = ["--quick"],
-    expect = [
-        "a: started\nb: started\nc: started\nb: fails with std::runtime_error\n" +
-        "a: cancelled; cleanup runs\na: connection closed\n" +
-        "c: cancelled; cleanup runs\nc: connection closed\n" +
-        "the group reported the failure: b: connection reset",
-        "block: step 1 done\nblock: step 2 done\n" +
-        "block: cancelled at step 3 (expired: yes); cleanup runs\nblock: connection closed\n" +
-        "timeout -> DEADLINE_EXCEEDED: timeout: the block overran its deadline",
-        "worker 1: started\nworker 2: started\n" +
-        "worker 1: cancelled; cleanup runs\nworker 1: connection closed\n" +
-        "worker 2: cancelled; cleanup runs\nworker 2: connection closed\n" +
-        "timeout -> DEADLINE_EXCEEDED",
-        "no task outlived its block",
-    ],
-))
