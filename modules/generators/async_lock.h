@@ -53,6 +53,7 @@
 #include "modules/common/status.h"
 #include "modules/generators/async_event.h"
 #include "modules/generators/cancelled_error.h"
+#include "modules/generators/internal/release_guard.h"
 #include "modules/generators/task.h"
 
 namespace conc {
@@ -60,28 +61,7 @@ namespace conc {
 class AsyncLock {
  public:
   // Releases the lock it holds when destroyed (Python's `async with`).
-  class [[nodiscard]] Guard {
-   public:
-    Guard() = default;
-    Guard(Guard&& o) noexcept : lock_(std::exchange(o.lock_, nullptr)) {}
-    Guard& operator=(Guard&& o) noexcept {
-      if (this != &o) {
-        reset();
-        lock_ = std::exchange(o.lock_, nullptr);
-      }
-      return *this;
-    }
-    ~Guard() { reset(); }
-    // Releases now (idempotent).
-    void reset() {
-      if (lock_ != nullptr) (void)std::exchange(lock_, nullptr)->release();
-    }
-
-   private:
-    friend class AsyncLock;
-    explicit Guard(AsyncLock* lock) : lock_(lock) {}
-    AsyncLock* lock_ = nullptr;
-  };
+  using Guard = internal::ReleaseGuard<AsyncLock>;
 
   AsyncLock() = default;
   AsyncLock(const AsyncLock&) = delete;

@@ -61,6 +61,7 @@
 #include "modules/common/status.h"
 #include "modules/generators/async_event.h"
 #include "modules/generators/cancelled_error.h"
+#include "modules/generators/internal/release_guard.h"
 #include "modules/generators/task.h"
 
 namespace conc {
@@ -70,28 +71,7 @@ class AsyncSemaphore {
   static constexpr int64_t kMaxValue = std::numeric_limits<int32_t>::max();
 
   // Releases the permit it holds when destroyed (Python's `async with`).
-  class [[nodiscard]] Guard {
-   public:
-    Guard() = default;
-    Guard(Guard&& o) noexcept : sem_(std::exchange(o.sem_, nullptr)) {}
-    Guard& operator=(Guard&& o) noexcept {
-      if (this != &o) {
-        reset();
-        sem_ = std::exchange(o.sem_, nullptr);
-      }
-      return *this;
-    }
-    ~Guard() { reset(); }
-    // Releases now (idempotent).
-    void reset() {
-      if (sem_ != nullptr) (void)std::exchange(sem_, nullptr)->release();
-    }
-
-   private:
-    friend class AsyncSemaphore;
-    explicit Guard(AsyncSemaphore* sem) : sem_(sem) {}
-    AsyncSemaphore* sem_ = nullptr;
-  };
+  using Guard = internal::ReleaseGuard<AsyncSemaphore>;
 
   // Python's Semaphore(value=1); a value outside [0, INT32_MAX] is clamped.
   explicit AsyncSemaphore(int64_t value = 1) : AsyncSemaphore(value, /*bounded=*/false) {}
