@@ -45,6 +45,26 @@ packages=(
   # The sockets chapter's HTTP test fetches the page with a client no one here
   # wrote (//modules/sockets:http_test finds it at /usr/bin/curl).
   curl
+  # The sockets and event-loop benchmarks: the HTTP load tool and the CPython
+  # servers they are compared with (asyncio on uvloop, aiohttp, gevent).
+  wrk
+  python3-uvloop
+  python3-aiohttp
+  python3-gevent
+  # The marshalling chapter: the store under Shelf, the format libraries it
+  # wraps, and the fuzzers for every decoder of untrusted bytes (libFuzzer).
+  liblmdb-dev
+  libsimdjson-dev
+  rapidjson-dev
+  nlohmann-json3-dev
+  libyaml-cpp-dev
+  libtomlplusplus-dev
+  libmsgpack-cxx-dev
+  libxml2-dev
+  python3-yaml
+  python3-lxml
+  clang-16
+  libclang-rt-16-dev
 )
 
 missing=()
