@@ -60,11 +60,15 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
   return std::unique_ptr<EventLoop>(new EventLoop(ep, ev));
 }
 
-EventLoop::EventLoop(int epoll_fd, int wake_fd) : epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
+EventLoop::EventLoop(int epoll_fd, int wake_fd)
+    : epoll_fd_(epoll_fd), wake_fd_(wake_fd), alive_(this, [](EventLoop*) {}) {}
 
 EventLoop* EventLoop::current() { return t_running_loop; }
 
 EventLoop::~EventLoop() {
+  // 0. Objects that may outlive the loop (streams) see it gone from now on:
+  //    what they release below must not call back into it.
+  alive_.reset();
   // 1. Every live task stops waiting and forgets the loop; the pins that kept
   //    waiting tasks alive are dropped last, once nothing refers to the queues.
   std::vector<internal::TaskRef> pins;

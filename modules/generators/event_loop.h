@@ -226,6 +226,11 @@ class EventLoop {
   // FailedPrecondition if this loop, or another one, is running here.
   [[nodiscard]] absl::Status can_run() const;
 
+  // A weak reference to this loop, for objects that may outlive it (a stream
+  // whose last handle a user keeps after conc::run returns): lock() gives the
+  // loop, or nullptr once the loop's destruction has begun.
+  [[nodiscard]] std::weak_ptr<EventLoop> weak() const { return alive_; }
+
   // --- for tasks (internal) ---
   void register_task(internal::TaskBase* t);
   void unregister_task(internal::TaskBase* t);
@@ -264,6 +269,8 @@ class EventLoop {
   std::unordered_map<int, Watch> watches_;
   internal::TaskBase* tasks_ = nullptr;  // intrusive list of live root tasks
   int task_count_ = 0;
+
+  std::shared_ptr<EventLoop> alive_;  // owns nothing (no-op deleter); see weak()
 
   std::mutex threadsafe_mu_;
   std::vector<std::function<void()>> threadsafe_;  // guarded by threadsafe_mu_
