@@ -2,6 +2,8 @@
 
 #include "modules/generators/event_loop.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -9,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <atomic>
+#include <chrono>
 #include <typeinfo>
 
 #include "absl/strings/str_cat.h"
@@ -57,7 +61,10 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
     close(ep);
     return ErrnoToStatus(err, "epoll_ctl(eventfd)");
   }
-  return std::unique_ptr<EventLoop>(new EventLoop(ep, ev));
+  std::unique_ptr<EventLoop> loop(new EventLoop(ep, ev));
+  const char* debug = std::getenv("CONC_ASYNCIO_DEBUG");
+  loop->set_debug(debug != nullptr && debug[0] != '\0' && std::string_view(debug) != "0");
+  return loop;
 }
 
 EventLoop::EventLoop(int epoll_fd, int wake_fd)
@@ -69,6 +76,7 @@ EventLoop::~EventLoop() {
   // 0. Objects that may outlive the loop (streams) see it gone from now on:
   //    what they release below must not call back into it.
   alive_.reset();
+  while (!signal_handlers_.empty()) remove_signal_handler(signal_handlers_.begin()->first);
   // 1. Every live task stops waiting and forgets the loop; the pins that kept
   //    waiting tasks alive are dropped last, once nothing refers to the queues.
   std::vector<internal::TaskRef> pins;
@@ -291,6 +299,7 @@ void EventLoop::run_once(const Deadline& run_deadline) {
     std::shared_ptr<internal::Callback> cb = std::move(ready_.front());
     ready_.pop_front();
     if (cb->cancelled) continue;
+    const auto started = debug_ ? Deadline::Clock::now() : Deadline::Clock::time_point{};
     if (cb->repeating) {
       cb->fn();  // cb (a shared_ptr) keeps the function alive if it removes itself
     } else {
@@ -299,7 +308,20 @@ void EventLoop::run_once(const Deadline& run_deadline) {
       cb->cancelled = true;  // ran: a later cancel() is a no-op
       if (fn) fn();
     }
+    if (debug_) report_if_slow(started);
   }
+}
+
+// Debug mode's report (asyncio's "Executing <Handle ...> took 0.152 seconds").
+void EventLoop::report_if_slow(Deadline::Clock::time_point started) {
+  const absl::Duration took = absl::FromChrono(Deadline::Clock::now() - started);
+  if (took >= slow_callback_) {
+    const std::string what =
+        debug_label_.empty() ? std::string("<Handle callback>") : absl::StrCat("<Task ", debug_label_, ">");
+    std::fprintf(stderr, "conc: Executing %s took %.3f seconds\n", what.c_str(),
+                 absl::ToDoubleSeconds(took));
+  }
+  debug_label_.clear();
 }
 
 absl::Status EventLoop::run_forever(std::optional<absl::Duration> timeout) {
@@ -463,6 +485,7 @@ void TaskBase::schedule_step() {
 
 void TaskBase::step() {
   if (done_) return;
+  if (loop_) loop_->note_task_step(name_);
   if (!started_) {
     started_ = true;
     resume_point_ = self_;
@@ -570,4 +593,99 @@ TaskRef TaskBase::detach_from_loop() {
 }
 
 }  // namespace internal
+}  // namespace conc
+
+// ---- signals (Python's add_signal_handler on top of signal.set_wakeup_fd) ----
+
+namespace conc {
+namespace {
+
+// The write end of the pipe of the loop that handles signals, or -1. Read by
+// the C handler, so a lock-free atomic (async-signal-safe).
+std::atomic<int> g_signal_fd{-1};
+static_assert(std::atomic<int>::is_always_lock_free);
+
+extern "C" void ConcOnSignal(int signum) {
+  const int saved = errno;
+  const int fd = g_signal_fd.load(std::memory_order_relaxed);
+  if (fd >= 0) {
+    const unsigned char byte = static_cast<unsigned char>(signum);
+    (void)!write(fd, &byte, 1);  // a full pipe drops it: the loop is that far behind
+  }
+  errno = saved;
+}
+
+}  // namespace
+
+absl::Status EventLoop::add_signal_handler(int signum, std::function<void()> fn) {
+  if (signum <= 0 || signum >= NSIG || signum > 255) {
+    return ValueError(absl::StrCat("add_signal_handler: invalid signal number ", signum));
+  }
+  if (signum == SIGKILL || signum == SIGSTOP) {
+    return ValueError(absl::StrCat("add_signal_handler: signal ", signum, " cannot be caught"));
+  }
+  if (signal_pipe_[1] < 0) {
+    int expected = -1;
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return ErrnoToStatus(errno, "pipe2");
+    if (!g_signal_fd.compare_exchange_strong(expected, fds[1])) {
+      close(fds[0]);
+      close(fds[1]);
+      return MisuseError("add_signal_handler: another event loop of this process handles signals");
+    }
+    if (absl::Status s = add_reader(fds[0], [this] { dispatch_signals(); }); !s.ok()) {
+      g_signal_fd.store(-1);
+      close(fds[0]);
+      close(fds[1]);
+      return s;
+    }
+    signal_pipe_[0] = fds[0];
+    signal_pipe_[1] = fds[1];
+  }
+  if (!previous_actions_.contains(signum)) {
+    struct sigaction action {};
+    action.sa_handler = ConcOnSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    struct sigaction previous {};
+    if (sigaction(signum, &action, &previous) != 0) {
+      absl::Status s = ErrnoToStatus(errno, absl::StrCat("sigaction(", signum, ")"));
+      if (signal_handlers_.empty()) remove_signal_handler(0);  // closes the pipe
+      return s;
+    }
+    previous_actions_[signum] = previous;
+  }
+  signal_handlers_[signum] = std::move(fn);
+  return absl::OkStatus();
+}
+
+bool EventLoop::remove_signal_handler(int signum) {
+  bool removed = false;
+  if (auto it = previous_actions_.find(signum); it != previous_actions_.end()) {
+    sigaction(signum, &it->second, nullptr);
+    previous_actions_.erase(it);
+    removed = signal_handlers_.erase(signum) > 0;
+  }
+  if (signal_handlers_.empty() && signal_pipe_[1] >= 0) {
+    g_signal_fd.store(-1);
+    remove_reader(signal_pipe_[0]);
+    close(signal_pipe_[0]);
+    close(signal_pipe_[1]);
+    signal_pipe_[0] = signal_pipe_[1] = -1;
+  }
+  return removed;
+}
+
+// The pipe is readable: each byte is a signal; its handler runs as a callback.
+void EventLoop::dispatch_signals() {
+  unsigned char buf[64];
+  ssize_t n;
+  while ((n = read(signal_pipe_[0], buf, sizeof buf)) > 0) {
+    for (ssize_t i = 0; i < n; ++i) {
+      auto it = signal_handlers_.find(buf[i]);
+      if (it != signal_handlers_.end()) call_soon(it->second);
+    }
+  }
+}
+
 }  // namespace conc

@@ -70,6 +70,8 @@
 #ifndef MODULES_GENERATORS_EVENT_LOOP_H_
 #define MODULES_GENERATORS_EVENT_LOOP_H_
 
+#include <signal.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -77,6 +79,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
+#include <string>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -226,6 +229,46 @@ class EventLoop {
   // FailedPrecondition if this loop, or another one, is running here.
   [[nodiscard]] absl::Status can_run() const;
 
+  // --- debug mode: Python's loop.set_debug(True) / PYTHONASYNCIODEBUG=1 ---
+  //
+  // In debug mode the loop times every callback and task step, and reports on
+  // stderr each one slower than slow_callback_duration() (100 ms, as asyncio):
+  //
+  //   conc: Executing <Task Task-3> took 0.152 seconds
+  //
+  // A new loop starts in debug mode when the environment variable
+  // CONC_ASYNCIO_DEBUG is set and not "0" (Python's PYTHONASYNCIODEBUG). Off,
+  // it costs one branch per callback.
+  void set_debug(bool enabled) { debug_ = enabled; }
+  [[nodiscard]] bool get_debug() const { return debug_; }
+  void set_slow_callback_duration(absl::Duration d) { slow_callback_ = d; }
+  [[nodiscard]] absl::Duration slow_callback_duration() const { return slow_callback_; }
+
+  // --- signals: Python's loop.add_signal_handler ---
+  //
+  // Runs fn on the loop's thread, as a callback, each time the process
+  // receives `signum` (SIGINT, SIGTERM: a graceful shutdown). The C handler
+  // only writes the signal's number to a pipe the loop watches (Python's
+  // set_wakeup_fd), so fn may do anything. Replaces a handler set earlier on
+  // this loop for the same signal. Errors: InvalidArgument for a number that
+  // is not a signal or cannot be caught (SIGKILL, SIGSTOP); FailedPrecondition
+  // if another loop of the process handles signals (signals are
+  // process-wide: one loop at a time, as Python allows only the main
+  // thread's); the errno status of pipe2/sigaction.
+  // Where it differs from Python: any thread's loop may take the signals; the
+  // other threads should block them (pthread_sigmask) or the kernel may
+  // interrupt them instead, which only costs an EINTR that conc retries.
+  [[nodiscard]] absl::Status add_signal_handler(int signum, std::function<void()> fn);
+  // Restores the disposition the signal had before add_signal_handler. True
+  // if a handler was set. Destroying the loop removes all of them.
+  bool remove_signal_handler(int signum);
+
+  // --- for tasks (internal) ---
+  // A task step starts (debug mode names it in the slow-callback report).
+  void note_task_step(const std::string& name) {
+    if (debug_) debug_label_ = name;
+  }
+
   // A weak reference to this loop, for objects that may outlive it (a stream
   // whose last handle a user keeps after conc::run returns): lock() gives the
   // loop, or nullptr once the loop's destruction has begun.
@@ -271,6 +314,16 @@ class EventLoop {
   int task_count_ = 0;
 
   std::shared_ptr<EventLoop> alive_;  // owns nothing (no-op deleter); see weak()
+
+  bool debug_ = false;
+  absl::Duration slow_callback_ = absl::Milliseconds(100);
+  std::string debug_label_;  // the task the current callback stepped, if any
+
+  void report_if_slow(Deadline::Clock::time_point started);
+  void dispatch_signals();
+  int signal_pipe_[2] = {-1, -1};  // written by the C handler, read by the loop
+  std::unordered_map<int, std::function<void()>> signal_handlers_;
+  std::unordered_map<int, struct sigaction> previous_actions_;
 
   std::mutex threadsafe_mu_;
   std::vector<std::function<void()>> threadsafe_;  // guarded by threadsafe_mu_

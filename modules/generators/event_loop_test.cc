@@ -5,6 +5,7 @@
 
 #include "modules/generators/event_loop.h"
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "modules/common/fd.h"
+#include "modules/generators/task.h"
 
 namespace conc {
 namespace {
@@ -316,6 +318,67 @@ TEST(EventLoopTest, DestroyingTheLoopDropsPendingCallbacks) {
     EXPECT_EQ(token.use_count(), 4);
   }
   EXPECT_EQ(token.use_count(), 1);
+}
+
+}  // namespace
+}  // namespace conc
+
+namespace conc {
+namespace {
+
+// Debug mode names a slow task step on stderr; a fast one is not reported.
+TEST(EventLoopDebugTest, ASlowCallbackIsReportedWithItsTaskName) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  EXPECT_FALSE((*loop)->get_debug());  // CONC_ASYNCIO_DEBUG is not set under bazel test
+  (*loop)->set_debug(true);
+  (*loop)->set_slow_callback_duration(absl::Milliseconds(20));
+  auto slow = []() -> Task<void> {
+    // Blocks the loop for 50 ms on purpose (what debug mode is there to catch).
+    absl::SleepFor(absl::Milliseconds(50));
+    co_return;
+  };
+  testing::internal::CaptureStderr();
+  (*loop)->call_soon([] {});  // fast: not reported
+  absl::Status s = (*loop)->run_until_complete(slow(), absl::Seconds(30));
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_THAT(err, ::testing::MatchesRegex("conc: Executing <Task Task-[0-9]+> took 0\\.[0-9]+ seconds\n"));
+}
+
+TEST(EventLoopSignalTest, AHandlerRunsOnTheLoopAndTheOldDispositionComesBack) {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction saved {};
+  ASSERT_EQ(sigaction(SIGUSR2, &ignore, &saved), 0);
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok());
+  EventLoop& l = **loop;
+  int delivered = 0;
+  ASSERT_TRUE(l.add_signal_handler(SIGUSR1, [&] {
+    ++delivered;
+    l.stop();
+  }).ok());
+  ASSERT_TRUE(l.add_signal_handler(SIGUSR2, [] {}).ok());
+  l.call_soon([] { raise(SIGUSR1); });
+  ASSERT_TRUE(l.run_forever(absl::Seconds(30)).ok());  // stopped by the handler
+  EXPECT_EQ(delivered, 1);
+  // Errors.
+  EXPECT_TRUE(absl::IsInvalidArgument(l.add_signal_handler(SIGKILL, [] {})));
+  EXPECT_TRUE(absl::IsInvalidArgument(l.add_signal_handler(0, [] {})));
+  EXPECT_TRUE(absl::IsInvalidArgument(l.add_signal_handler(100000, [] {})));
+  auto other = EventLoop::Create();
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition((*other)->add_signal_handler(SIGUSR1, [] {})));
+  // Removal restores what was there (SIG_IGN for SIGUSR2).
+  EXPECT_TRUE(l.remove_signal_handler(SIGUSR2));
+  EXPECT_FALSE(l.remove_signal_handler(SIGUSR2));
+  struct sigaction now {};
+  ASSERT_EQ(sigaction(SIGUSR2, nullptr, &now), 0);
+  EXPECT_EQ(now.sa_handler, SIG_IGN);
+  loop->reset();  // removes SIGUSR1's too: the other loop may take signals now
+  EXPECT_TRUE((*other)->add_signal_handler(SIGUSR1, [] {}).ok());
+  ASSERT_EQ(sigaction(SIGUSR2, &saved, nullptr), 0);
 }
 
 }  // namespace
