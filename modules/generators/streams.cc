@@ -155,7 +155,7 @@ absl::Status SetNonBlocking(int fd) {
 
 }  // namespace
 
-class StreamTransport {
+class StreamTransport : public std::enable_shared_from_this<StreamTransport> {
  public:
   StreamTransport(EventLoop& loop, FileDescriptor fd, StreamOptions options)
       : loop_(loop.weak()), fd_(std::move(fd)), options_(options), peer_(PeerName(fd_.get())) {
@@ -254,8 +254,18 @@ class StreamTransport {
   void close() {
     if (closing_) return;
     closing_ = true;
-    if (buffered_out() == 0 || !write_error_.ok()) finish_close();
+    if (buffered_out() == 0 || !write_error_.ok()) {
+      finish_close();
+      return;
+    }
+    // The rest is still sent when every handle is gone (Python's transport
+    // lives on in its loop the same way): the loop's watch now owns the
+    // transport until the flush, an error, abort() or the loop's end.
+    if (std::shared_ptr<EventLoop> loop = loop_.lock()) {
+      (void)loop->add_writer(fd_.get(), [self = shared_from_this()] { self->on_writable(); });
+    }
   }
+  void abort() { finish_close(); }
   bool closing() const { return closing_ || !write_error_.ok(); }
   bool closed() const { return !fd_.valid(); }
   WaiterList* closed_waiters() { return &closed_waiters_; }
@@ -563,7 +573,7 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   std::weak_ptr<EventLoop> loop;
   FileDescriptor listener;
   ClientConnected on_client;
-  ServerOptions options;
+  StreamServerOptions options;
   std::string address;
   int port = 0;
   bool tcp = true;
@@ -736,6 +746,7 @@ absl::Status StreamWriter::write(std::string_view data) const { return t_->write
 Task<absl::Status> StreamWriter::drain() const { return internal::Drain(t_); }
 absl::Status StreamWriter::write_eof() const { return t_->write_eof(); }
 void StreamWriter::close() const { t_->close(); }
+void StreamWriter::abort() const { t_->abort(); }
 bool StreamWriter::is_closing() const { return t_->closing(); }
 Task<void> StreamWriter::wait_closed() const { return internal::WaitClosed(t_); }
 std::string StreamWriter::peername() const { return t_->peer(); }
@@ -786,7 +797,7 @@ namespace internal {
 namespace {
 
 absl::StatusOr<StreamServer> Listen(ClientConnected on_client, FileDescriptor fd, bool tcp,
-                                    ServerOptions options, std::string what) {
+                                    StreamServerOptions options, std::string what) {
   EventLoop* loop = EventLoop::current();
   if (loop == nullptr) return MisuseError("start_server needs a running event loop (conc::run)");
   if (!on_client) return ValueError("start_server: no client_connected callback");
@@ -815,7 +826,7 @@ absl::StatusOr<StreamServer> Listen(ClientConnected on_client, FileDescriptor fd
 }  // namespace internal
 
 Task<absl::StatusOr<StreamServer>> start_server(ClientConnected on_client, std::string host,
-                                                int port, ServerOptions options) {
+                                                int port, StreamServerOptions options) {
   std::vector<socklen_t> lens;
   absl::StatusOr<std::vector<sockaddr_storage>> addrs = internal::Resolve(host, port, true, &lens);
   if (!addrs.ok()) co_return addrs.status();
@@ -834,8 +845,22 @@ Task<absl::StatusOr<StreamServer>> start_server(ClientConnected on_client, std::
   co_return internal::Listen(std::move(on_client), *std::move(fd), /*tcp=*/true, options, what);
 }
 
+Task<absl::StatusOr<StreamServer>> start_server_on(ClientConnected on_client, int listening_fd,
+                                                   StreamServerOptions options) {
+  FileDescriptor fd(listening_fd);
+  if (absl::Status s = internal::SetNonBlocking(fd.get()); !s.ok()) co_return s;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    co_return ErrnoToStatus(errno, "getsockname");
+  }
+  const std::string what = internal::DescribeAddress(reinterpret_cast<sockaddr*>(&ss), len);
+  co_return internal::Listen(std::move(on_client), std::move(fd), /*tcp=*/ss.ss_family != AF_UNIX,
+                             options, what);
+}
+
 Task<absl::StatusOr<StreamServer>> start_unix_server(ClientConnected on_client, std::string path,
-                                                     ServerOptions options) {
+                                                     StreamServerOptions options) {
   sockaddr_un un;
   absl::StatusOr<socklen_t> len = internal::UnixAddress(path, &un);
   if (!len.ok()) co_return len.status();

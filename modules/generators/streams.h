@@ -35,6 +35,7 @@
 //   w.write(data)                                absl::Status s = w.write(data);
 //   await w.drain()                              absl::Status s = co_await w.drain();
 //   w.write_eof(); w.close(); w.is_closing()     same
+//   w.transport.abort()                          w.abort()
 //   await w.wait_closed()                        co_await w.wait_closed();
 //   w.get_extra_info("peername")                 w.peername()   // "127.0.0.1:54321"
 //   w.transport.get_write_buffer_size()          w.buffered()
@@ -201,9 +202,14 @@ class StreamWriter {
   // end of stream and we can still read its answer.
   absl::Status write_eof() const;
 
-  // Closes the connection: the buffered data is still sent, then the socket
-  // is closed (reads see end of stream at once). Idempotent.
+  // Closes the connection: the buffered data is still sent (even once every
+  // handle is gone), then the socket is closed; reads see end of stream at
+  // once. Idempotent.
   void close() const;
+
+  // Python's transport.abort(): closes the socket now; buffered data is
+  // dropped. For a peer that does not read what close() would send.
+  void abort() const;
 
   // True once close() was called (or the connection failed).
   [[nodiscard]] bool is_closing() const;
@@ -250,7 +256,7 @@ Task<absl::StatusOr<Stream>> open_unix_connection(std::string path, StreamOption
 // What a server runs for each connection, as its own task.
 using ClientConnected = std::function<Task<void>(StreamReader, StreamWriter)>;
 
-struct ServerOptions {
+struct StreamServerOptions {
   StreamOptions stream;
   int backlog = 100;        // listen(2)'s backlog (asyncio's default)
   bool reuse_port = false;  // SO_REUSEPORT: several loops may listen on one port
@@ -300,12 +306,19 @@ class StreamServer {
 // Errors: socket/bind/listen's errno through ErrnoToStatus (a port in use is
 // EADDRINUSE's status), the getaddrinfo statuses.
 Task<absl::StatusOr<StreamServer>> start_server(ClientConnected on_client, std::string host,
-                                                int port, ServerOptions options = {});
+                                                int port, StreamServerOptions options = {});
+
+// Python's start_server(cb, sock=sock): serves a socket that is already bound
+// and listening (TCP or Unix), owned from now on (made non-blocking, closed on
+// error too). For servers that bind their sockets themselves, e.g. one
+// SO_REUSEPORT listener per loop.
+Task<absl::StatusOr<StreamServer>> start_server_on(ClientConnected on_client, int listening_fd,
+                                                   StreamServerOptions options = {});
 
 // The same on a Unix-domain socket path ('@name': abstract; a file path is
 // unlinked first if it is a socket, as asyncio does).
 Task<absl::StatusOr<StreamServer>> start_unix_server(ClientConnected on_client, std::string path,
-                                                     ServerOptions options = {});
+                                                     StreamServerOptions options = {});
 
 }  // namespace conc
 

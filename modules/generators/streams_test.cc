@@ -114,7 +114,7 @@ TEST(StreamsTest, ALineLongerThanTheLimitIsSkippedAndTheConnectionSurvives) {
     w.close();
   };
   auto main_task = [&]() -> Task<absl::Status> {
-    ServerOptions options;
+    StreamServerOptions options;
     options.stream.limit = 1024;
     absl::StatusOr<StreamServer> server = co_await start_server(handler, "127.0.0.1", 0, options);
     if (!server.ok()) co_return server.status();
@@ -520,6 +520,44 @@ TEST(StreamsTest, AThousandClientsAtOnce) {
   absl::StatusOr<int> total = run(main_task(), kBound);
   ASSERT_TRUE(total.ok()) << total.status();
   EXPECT_EQ(*total, kClients * 5);
+}
+
+}  // namespace
+}  // namespace conc
+
+namespace conc {
+namespace {
+
+// close() flushes even when the handler drops its handles at once; abort()
+// drops what is buffered.
+TEST(StreamsCloseTest, CloseFlushesAfterTheLastHandleAndAbortDrops) {
+  constexpr size_t kSize = 16 * 1024 * 1024;  // more than the socket buffers take at once
+  auto flusher = [](StreamReader, StreamWriter w) -> Task<void> {
+    (void)w.write(std::string(kSize, 'f'));
+    w.close();  // returns at once; the handles go with this task
+    co_return;
+  };
+  auto aborter = [](StreamReader, StreamWriter w) -> Task<void> {
+    (void)w.write(std::string(kSize, 'a'));
+    w.abort();
+    co_return;
+  };
+  auto main_task = [&]() -> Task<void> {
+    for (bool abort : {false, true}) {
+      absl::StatusOr<StreamServer> server =
+          co_await start_server(abort ? ClientConnected(aborter) : ClientConnected(flusher), "127.0.0.1", 0);
+      if (!server.ok()) co_return;
+      absl::StatusOr<Stream> conn = co_await open_connection("127.0.0.1", server->port());
+      if (!conn.ok()) co_return;
+      absl::StatusOr<std::string> all = co_await conn->reader.read();
+      if (abort) {
+        EXPECT_TRUE(!all.ok() || all->size() < kSize);
+      } else {
+        EXPECT_TRUE(all.ok() && all->size() == kSize) << all.status();
+      }
+    }
+  };
+  ASSERT_TRUE(run(main_task(), kBound).ok());
 }
 
 }  // namespace

@@ -202,7 +202,8 @@ TEST_P(HttpServerTest, SlowlorisAndHugeHeadersCostOnlyTheirConnection) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, HttpServerTest,
                          ::testing::Values(ServerModel::kIterative, ServerModel::kThread, ServerModel::kPool,
-                                           ServerModel::kReactor, ServerModel::kReusePort),
+                                           ServerModel::kReactor, ServerModel::kReusePort, ServerModel::kCoroutine,
+                                           ServerModel::kCoroutineReusePort),
                          [](const ::testing::TestParamInfo<ServerModel>& info) {
                            return std::string(ServerModelName(info.param));
                          });

@@ -26,10 +26,10 @@
 #include "modules/sockets/line_protocol.h"
 #include "modules/sockets/server.h"
 
-ABSL_FLAG(std::string, model, "reactor", "Server model: iterative, thread, pool, reactor or reuseport.");
+ABSL_FLAG(std::string, model, "reactor", "Server model: iterative, thread, pool, reactor, reuseport, coroutine or coroutine_reuseport.");
 ABSL_FLAG(std::string, protocol, "line", "Protocol: line (echo, TIME, SUM, QUIT) or http (GET /).");
 ABSL_FLAG(int, port, 0, "TCP port on 127.0.0.1; 0 picks a free one (printed on the first line).");
-ABSL_FLAG(int, workers, 0, "pool: worker threads; reuseport: loops. 0 for the model's default.");
+ABSL_FLAG(int, workers, 0, "pool: worker threads; reuseport, coroutine_reuseport: loops. 0 for the model's default.");
 ABSL_FLAG(int, max_connections, 20000, "Connections beyond this are closed at once.");
 ABSL_FLAG(int, idle_timeout_ms, 30000, "Close a connection that completes no request for this long.");
 

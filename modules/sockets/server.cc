@@ -41,17 +41,21 @@ std::string_view ServerModelName(ServerModel model) {
       return "reactor";
     case ServerModel::kReusePort:
       return "reuseport";
+    case ServerModel::kCoroutine:
+      return "coroutine";
+    case ServerModel::kCoroutineReusePort:
+      return "coroutine_reuseport";
   }
   return "?";
 }
 
 absl::StatusOr<ServerModel> ParseServerModel(std::string_view name) {
   for (ServerModel m : {ServerModel::kIterative, ServerModel::kThread, ServerModel::kPool, ServerModel::kReactor,
-                        ServerModel::kReusePort}) {
+                        ServerModel::kReusePort, ServerModel::kCoroutine, ServerModel::kCoroutineReusePort}) {
     if (ServerModelName(m) == name) return m;
   }
   return ValueError(absl::StrCat("unknown server model '", absl::string_view(name.data(), name.size()),
-                                 "' (iterative, thread, pool, reactor, reuseport)"));
+                                 "' (iterative, thread, pool, reactor, reuseport, coroutine, coroutine_reuseport)"));
 }
 
 namespace internal {
@@ -328,6 +332,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerModel model, std::s
     case ServerModel::kReactor:
     case ServerModel::kReusePort:
       return internal::MakeReactorServer(model, std::move(protocol), std::move(options));
+    case ServerModel::kCoroutine:
+    case ServerModel::kCoroutineReusePort:
+      return internal::MakeCoroutineServer(model, std::move(protocol), std::move(options));
   }
   return ValueError("Server::Create: unknown model");
 }

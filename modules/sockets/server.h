@@ -1,6 +1,6 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
-// server.h: one `conc::Server` interface, five concurrency models behind it.
+// server.h: one `conc::Server` interface, seven concurrency models behind it.
 //
 //   model       how connections are served                     the notes' cell
 //   ----------  ---------------------------------------------  -----------------------------
@@ -12,9 +12,12 @@
 //   reuseport   one reactor per CPU, each with its own listener (none: asyncio, gevent and
 //                 bound to the same port with SO_REUSEPORT; the  trio run one loop on one
 //                 kernel spreads connections over them          core)
-//
-// (The coroutine-streams model on the event loop comes with the event loop's
-// streams; it will be a sixth `ServerModel` behind the same interface.)
+//   coroutine   one thread running an event loop; a coroutine   asyncio.start_server
+//                 per connection on the loop's streams
+//                 (modules/generators/streams.h)
+//   coroutine_reuseport                                        (none, as for reuseport)
+//               one event loop per CPU, each with its own
+//                 SO_REUSEPORT listener
 //
 // Every model serves a `Protocol` (protocol.h) and enforces the same limits:
 //   * the protocol's own (the line length, the header size);
@@ -70,9 +73,9 @@
 
 namespace conc {
 
-enum class ServerModel { kIterative, kThread, kPool, kReactor, kReusePort };
+enum class ServerModel { kIterative, kThread, kPool, kReactor, kReusePort, kCoroutine, kCoroutineReusePort };
 
-// "iterative", "thread", "pool", "reactor", "reuseport".
+// "iterative", "thread", "pool", "reactor", "reuseport", "coroutine", "coroutine_reuseport".
 std::string_view ServerModelName(ServerModel model);
 // The inverse; InvalidArgument naming the choices for anything else.
 absl::StatusOr<ServerModel> ParseServerModel(std::string_view name);
@@ -84,8 +87,8 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(30);
   absl::Duration shutdown_grace = absl::Seconds(5);
   int max_connections = 20000;
-  // pool: worker threads; reuseport: loops. 0: the default (pool 32, loops one
-  // per CPU, at least 2).
+  // pool: worker threads; reuseport, coroutine_reuseport: loops. 0: the
+  // default (pool 32, loops one per CPU, at least 2).
   int workers = 0;
 };
 

@@ -120,7 +120,8 @@ TEST_P(TenThousandTest, HoldsAndAnswersTenThousandConnections) {
   EXPECT_EQ(c.rejected, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(EventModels, TenThousandTest, ::testing::Values(ServerModel::kReactor, ServerModel::kReusePort),
+INSTANTIATE_TEST_SUITE_P(EventModels, TenThousandTest, ::testing::Values(ServerModel::kReactor, ServerModel::kReusePort,
+                                                                    ServerModel::kCoroutine, ServerModel::kCoroutineReusePort),
                          [](const ::testing::TestParamInfo<ServerModel>& info) {
                            return std::string(ServerModelName(info.param));
                          });

@@ -235,7 +235,7 @@ TEST_P(ServerTest, StartTwiceIsFailedPreconditionAndPortInUseFails) {
   taken.port = server_->port();
   auto other = Server::Create(GetParam(), std::make_shared<LineProtocol>(), taken);
   ASSERT_TRUE(other.ok());
-  if (GetParam() == ServerModel::kReusePort) {
+  if (GetParam() == ServerModel::kReusePort || GetParam() == ServerModel::kCoroutineReusePort) {
     // SO_REUSEPORT lets any socket of the same user with the option join the
     // port (and take a share of its connections): the model's price.
     EXPECT_TRUE((*other)->start().ok());
@@ -246,14 +246,15 @@ TEST_P(ServerTest, StartTwiceIsFailedPreconditionAndPortInUseFails) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ServerTest,
                          ::testing::Values(ServerModel::kIterative, ServerModel::kThread, ServerModel::kPool,
-                                           ServerModel::kReactor, ServerModel::kReusePort),
+                                           ServerModel::kReactor, ServerModel::kReusePort, ServerModel::kCoroutine,
+                                           ServerModel::kCoroutineReusePort),
                          [](const ::testing::TestParamInfo<ServerModel>& info) {
                            return std::string(ServerModelName(info.param));
                          });
 
 TEST(ServerModelTest, NamesRoundTrip) {
   for (auto m : {ServerModel::kIterative, ServerModel::kThread, ServerModel::kPool, ServerModel::kReactor,
-                 ServerModel::kReusePort}) {
+                 ServerModel::kReusePort, ServerModel::kCoroutine, ServerModel::kCoroutineReusePort}) {
     EXPECT_EQ(*ParseServerModel(ServerModelName(m)), m);
   }
   EXPECT_TRUE(absl::IsInvalidArgument(ParseServerModel("forking").status()));

@@ -9,6 +9,7 @@
 //                   socket wakes, and later polls see it at once.
 //   ServeBlocking   one connection's loop in the blocking models.
 //   MakeReactorServer  the epoll models (reactor.cc).
+//   MakeCoroutineServer  the event-loop models (coroutine_server.cc).
 
 #ifndef MODULES_SOCKETS_INTERNAL_SERVER_CORE_H_
 #define MODULES_SOCKETS_INTERNAL_SERVER_CORE_H_
@@ -57,6 +58,11 @@ void ServeBlocking(Socket conn, const Protocol& protocol, const ServerOptions& o
 // kReactor (one loop) or kReusePort (several loops sharing the port).
 absl::StatusOr<std::unique_ptr<Server>> MakeReactorServer(ServerModel model, std::shared_ptr<const Protocol> protocol,
                                                           ServerOptions options);
+
+// kCoroutine (one event loop) or kCoroutineReusePort (one per CPU), on the
+// event loop's streams (coroutine_server.cc).
+absl::StatusOr<std::unique_ptr<Server>> MakeCoroutineServer(ServerModel model, std::shared_ptr<const Protocol> protocol,
+                                                            ServerOptions options);
 
 }  // namespace conc::internal
 

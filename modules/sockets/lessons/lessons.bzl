@@ -64,4 +64,6 @@ LESSONS = [
     _server_lesson("pool"),
     _server_lesson("reactor"),
     _server_lesson("reuseport"),
+    _server_lesson("coroutine"),
+    _server_lesson("coroutine_reuseport"),
 ]

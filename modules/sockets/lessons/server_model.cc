@@ -2,7 +2,8 @@
 //
 // server_model: the notes' "Techniques for handling concurrent connections"
 // cells, one model per lesson (server_iterative, server_thread, server_pool,
-// server_reactor, server_reuseport; --model picks it): the same line protocol
+// server_reactor, server_reuseport, server_coroutine, server_coroutine_reuseport;
+// --model picks it): the same line protocol
 // served to a few clients at once, then the server's counters.
 //
 //   iterative  socketserver.TCPServer                (one client at a time)
@@ -10,6 +11,8 @@
 //   pool       ThreadPoolExecutor().submit(handle, conn)
 //   reactor    selectors.DefaultSelector() loop      (one thread, epoll)
 //   reuseport  one loop per CPU on one port          (what asyncio cannot)
+//   coroutine  asyncio.start_server(handle, ...)      (a coroutine per client)
+//   coroutine_reuseport  one event loop per CPU        (asyncio cannot either)
 
 #include <cstdio>
 #include <memory>
@@ -26,7 +29,7 @@
 #include "modules/sockets/socket.h"
 
 ABSL_FLAG(bool, quick, false, "Fewer clients, for the tour and the tests.");
-ABSL_FLAG(std::string, model, "reactor", "iterative, thread, pool, reactor or reuseport.");
+ABSL_FLAG(std::string, model, "reactor", "iterative, thread, pool, reactor, reuseport, coroutine or coroutine_reuseport.");
 
 int main(int argc, char** argv) {
   conc::InitLesson(argc, argv, "One server model serving a few clients at once, then its counters (Module 4).");
