@@ -93,7 +93,9 @@
 //     for (;;) {
 //       absl::StatusOr<std::string> line = co_await r.readline();
 //       if (!line.ok() || line->empty()) break;           // error or EOF
-//       if (!w.write(*line).ok() || !(co_await w.drain()).ok()) break;
+//       if (!w.write(*line).ok()) break;
+//       absl::Status drained = co_await w.drain();   // not inside ||: g++ 12 fails on it
+//       if (!drained.ok()) break;
 //     }
 //     w.close();
 //   }

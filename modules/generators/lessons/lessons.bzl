@@ -116,4 +116,25 @@ LESSONS = [
             "no task outlived its block",
         ],
     ),
+    # uvloop's point: the same echo program on conc's loop, asyncio's and uvloop's.
+    lesson(
+        name = "uvloop_streams_echo",
+        deps = [
+            "//modules/generators:asyncio",
+            "//modules/profiling:run_command",
+            "//third_party:absl_flags",
+            "//third_party:absl_strings",
+            "//third_party:absl_time",
+        ],
+        data = ["uvloop_streams_echo.py"],
+        args = ["--quick"],
+        expect = [
+            "conc (C++): ",
+            "asyncio: ",
+            "conc's loop did ",
+            "uvloop: ",
+            "the loop is the program",
+        ],
+        tags = ["notsan"],  # it measures; TSan only makes the numbers meaningless (and the run long)
+    ),
 ]
