@@ -3,6 +3,28 @@
 load("//tools:lesson.bzl", "lesson")
 
 LESSONS = [
+    # The notebook's six objects dumped into one file and loaded back until the
+    # end of the stream (EOFError); a file cut short is not a clean end.
+    lesson(
+        name = "pickle_dump_load_stream",
+        deps = [
+            "//modules/common:codec",
+            "//modules/marshalling:object_stream",
+            "//third_party:absl_strings",
+        ],
+        expect = [
+            "wrote 6 objects",
+            "[10, 20, 30, 40] <class 'list'>",
+            "{'name': 'Alice', 'age': 30} <class 'dict'>",
+            "(44, 55, 6, 77) <class 'tuple'>",
+            "{14, 33, 55, 66} <class 'set'>",
+            "100 <class 'int'>",
+            "None <class 'NoneType'>",
+            "the loop ended with OUT_OF_RANGE: end of stream; Python's EOFError: yes",
+            "DATA_LOSS: object stream: truncated record at offset",
+            "a clean end: no",
+        ],
+    ),
     # Python writes a pickle, C++ reads it, changes it and writes it back, Python
     # reads it; a pickle that would run a command is refused by name.
     lesson(
