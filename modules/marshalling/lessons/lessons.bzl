@@ -44,4 +44,24 @@ LESSONS = [
             "nothing ran: yes",
         ],
     ),
+    # A Shelf (shelve on LMDB) open in a parent while a spawned child commits
+    # a batch to it; the parent sees the batch whole without reopening.
+    lesson(
+        name = "shelve_two_processes",
+        deps = [
+            "//modules/common:codec",
+            "//modules/marshalling:shelf",
+            "//modules/threads:process",
+        ],
+        expect = [
+            "parent sees apples   count=12  price=0.50",
+            "child: db['apples'].count = 12, restocking",
+            "child: committed apples, pears and plums together",
+            "child exit code 0",
+            "parent sees pears    count=20  price=0.75",
+            "parent sees plums    count=45  price=0.20",
+            "parent sees apples   count=42  price=0.50",
+            "parent: len(db) = 3, 'pears' in db: True",
+        ],
+    ),
 ]
