@@ -64,4 +64,42 @@ LESSONS = [
             "parent: len(db) = 3, 'pears' in db: True",
         ],
     ),
+    # The raw bytes of a value (the notebook's marshal.dumps) and why they are
+    # not a file format: endianness, padding, versions; the codec instead.
+    lesson(
+        name = "marshal_raw_bytes",
+        deps = [
+            "//modules/common:codec",
+            "//third_party:absl_status",
+        ],
+        expect = [
+            "b'\\xdb\\x04\\x00\\x00\\x00\\xe9\\n\\x00\\x00\\x00\\xe9\\x14\\x00\\x00\\x00\\xe9\\x1e\\x00\\x00\\x00\\xe9(\\x00\\x00\\x00'",
+            "b'\\x04\\x03\\x02\\x01'  (little-endian)",
+            "a big-endian machine reading the same 4 bytes sees 67305985, not 16909060",
+            "sizeof(Reading) = 16, but its fields hold 13 bytes",
+            "offsets: kind 0, sensor 4, celsius 8",
+            "memcpy would read 8 bytes",
+            "= 13 bytes (1 + 4 + 8, no padding)",
+            "conc::Decode<RecordV2>(those bytes) -> DATA_LOSS",
+            "kind T, sensor 7, celsius 21.5",
+        ],
+    ),
+    # dill's lesson: a closure cannot be serialised in C++; registered named
+    # functions (as the process pool uses) and the capture as an argument.
+    lesson(
+        name = "dill_named_functions",
+        deps = [
+            "//modules/common:codec",
+            "//modules/threads:process",
+            "//modules/threads:process_pool_executor",
+            "//third_party:absl_strings",
+        ],
+        expect = [
+            "conc::process_function<square>.name = \"square\"",
+            "in this process: closure(14) = 42",
+            "what crosses the pipe: the name \"scale\" and the arguments 030000000e000000 (8 bytes)",
+            "square(12) in a worker = 144",
+            "scale(3, 14) in a worker = 42 (the closure gave 42)",
+        ],
+    ),
 ]
