@@ -102,4 +102,27 @@ LESSONS = [
             "scale(3, 14) in a worker = 42 (the closure gave 42)",
         ],
     ),
+    # A Python parent (multiprocessing.connection.Client, authkey) hands jobs to
+    # this program as a C++ worker and gets the results back, pickled both ways.
+    lesson(
+        name = "python_parent_cpp_worker",
+        data = ["python_parent_cpp_worker.py"],
+        deps = [
+            "//modules/marshalling:mp_connection",
+            "//modules/marshalling:pickle",
+            "//modules/profiling:run_command",
+            "//third_party:absl_strings",
+            "//third_party:absl_time",
+        ],
+        expect = [
+            "python: the C++ worker listens on 127.0.0.1:",
+            "python: primes_below(50) -> [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47]",
+            "python: fib(90) -> 2880067194370816120",
+            "python: word_count('the quick brown fox jumps over the lazy dog and the fox') -> {'the': 3, 'quick': 1, 'brown': 1, 'fox': 2,",
+            "python: mean([21.5, 22.0, 23.25]) -> 22.25",
+            "C++ worker: served 4 jobs, authenticated with HMAC-MD5, pickles both ways",
+            "python: worker exit code 0",
+            "python: the worker has gone, as it should",
+        ],
+    ),
 ]
