@@ -140,6 +140,7 @@ absl::Status ShelfStore::OpenEnv() {
   const bool read_only = options_.mode == ShelfMode::kRead;
   unsigned flags = MDB_NOSUBDIR | MDB_NOTLS;
   if (!options_.sync) flags |= MDB_NOSYNC;
+  if (options_.write_map && !read_only) flags |= MDB_WRITEMAP;
   if (read_only) flags |= MDB_RDONLY;
   if (int rc = mdb_env_open(env->env, path_.c_str(), flags, 0644); rc != 0) {
     return LmdbError(rc, "mdb_env_open");
@@ -218,7 +219,9 @@ absl::Status ShelfStore::Begin(bool writing, void** txn) {
       *txn = raw;
       return absl::OkStatus();
     }
-    if (rc != MDB_MAP_RESIZED || attempt > 0) return LmdbError(rc, "mdb_txn_begin");
+    // A writer that keeps growing the map may outrun us a few times; each
+    // round adopts a larger size, so this ends.
+    if (rc != MDB_MAP_RESIZED || attempt >= 1000) return LmdbError(rc, "mdb_txn_begin");
     // Another process grew the map: adopt its size (no transaction is open here).
     if (int s = mdb_env_set_mapsize(env_->env, 0); s != 0) return LmdbError(s, "mdb_env_set_mapsize");
     MDB_envinfo info{};

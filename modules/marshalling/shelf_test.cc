@@ -260,8 +260,9 @@ std::string RecordValue(int64_t i) { return std::string(50 + i % 700, static_cas
 
 // The child of the kill test: commits record after record, each with the
 // counter key -1 in the same transaction, and reports each commit.
-[[noreturn]] void CommitForever(const std::string& path, int report_fd) {
-  auto db = Shelf<int64_t, std::string>::Open(path, {.initial_map_size = 1 << 20});
+[[noreturn]] void CommitForever(const std::string& path, int report_fd, bool write_map) {
+  auto db = Shelf<int64_t, std::string>::Open(
+      path, {.sync = !write_map, .write_map = write_map, .initial_map_size = 1 << 20});
   if (!db.ok()) _exit(2);
   absl::StatusOr<size_t> n = db->size();
   if (!n.ok()) _exit(3);
@@ -276,8 +277,13 @@ std::string RecordValue(int64_t i) { return std::string(50 + i % 700, static_cas
   _exit(0);
 }
 
-TEST(ShelfTest, CommittedWritesSurviveSigkillOfTheWriter) {
-  const std::string path = FreshPath("killed.lmdb");
+// With the defaults (fsync, write(2)) and with what the benchmark uses
+// (no fsync, commits written into the map).
+class ShelfKillTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ShelfKillTest, CommittedWritesSurviveSigkillOfTheWriter) {
+  const bool write_map = GetParam();
+  const std::string path = FreshPath(write_map ? "killed-wm.lmdb" : "killed.lmdb");
   const auto start = std::chrono::steady_clock::now();
   constexpr int kKills = 120;
   int64_t last_reported = -1;
@@ -289,7 +295,7 @@ TEST(ShelfTest, CommittedWritesSurviveSigkillOfTheWriter) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
       ::close(fds[0]);
-      CommitForever(path, fds[1]);
+      CommitForever(path, fds[1], write_map);
     }
     ::close(fds[1]);
     // Let it commit 1 to 4 records, then kill it wherever it is (most often
@@ -327,9 +333,14 @@ TEST(ShelfTest, CommittedWritesSurviveSigkillOfTheWriter) {
   EXPECT_GE(kills, 100);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%d writers killed, %lld records committed, %.1f s\n", kills,
-              static_cast<long long>(last_reported + 1), seconds);
+  std::printf("%s: %d writers killed, %lld records committed, %.1f s\n", write_map ? "write_map" : "default",
+              kills, static_cast<long long>(last_reported + 1), seconds);
 }
+
+INSTANTIATE_TEST_SUITE_P(Modes, ShelfKillTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "WriteMapNoSync" : "Defaults";
+                         });
 
 // A reading child: until it sees the final value, reads both keys in one
 // snapshot (items) and checks the writer's pairs were committed together.
