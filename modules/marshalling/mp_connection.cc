@@ -3,6 +3,7 @@
 #include "modules/marshalling/mp_connection.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/crypto.h>
@@ -382,10 +383,22 @@ absl::StatusOr<PyConnection> PyClient(const PyAddress& address, std::optional<st
   if (!addr.ok()) return addr.status();
   FileDescriptor fd(::socket(address.is_unix ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return ErrnoToStatus(errno, "socket");
-  // A blocking connect: to a local listener it completes at once or is refused.
-  while (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr->storage), addr->length) != 0) {
-    if (errno != EINTR) return ErrnoToStatus(errno, "connect " + address.ToString());
+  // Connect without blocking past the deadline, then back to blocking mode.
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr->storage), addr->length) != 0) {
+    if (errno != EINPROGRESS && errno != EINTR && errno != EAGAIN) {
+      return ErrnoToStatus(errno, "connect " + address.ToString());
+    }
+    if (absl::Status s = WaitFor(fd.get(), POLLOUT, deadline, "connect " + address.ToString()); !s.ok()) {
+      return s;
+    }
+    int error = 0;
+    socklen_t len = sizeof error;
+    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &len);
+    if (error != 0) return ErrnoToStatus(error, "connect " + address.ToString());
   }
+  ::fcntl(fd.get(), F_SETFL, flags);
   if (!address.is_unix) {
     const int one = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -215,6 +215,21 @@ TEST(MpConnectionTest, AHandshakeThatIsNotOneIsRefused) {
   EXPECT_THAT(s.message(), HasSubstr("expected #CHALLENGE#, got 'GET / HTTP/1.1'"));
 }
 
+TEST(MpConnectionTest, NobodyListeningIsConnectionRefused) {
+  uint16_t port = 0;
+  {
+    absl::StatusOr<PyListener> l = PyListener::Open(PyAddress::Tcp("127.0.0.1", 0), kKey);
+    ASSERT_TRUE(l.ok());
+    port = l->address().port;
+  }  // Closed: nobody listens there now.
+  absl::StatusOr<PyConnection> c = PyClient(PyAddress::Tcp("127.0.0.1", port), kKey, absl::Seconds(20));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();  // ConnectionRefusedError
+  EXPECT_EQ(PyClient(PyAddress::Unix(std::string(1, '\0') + "conc-nobody-here"), std::nullopt).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(PyClient(PyAddress::Tcp("not-an-address", 1), kKey).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // --- against /usr/bin/python3 -------------------------------------------------
 
 std::string KeyArg(const std::optional<std::string>& key) {
