@@ -317,7 +317,7 @@ class Reader {
   absl::Status Global(const std::string& module, const std::string& name);
   absl::Status Reduce();
   absl::Status Step(uint8_t op, bool* stop);
-  absl::StatusOr<PyValue> ToValue(uint32_t id, size_t depth);
+  absl::Status ToValue(uint32_t id, size_t depth, PyValue* v);
 
   static constexpr uint32_t kNoNode = UINT32_MAX;
   std::string_view data_;
@@ -652,37 +652,35 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
   }
 }
 
-absl::StatusOr<PyValue> Reader::ToValue(uint32_t id, size_t depth) {
+// Builds the value of node `id` in place in `*v` (no StatusOr<PyValue> to
+// move through per value: a list of a million ints is a million PyValues).
+absl::Status Reader::ToValue(uint32_t id, size_t depth, PyValue* v) {
   if (depth > limits_.max_depth) return absl::ResourceExhaustedError("pickle: nested deeper than max_depth");
   if (++built_ > limits_.max_values) return absl::ResourceExhaustedError("pickle: too many values");
   const Node& n = nodes_[id];
   if (n.builtin != Builtin::kNone) return Bad("a builtin left uncalled");
-  PyValue v;
-  v.kind = n.kind;
-  v.b = n.b;
-  v.i = n.i;
-  v.f = n.f;
-  v.s = n.s;
-  if (!IsContainer(n.kind)) return v;
+  v->kind = n.kind;
+  v->b = n.b;
+  v->i = n.i;
+  v->f = n.f;
+  if (!n.s.empty()) v->s = n.s;
+  if (!IsContainer(n.kind)) return absl::OkStatus();
   if (on_path_[id]) return absl::InvalidArgumentError("pickle: a recursive structure (refused: values, not objects)");
   on_path_[id] = true;
   if (n.kind == Kind::kDict) {
+    v->pairs.resize(n.kids.size() / 2);
     for (size_t k = 0; k + 1 < n.kids.size(); k += 2) {
-      absl::StatusOr<PyValue> key = ToValue(n.kids[k], depth + 1);
-      if (!key.ok()) return key.status();
-      absl::StatusOr<PyValue> value = ToValue(n.kids[k + 1], depth + 1);
-      if (!value.ok()) return value.status();
-      v.pairs.emplace_back(*std::move(key), *std::move(value));
+      if (absl::Status s = ToValue(n.kids[k], depth + 1, &v->pairs[k / 2].first); !s.ok()) return s;
+      if (absl::Status s = ToValue(n.kids[k + 1], depth + 1, &v->pairs[k / 2].second); !s.ok()) return s;
     }
   } else {
-    for (uint32_t kid : n.kids) {
-      absl::StatusOr<PyValue> item = ToValue(kid, depth + 1);
-      if (!item.ok()) return item.status();
-      v.items.push_back(*std::move(item));
+    v->items.resize(n.kids.size());
+    for (size_t k = 0; k < n.kids.size(); ++k) {
+      if (absl::Status s = ToValue(n.kids[k], depth + 1, &v->items[k]); !s.ok()) return s;
     }
   }
   on_path_[id] = false;
-  return v;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<PyValue> Reader::Run() {
@@ -691,6 +689,10 @@ absl::StatusOr<PyValue> Reader::Run() {
   }
   if (data_.empty()) return absl::DataLossError("pickle: empty input");
   if (static_cast<uint8_t>(data_[0]) != 0x80) return Bad("no PROTO opcode first: protocol 0 or 1 (2 to 5 are read)");
+  // Every value takes at least 2 bytes of pickle (an opcode and a MEMOIZE or
+  // an argument, apart from a few one-byte constants), so this rarely grows:
+  // growing a vector of a million nodes copies them and faults in new pages.
+  nodes_.reserve(std::min({data_.size() / 2 + 1, limits_.max_values, size_t{1} << 22}));
   bool stop = false;
   while (!stop) {
     if (pos_ >= data_.size()) return Truncated();
@@ -700,7 +702,9 @@ absl::StatusOr<PyValue> Reader::Run() {
   }
   if (stack_.size() != 1 || !marks_.empty()) return Bad("STOP with other than one value on the stack");
   on_path_.assign(nodes_.size(), false);
-  return ToValue(stack_.back(), 0);
+  PyValue value;
+  if (absl::Status s = ToValue(stack_.back(), 0, &value); !s.ok()) return s;
+  return value;
 }
 
 // ---- the writer ------------------------------------------------------------------

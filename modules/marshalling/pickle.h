@@ -64,6 +64,16 @@ struct PyValue {
   PyList items;         // list, tuple, set, frozenset
   PyDict pairs;         // dict
 
+  // Declared here, defaulted below the struct: clang (16, with libstdc++ 12)
+  // must not instantiate std::pair<PyValue, PyValue>'s constructors, for
+  // `pairs`, while PyValue is still incomplete.
+  PyValue();
+  PyValue(const PyValue&);
+  PyValue(PyValue&&) noexcept;
+  PyValue& operator=(const PyValue&);
+  PyValue& operator=(PyValue&&) noexcept;
+  ~PyValue();
+
   static PyValue None() { return PyValue(); }
   static PyValue Bool(bool v);
   static PyValue Int(int64_t v);
@@ -83,6 +93,13 @@ struct PyValue {
   // Python's repr, for messages and lessons: None, True, 1, 1.5, 'a', b'a', [1, 2], ...
   std::string Repr() const;
 };
+
+inline PyValue::PyValue() = default;
+inline PyValue::PyValue(const PyValue&) = default;
+inline PyValue::PyValue(PyValue&&) noexcept = default;
+inline PyValue& PyValue::operator=(const PyValue&) = default;
+inline PyValue& PyValue::operator=(PyValue&&) noexcept = default;
+inline PyValue::~PyValue() = default;
 
 struct PickleLimits {
   size_t max_input = size_t{1} << 30;     // bytes of pickle accepted
