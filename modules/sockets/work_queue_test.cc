@@ -24,20 +24,6 @@
 #include "modules/sockets/work_queue_client.h"
 #include "modules/sockets/work_queue_server.h"
 
-// ThreadSanitizer: the libgrpc++ health service runs on gRPC's callback-request
-// machinery even in a synchronous server. Debian's libgrpc++ is not
-// instrumented, so the hand-off of a grpc::Server::CallbackRequest between
-// gRPC's threads is invisible to TSan, while the request's inline header code
-// (std::function members built on one thread, destroyed on another) is
-// instrumented here: every health Check would report a race. Only stacks
-// through CallbackRequest are suppressed; the synchronous handlers and the core
-// run on other stacks and stay checked. It must be defined in the executable.
-#if defined(__SANITIZE_THREAD__)
-extern "C" const char* __tsan_default_suppressions() {
-  return "race:grpc::Server::CallbackRequest\n";
-}
-#endif
-
 namespace conc {
 namespace {
 
