@@ -86,17 +86,23 @@ class WatchReactor final : public grpc::ServerWriteReactor<sockets::WatchEvent>,
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (writing_ || finished_) return;
-      absl::StatusOr<sockets::TaskStatus> task = core_->Get(id_);
-      if (abandoned_ || !task.ok()) {
+      // Re-read the task only once the steps already known are all sent.
+      absl::Status found = absl::OkStatus();
+      if (sent_ == known_.steps_done() && !IsEnded(known_.state())) {
+        absl::StatusOr<sockets::TaskStatus> task = core_->Get(id_);
+        if (task.ok()) known_ = *std::move(task);
+        found = task.status();
+      }
+      if (abandoned_ || !found.ok()) {
         action = kFinish;
         status = abandoned_ ? grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away")
-                            : ToGrpcStatus(task.status());
-      } else if (sent_ < task->steps_done()) {
-        event_ = ProgressEvent(id_, ++sent_, task->total_steps());
+                            : ToGrpcStatus(found);
+      } else if (sent_ < known_.steps_done()) {
+        event_ = ProgressEvent(id_, ++sent_, known_.total_steps());
         action = kWrite;
         writing_ = true;
-      } else if (IsEnded(task->state())) {
-        event_ = FinalEvent(*task);
+      } else if (IsEnded(known_.state())) {
+        event_ = FinalEvent(known_);
         action = kWriteLast;
       }
       if (action == kFinish || action == kWriteLast) finished_ = true;
@@ -117,6 +123,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<sockets::WatchEvent>,
 
   std::mutex mu_;
   sockets::WatchEvent event_;  // the write in flight; changed only while !writing_
+  sockets::TaskStatus known_;  // the task as last read
   int64_t sent_ = 0;
   bool writing_ = false;
   bool finished_ = false;
