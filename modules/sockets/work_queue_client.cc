@@ -12,6 +12,14 @@
 
 namespace conc {
 
+sockets::TaskSpec TaskSpecOf(sockets::TaskKind kind, int64_t n, int32_t step_delay_ms) {
+  sockets::TaskSpec spec;
+  spec.set_kind(kind);
+  spec.set_n(n);
+  spec.set_step_delay_ms(step_delay_ms);
+  return spec;
+}
+
 WorkQueueClient::WorkQueueClient(const std::string& target, WorkQueueClientOptions options)
     : options_(options),
       channel_(grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
@@ -29,24 +37,24 @@ absl::StatusOr<int64_t> WorkQueueClient::Submit(const sockets::TaskSpec& spec, T
   return reply.task_id();
 }
 
-absl::StatusOr<sockets::TaskStatus> WorkQueueClient::Status(int64_t task_id, Timeout timeout) {
+absl::StatusOr<sockets::TaskStatus> WorkQueueClient::CallOnTask(TaskMethod method, int64_t task_id,
+                                                                Timeout timeout) {
   grpc::ClientContext context;
   SetCallTimeout(context, TimeoutOf(timeout));
   sockets::TaskRef request;
   request.set_task_id(task_id);
   sockets::TaskStatus reply;
-  if (absl::Status s = FromGrpcStatus(stub_->Status(&context, request, &reply)); !s.ok()) return s;
+  absl::Status status = FromGrpcStatus(((*stub_).*method)(&context, request, &reply));
+  if (!status.ok()) return status;
   return reply;
 }
 
+absl::StatusOr<sockets::TaskStatus> WorkQueueClient::Status(int64_t task_id, Timeout timeout) {
+  return CallOnTask(&sockets::WorkQueue::Stub::Status, task_id, timeout);
+}
+
 absl::StatusOr<sockets::TaskStatus> WorkQueueClient::Cancel(int64_t task_id, Timeout timeout) {
-  grpc::ClientContext context;
-  SetCallTimeout(context, TimeoutOf(timeout));
-  sockets::TaskRef request;
-  request.set_task_id(task_id);
-  sockets::TaskStatus reply;
-  if (absl::Status s = FromGrpcStatus(stub_->Cancel(&context, request, &reply)); !s.ok()) return s;
-  return reply;
+  return CallOnTask(&sockets::WorkQueue::Stub::Cancel, task_id, timeout);
 }
 
 absl::StatusOr<sockets::TaskStatus> WorkQueueClient::Watch(

@@ -15,10 +15,7 @@
 // server then cancels the task and its worker takes no further step.
 //
 //   conc::WorkQueueClient client(server->target());
-//   conc::sockets::TaskSpec spec;
-//   spec.set_kind(conc::sockets::SUM_OF_SQUARES);
-//   spec.set_n(10);
-//   absl::StatusOr<int64_t> id = client.Submit(spec);
+//   absl::StatusOr<int64_t> id = client.Submit(conc::TaskSpecOf(conc::sockets::SUM_OF_SQUARES, 10));
 //   absl::StatusOr<conc::sockets::TaskStatus> done =
 //       client.Watch(*id, [](const conc::sockets::Progress& p) { return true; });
 //   // done->result() == 385
@@ -48,6 +45,9 @@
 #include "modules/sockets/work_queue.grpc.pb.h"
 
 namespace conc {
+
+// A task of `kind`: n steps, each followed by a pause of step_delay_ms.
+sockets::TaskSpec TaskSpecOf(sockets::TaskKind kind, int64_t n, int32_t step_delay_ms = 0);
 
 struct WorkQueueClientOptions {
   absl::Duration default_timeout = absl::Seconds(30);  // for calls given none
@@ -90,6 +90,11 @@ class WorkQueueClient {
 
  private:
   absl::Duration TimeoutOf(Timeout timeout) const { return timeout.value_or(options_.default_timeout); }
+  // Status and Cancel: a TaskRef in, a TaskStatus out.
+  using TaskMethod = grpc::Status (sockets::WorkQueue::Stub::*)(grpc::ClientContext*,
+                                                                const sockets::TaskRef&,
+                                                                sockets::TaskStatus*);
+  absl::StatusOr<sockets::TaskStatus> CallOnTask(TaskMethod method, int64_t task_id, Timeout timeout);
 
   WorkQueueClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;

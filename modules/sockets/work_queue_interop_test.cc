@@ -32,7 +32,6 @@
 namespace conc {
 namespace {
 
-using sockets::TaskSpec;
 using sockets::TaskStatus;
 
 constexpr char kPython[] = "/usr/bin/python3";
@@ -40,14 +39,6 @@ constexpr char kPython[] = "/usr/bin/python3";
 std::string Script(const std::string& name) {
   std::optional<std::string> path = RunfilePath("modules/sockets/testing/" + name);
   return path.value_or(name);
-}
-
-TaskSpec Spec(sockets::TaskKind kind, int64_t n, int32_t delay_ms = 0) {
-  TaskSpec spec;
-  spec.set_kind(kind);
-  spec.set_n(n);
-  spec.set_step_delay_ms(delay_ms);
-  return spec;
 }
 
 class PythonClientTest : public ::testing::TestWithParam<ServerApi> {};
@@ -126,7 +117,7 @@ TEST(CppClientTest, CallsAGrpcioServerOnEveryCallKind) {
   WorkQueueClient client(absl::StrCat("127.0.0.1:", port));
 
   // Unary, then server streaming.
-  absl::StatusOr<int64_t> id = client.Submit(Spec(sockets::SUM_OF_SQUARES, 10));
+  absl::StatusOr<int64_t> id = client.Submit(TaskSpecOf(sockets::SUM_OF_SQUARES, 10));
   ASSERT_TRUE(id.ok()) << id.status();
   std::vector<int64_t> steps;
   absl::StatusOr<TaskStatus> done = client.Watch(*id, [&](const sockets::Progress& p) {
@@ -141,13 +132,13 @@ TEST(CppClientTest, CallsAGrpcioServerOnEveryCallKind) {
   EXPECT_EQ(status->state(), sockets::DONE);
 
   // Bad input: Python's context.abort arrives as the same statuses.
-  EXPECT_EQ(client.Submit(Spec(sockets::COUNT, -5)).status(),
+  EXPECT_EQ(client.Submit(TaskSpecOf(sockets::COUNT, -5)).status(),
             absl::InvalidArgumentError("n must be in [0, 1000000], got -5"));
   EXPECT_EQ(client.Status(999).status(), absl::NotFoundError("no task 999"));
 
   // Client streaming.
   absl::StatusOr<sockets::BatchSummary> summary = client.SubmitBatch(
-      {Spec(sockets::COUNT, 3), Spec(sockets::COUNT, -1), Spec(sockets::SUM_OF_SQUARES, 3)});
+      {TaskSpecOf(sockets::COUNT, 3), TaskSpecOf(sockets::COUNT, -1), TaskSpecOf(sockets::SUM_OF_SQUARES, 3)});
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->accepted(), 2);
   EXPECT_EQ(summary->rejected(), 1);
@@ -155,7 +146,7 @@ TEST(CppClientTest, CallsAGrpcioServerOnEveryCallKind) {
   // Bidirectional.
   std::vector<std::string> tags;
   absl::Status session = client.Session(
-      {Spec(sockets::COUNT, 20, 10), Spec(sockets::SUM_OF_SQUARES, 4)},
+      {TaskSpecOf(sockets::COUNT, 20, 10), TaskSpecOf(sockets::SUM_OF_SQUARES, 4)},
       [&](const sockets::SessionEvent& e) {
         tags.push_back(e.tag());
         EXPECT_EQ(e.finished().result(), e.tag() == "0" ? 20 : 30);
@@ -165,7 +156,7 @@ TEST(CppClientTest, CallsAGrpcioServerOnEveryCallKind) {
   EXPECT_EQ(tags, (std::vector<std::string>{"1", "0"}));
 
   // A deadline, Cancel, and a cancelled Watch with cancel_on_abandon.
-  absl::StatusOr<int64_t> slow = client.Submit(Spec(sockets::COUNT, 100'000, 10));
+  absl::StatusOr<int64_t> slow = client.Submit(TaskSpecOf(sockets::COUNT, 100'000, 10));
   ASSERT_TRUE(slow.ok()) << slow.status();
   EXPECT_EQ(client.Watch(*slow, [](const sockets::Progress&) { return true; }, false,
                          absl::Milliseconds(200))
@@ -175,7 +166,7 @@ TEST(CppClientTest, CallsAGrpcioServerOnEveryCallKind) {
   absl::StatusOr<TaskStatus> cancelled = client.Cancel(*slow);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->state(), sockets::CANCELLED);
-  absl::StatusOr<int64_t> watched = client.Submit(Spec(sockets::COUNT, 100'000, 5));
+  absl::StatusOr<int64_t> watched = client.Submit(TaskSpecOf(sockets::COUNT, 100'000, 5));
   ASSERT_TRUE(watched.ok()) << watched.status();
   EXPECT_EQ(client.Watch(*watched, [](const sockets::Progress& p) { return p.steps_done() < 2; }, true)
                 .status()

@@ -28,16 +28,7 @@ namespace conc {
 namespace {
 
 using grpc::health::v1::HealthCheckResponse;
-using sockets::TaskSpec;
 using sockets::TaskStatus;
-
-TaskSpec Spec(sockets::TaskKind kind, int64_t n, int32_t delay_ms = 0) {
-  TaskSpec spec;
-  spec.set_kind(kind);
-  spec.set_n(n);
-  spec.set_step_delay_ms(delay_ms);
-  return spec;
-}
 
 // Polls the task's status until `done` says so or 20 s pass.
 template <typename Pred>
@@ -69,7 +60,7 @@ class WorkQueueTest : public ::testing::TestWithParam<ServerApi> {
 };
 
 TEST_P(WorkQueueTest, UnarySubmitThenStatusGivesTheResult) {
-  absl::StatusOr<int64_t> id = client_->Submit(Spec(sockets::SUM_OF_SQUARES, 10));
+  absl::StatusOr<int64_t> id = client_->Submit(TaskSpecOf(sockets::SUM_OF_SQUARES, 10));
   ASSERT_TRUE(id.ok()) << id.status();
   absl::StatusOr<TaskStatus> status =
       WaitForStatus(*client_, *id, [](const TaskStatus& s) { return s.state() == sockets::DONE; });
@@ -85,7 +76,7 @@ TEST_P(WorkQueueTest, UnarySubmitThenStatusGivesTheResult) {
 }
 
 TEST_P(WorkQueueTest, WatchStreamsEveryStepThenTheFinalStatus) {
-  absl::StatusOr<int64_t> id = client_->Submit(Spec(sockets::COUNT, 5, 2));
+  absl::StatusOr<int64_t> id = client_->Submit(TaskSpecOf(sockets::COUNT, 5, 2));
   ASSERT_TRUE(id.ok()) << id.status();
   std::vector<int64_t> steps;
   absl::StatusOr<TaskStatus> done = client_->Watch(*id, [&](const sockets::Progress& p) {
@@ -106,8 +97,8 @@ TEST_P(WorkQueueTest, WatchStreamsEveryStepThenTheFinalStatus) {
 
 TEST_P(WorkQueueTest, SubmitBatchSubmitsEachAndSummarises) {
   absl::StatusOr<sockets::BatchSummary> summary = client_->SubmitBatch(
-      {Spec(sockets::COUNT, 3), Spec(sockets::COUNT, -1), Spec(sockets::SUM_OF_SQUARES, 3),
-       Spec(sockets::TASK_KIND_UNSPECIFIED, 1)});
+      {TaskSpecOf(sockets::COUNT, 3), TaskSpecOf(sockets::COUNT, -1), TaskSpecOf(sockets::SUM_OF_SQUARES, 3),
+       TaskSpecOf(sockets::TASK_KIND_UNSPECIFIED, 1)});
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->accepted(), 2);
   EXPECT_EQ(summary->rejected(), 2);
@@ -123,7 +114,7 @@ TEST_P(WorkQueueTest, SessionReportsTasksAsTheyFinish) {
   std::vector<std::string> order;
   std::vector<sockets::SessionEvent> events;
   absl::Status status = client_->Session(
-      {Spec(sockets::COUNT, 20, 10), Spec(sockets::SUM_OF_SQUARES, 4), Spec(sockets::COUNT, -3)},
+      {TaskSpecOf(sockets::COUNT, 20, 10), TaskSpecOf(sockets::SUM_OF_SQUARES, 4), TaskSpecOf(sockets::COUNT, -3)},
       [&](const sockets::SessionEvent& e) {
         order.push_back(e.tag());
         events.push_back(e);
@@ -145,7 +136,7 @@ TEST_P(WorkQueueTest, SessionReportsTasksAsTheyFinish) {
 }
 
 TEST_P(WorkQueueTest, ACallPastItsDeadlineIsDeadlineExceeded) {
-  absl::StatusOr<int64_t> id = client_->Submit(Spec(sockets::COUNT, 100'000, 10));
+  absl::StatusOr<int64_t> id = client_->Submit(TaskSpecOf(sockets::COUNT, 100'000, 10));
   ASSERT_TRUE(id.ok()) << id.status();
   absl::StatusOr<TaskStatus> watched = client_->Watch(
       *id, [](const sockets::Progress&) { return true; }, false, absl::Milliseconds(200));
@@ -160,7 +151,7 @@ TEST_P(WorkQueueTest, ACallPastItsDeadlineIsDeadlineExceeded) {
 }
 
 TEST_P(WorkQueueTest, ClientCancellationStopsTheServersWork) {
-  absl::StatusOr<int64_t> id = client_->Submit(Spec(sockets::COUNT, 100'000, 5));
+  absl::StatusOr<int64_t> id = client_->Submit(TaskSpecOf(sockets::COUNT, 100'000, 5));
   ASSERT_TRUE(id.ok()) << id.status();
   // Stop watching after 3 steps: the client's TryCancel, with cancel_on_abandon.
   absl::StatusOr<TaskStatus> watched = client_->Watch(
@@ -182,7 +173,7 @@ TEST_P(WorkQueueTest, CancellingASessionCancelsItsTasks) {
   // The long task is sent first, so when the quick one's event arrives the long
   // one exists (the server reads a stream in order); stopping there cancels it.
   absl::Status status = client_->Session(
-      {Spec(sockets::COUNT, 100'000, 5), Spec(sockets::COUNT, 1)},
+      {TaskSpecOf(sockets::COUNT, 100'000, 5), TaskSpecOf(sockets::COUNT, 1)},
       [](const sockets::SessionEvent& e) { return e.tag() != "1"; });
   EXPECT_EQ(status.code(), absl::StatusCode::kCancelled) << status;
   // Task ids are 1, 2 in this fresh server: the long one is 1.
@@ -194,7 +185,7 @@ TEST_P(WorkQueueTest, CancellingASessionCancelsItsTasks) {
 }
 
 TEST_P(WorkQueueTest, CancelRpcStopsARunningTask) {
-  absl::StatusOr<int64_t> id = client_->Submit(Spec(sockets::COUNT, 100'000, 5));
+  absl::StatusOr<int64_t> id = client_->Submit(TaskSpecOf(sockets::COUNT, 100'000, 5));
   ASSERT_TRUE(id.ok()) << id.status();
   absl::StatusOr<TaskStatus> cancelled = client_->Cancel(*id);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
@@ -211,11 +202,11 @@ TEST_P(WorkQueueTest, BadInputGivesAClearStatus) {
   EXPECT_EQ(client_->Cancel(999).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(client_->Watch(999, [](const sockets::Progress&) { return true; }).status(),
             absl::NotFoundError("no task 999"));
-  EXPECT_EQ(client_->Submit(Spec(sockets::COUNT, -5)).status(),
+  EXPECT_EQ(client_->Submit(TaskSpecOf(sockets::COUNT, -5)).status(),
             absl::InvalidArgumentError("n must be in [0, 1000000], got -5"));
-  EXPECT_EQ(client_->Submit(Spec(sockets::COUNT, 1, -1)).status().code(),
+  EXPECT_EQ(client_->Submit(TaskSpecOf(sockets::COUNT, 1, -1)).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(client_->Submit(Spec(sockets::TASK_KIND_UNSPECIFIED, 1)).status().code(),
+  EXPECT_EQ(client_->Submit(TaskSpecOf(sockets::TASK_KIND_UNSPECIFIED, 1)).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -227,7 +218,7 @@ TEST_P(WorkQueueTest, HealthIsServingThenNotServingWhileInFlightCallsFinish) {
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(*health, HealthCheckResponse::SERVING);
 
-  absl::StatusOr<int64_t> id = client_->Submit(Spec(sockets::COUNT, 20, 10));
+  absl::StatusOr<int64_t> id = client_->Submit(TaskSpecOf(sockets::COUNT, 20, 10));
   ASSERT_TRUE(id.ok()) << id.status();
   std::promise<void> first_step;
   std::future<absl::StatusOr<TaskStatus>> watched = std::async(std::launch::async, [&] {
@@ -246,7 +237,7 @@ TEST_P(WorkQueueTest, HealthIsServingThenNotServingWhileInFlightCallsFinish) {
   health = client_->CheckHealth("conc.sockets.WorkQueue");
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(*health, HealthCheckResponse::NOT_SERVING);
-  EXPECT_EQ(client_->Submit(Spec(sockets::COUNT, 1)).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client_->Submit(TaskSpecOf(sockets::COUNT, 1)).status().code(), absl::StatusCode::kUnavailable);
 
   // Shutdown with a grace period: the watch in flight runs to its end.
   server_->Shutdown(absl::Seconds(20));
@@ -259,7 +250,7 @@ TEST_P(WorkQueueTest, HealthIsServingThenNotServingWhileInFlightCallsFinish) {
 }
 
 TEST_P(WorkQueueTest, ManyWatchersOfOneTaskEachSeeEveryStep) {
-  absl::StatusOr<int64_t> id = client_->Submit(Spec(sockets::COUNT, 50, 1));
+  absl::StatusOr<int64_t> id = client_->Submit(TaskSpecOf(sockets::COUNT, 50, 1));
   ASSERT_TRUE(id.ok()) << id.status();
   std::vector<std::future<int>> watchers;
   for (int i = 0; i < 8; ++i) {

@@ -44,10 +44,7 @@ bool SetUp(benchmark::State& state, conc::ServerApi api, int64_t steps, Fixture&
   }
   f.server = *std::move(server);
   f.client = std::make_unique<conc::WorkQueueClient>(f.server->target());
-  conc::sockets::TaskSpec spec;
-  spec.set_kind(conc::sockets::COUNT);
-  spec.set_n(steps);
-  absl::StatusOr<int64_t> task = f.client->Submit(spec);
+  absl::StatusOr<int64_t> task = f.client->Submit(conc::TaskSpecOf(conc::sockets::COUNT, steps));
   absl::StatusOr<conc::sockets::TaskStatus> done =
       task.ok() ? f.client->Watch(*task, [](const conc::sockets::Progress&) { return true; })
                 : task.status();

@@ -14,17 +14,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "modules/sockets/work_queue_client.h"  // TaskSpecOf
 
 namespace conc::internal {
 namespace {
 
-sockets::TaskSpec Spec(sockets::TaskKind kind, int64_t n, int32_t delay_ms = 0) {
-  sockets::TaskSpec spec;
-  spec.set_kind(kind);
-  spec.set_n(n);
-  spec.set_step_delay_ms(delay_ms);
-  return spec;
-}
+using conc::TaskSpecOf;
 
 // Waits (bounded: 20 s) until the task has ended; returns its status.
 sockets::TaskStatus WaitEnded(WorkQueueCore& core, int64_t id) {
@@ -40,9 +35,9 @@ sockets::TaskStatus WaitEnded(WorkQueueCore& core, int64_t id) {
 
 TEST(WorkQueueCoreTest, TasksRunToTheirResults) {
   WorkQueueCore core(2, 100);
-  absl::StatusOr<int64_t> squares = core.Submit(Spec(sockets::SUM_OF_SQUARES, 1000));
-  absl::StatusOr<int64_t> count = core.Submit(Spec(sockets::COUNT, 7));
-  absl::StatusOr<int64_t> empty = core.Submit(Spec(sockets::COUNT, 0));
+  absl::StatusOr<int64_t> squares = core.Submit(TaskSpecOf(sockets::SUM_OF_SQUARES, 1000));
+  absl::StatusOr<int64_t> count = core.Submit(TaskSpecOf(sockets::COUNT, 7));
+  absl::StatusOr<int64_t> empty = core.Submit(TaskSpecOf(sockets::COUNT, 0));
   ASSERT_TRUE(squares.ok() && count.ok() && empty.ok());
   EXPECT_EQ(WaitEnded(core, *squares).result(), 1000 * 1001 * 2001 / 6);
   EXPECT_EQ(WaitEnded(core, *count).result(), 7);
@@ -54,8 +49,8 @@ TEST(WorkQueueCoreTest, TasksRunToTheirResults) {
 
 TEST(WorkQueueCoreTest, CancelStopsTheStepsAndStopCancelsTheRest) {
   WorkQueueCore core(1, 100);
-  absl::StatusOr<int64_t> running = core.Submit(Spec(sockets::COUNT, 1'000'000, 60'000));
-  absl::StatusOr<int64_t> queued = core.Submit(Spec(sockets::COUNT, 5));
+  absl::StatusOr<int64_t> running = core.Submit(TaskSpecOf(sockets::COUNT, 1'000'000, 60'000));
+  absl::StatusOr<int64_t> queued = core.Submit(TaskSpecOf(sockets::COUNT, 5));
   ASSERT_TRUE(running.ok() && queued.ok());
   // The first step is taken at once, then a 60 s pause that a cancel cuts short.
   uint64_t seen = core.version();
@@ -68,18 +63,18 @@ TEST(WorkQueueCoreTest, CancelStopsTheStepsAndStopCancelsTheRest) {
   EXPECT_EQ(core.Get(*running)->steps_done(), 1);
 
   WorkQueueCore stopping(1, 100);
-  absl::StatusOr<int64_t> a = stopping.Submit(Spec(sockets::COUNT, 100, 60'000));
-  absl::StatusOr<int64_t> b = stopping.Submit(Spec(sockets::COUNT, 100));
+  absl::StatusOr<int64_t> a = stopping.Submit(TaskSpecOf(sockets::COUNT, 100, 60'000));
+  absl::StatusOr<int64_t> b = stopping.Submit(TaskSpecOf(sockets::COUNT, 100));
   stopping.Stop();
   EXPECT_EQ(stopping.Get(*a)->error(), "server shutting down");
   EXPECT_EQ(stopping.Get(*b)->state(), sockets::CANCELLED);
-  EXPECT_EQ(stopping.Submit(Spec(sockets::COUNT, 1)).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(stopping.Submit(TaskSpecOf(sockets::COUNT, 1)).status().code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(WorkQueueCoreTest, EndedTasksBeyondTheLimitAreForgotten) {
   WorkQueueCore core(1, 2);
   std::vector<int64_t> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(*core.Submit(Spec(sockets::COUNT, 1)));
+  for (int i = 0; i < 3; ++i) ids.push_back(*core.Submit(TaskSpecOf(sockets::COUNT, 1)));
   WaitEnded(core, ids[2]);
   EXPECT_EQ(core.Get(ids[0]).status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(core.Get(ids[1]).ok());
@@ -89,7 +84,7 @@ TEST(WorkQueueCoreTest, EndedTasksBeyondTheLimitAreForgotten) {
 TEST(WorkQueueCoreTest, ListenersRaceWorkersCancelsAndUnlisten) {
   WorkQueueCore core(2, 1000);
   std::vector<int64_t> ids;
-  for (int i = 0; i < 8; ++i) ids.push_back(*core.Submit(Spec(sockets::COUNT, 2000)));
+  for (int i = 0; i < 8; ++i) ids.push_back(*core.Submit(TaskSpecOf(sockets::COUNT, 2000)));
   // Each listener re-reads its task, as a reactor does, and counts; the
   // counters are shared_ptrs held by the listener, as a reactor's weak_ptr is.
   std::atomic<int64_t> calls{0};

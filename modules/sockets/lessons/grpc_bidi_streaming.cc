@@ -28,12 +28,8 @@ int main(int argc, char** argv) {
   conc::WorkQueueClient client(server->target());
 
   conc::Heading("tag 0: count to 10, slowly; tag 1: sum of squares to 100, at once");
-  std::vector<conc::sockets::TaskSpec> specs(2);
-  specs[0].set_kind(conc::sockets::COUNT);
-  specs[0].set_n(10);
-  specs[0].set_step_delay_ms(step_ms);
-  specs[1].set_kind(conc::sockets::SUM_OF_SQUARES);
-  specs[1].set_n(100);
+  const std::vector<conc::sockets::TaskSpec> specs = {
+      conc::TaskSpecOf(conc::sockets::COUNT, 10, step_ms), conc::TaskSpecOf(conc::sockets::SUM_OF_SQUARES, 100)};
 
   conc::Heading("for event in stub.Session(iter(requests)): ...");
   conc::CheckOk(client.Session(specs,

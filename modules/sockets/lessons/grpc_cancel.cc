@@ -33,11 +33,8 @@ int main(int argc, char** argv) {
         conc::WorkQueueServer::Start({.address = "127.0.0.1:0", .api = api}), "WorkQueueServer::Start");
     conc::WorkQueueClient client(server->target());
 
-    conc::sockets::TaskSpec spec;
-    spec.set_kind(conc::sockets::COUNT);
-    spec.set_n(100'000);
-    spec.set_step_delay_ms(5);
-    const int64_t task = conc::ValueOrDie(client.Submit(spec), "client.Submit");
+    const int64_t task = conc::ValueOrDie(
+        client.Submit(conc::TaskSpecOf(conc::sockets::COUNT, 100'000, /*step_delay_ms=*/5)), "client.Submit");
 
     absl::StatusOr<conc::sockets::TaskStatus> watched = client.Watch(
         task,

@@ -28,12 +28,7 @@ int main(int argc, char** argv) {
 
   conc::Heading("summary = stub.SubmitBatch(iter(requests))");
   std::vector<conc::sockets::TaskSpec> specs;
-  for (int64_t n : {3, 4, -2, 5}) {  // n = -2 is refused
-    conc::sockets::TaskSpec spec;
-    spec.set_kind(conc::sockets::SUM_OF_SQUARES);
-    spec.set_n(n);
-    specs.push_back(spec);
-  }
+  for (int64_t n : {3, 4, -2, 5}) specs.push_back(conc::TaskSpecOf(conc::sockets::SUM_OF_SQUARES, n));  // -2: refused
   conc::sockets::BatchSummary summary = conc::ValueOrDie(client.SubmitBatch(specs), "client.SubmitBatch");
   std::printf("accepted %d, rejected %d: %s\n", summary.accepted(), summary.rejected(),
               summary.first_error().c_str());

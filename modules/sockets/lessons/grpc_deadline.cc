@@ -26,11 +26,9 @@ int main(int argc, char** argv) {
       conc::ValueOrDie(conc::WorkQueueServer::Start({.address = "127.0.0.1:0"}), "WorkQueueServer::Start");
   conc::WorkQueueClient client(server->target());
 
-  conc::sockets::TaskSpec spec;
-  spec.set_kind(conc::sockets::COUNT);
-  spec.set_n(100'000);
-  spec.set_step_delay_ms(10);  // some 17 minutes of counting
-  const int64_t task = conc::ValueOrDie(client.Submit(spec), "client.Submit");
+  // Some 17 minutes of counting: 100,000 steps of 10 ms.
+  const int64_t task = conc::ValueOrDie(
+      client.Submit(conc::TaskSpecOf(conc::sockets::COUNT, 100'000, /*step_delay_ms=*/10)), "client.Submit");
 
   conc::Heading("stub.Watch(task, timeout=0.2)");
   const absl::Time start = absl::Now();

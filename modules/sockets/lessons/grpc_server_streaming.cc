@@ -28,11 +28,8 @@ int main(int argc, char** argv) {
   conc::WorkQueueClient client(server->target());
 
   conc::Heading("task = stub.Submit(COUNT to 5, a pause after each step)");
-  conc::sockets::TaskSpec spec;
-  spec.set_kind(conc::sockets::COUNT);
-  spec.set_n(5);
-  spec.set_step_delay_ms(step_ms);
-  const int64_t task = conc::ValueOrDie(client.Submit(spec), "client.Submit");
+  const int64_t task =
+      conc::ValueOrDie(client.Submit(conc::TaskSpecOf(conc::sockets::COUNT, 5, step_ms)), "client.Submit");
   std::printf("submitted task %lld\n", static_cast<long long>(task));
 
   conc::Heading("for event in stub.Watch(task): ...");
