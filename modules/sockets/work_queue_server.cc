@@ -205,8 +205,13 @@ absl::StatusOr<std::unique_ptr<WorkQueueServer>> WorkQueueServer::Start(
   builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(server->service_.get());
   ConfigureServerKeepalive(builder);
+  // gRPC sets SO_REUSEPORT by default, so a second server on a port in use would
+  // silently share its connections; refuse instead, as bind() does.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
+    if (server->server_ != nullptr) server->server_->Shutdown();
+    server->shut_down_ = true;
     server->core_->Stop();
     return absl::UnavailableError(absl::StrCat("cannot serve on ", options.address));
   }
@@ -224,6 +229,7 @@ WorkQueueServer::~WorkQueueServer() { Shutdown(absl::ZeroDuration()); }
 
 void WorkQueueServer::StartDraining() {
   core_->StartDraining();
+  if (server_ == nullptr) return;
   if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
     health->SetServingStatus(false);  // "" and every named service
   }

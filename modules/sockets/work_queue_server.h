@@ -76,7 +76,8 @@ struct WorkQueueServerOptions {
 
 class WorkQueueServer {
  public:
-  // Unavailable if the address cannot be bound.
+  // Unavailable if the address cannot be bound (a port in use included: gRPC's
+  // default SO_REUSEPORT is turned off).
   static absl::StatusOr<std::unique_ptr<WorkQueueServer>> Start(WorkQueueServerOptions options);
   ~WorkQueueServer();  // Shutdown(absl::ZeroDuration())
   WorkQueueServer(const WorkQueueServer&) = delete;

@@ -270,6 +270,12 @@ TEST_P(WorkQueueTest, ManyWatchersOfOneTaskEachSeeEveryStep) {
   EXPECT_EQ(ok, 8);
 }
 
+TEST_P(WorkQueueTest, APortInUseIsUnavailable) {
+  absl::StatusOr<std::unique_ptr<WorkQueueServer>> second = WorkQueueServer::Start(
+      {.address = "127.0.0.1:" + std::to_string(server_->port()), .api = GetParam()});
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
+}
+
 INSTANTIATE_TEST_SUITE_P(BothApis, WorkQueueTest,
                          ::testing::Values(ServerApi::kSync, ServerApi::kCallback),
                          [](const ::testing::TestParamInfo<ServerApi>& info) {
