@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "modules/common/status.h"
 #include "modules/generators/cancelled_error.h"
 #include "modules/common/internal/exception.h"
+#include "modules/generators/internal/block_pool.h"
 
 namespace conc {
 namespace {
@@ -34,6 +36,7 @@ void Handle::cancel() {
   if (!cb_->repeating) {
     std::function<void()> drop = std::move(cb_->fn);
     cb_->fn = nullptr;
+    internal::TaskRef drop_task = std::move(cb_->task);
   }
 }
 
@@ -90,6 +93,7 @@ EventLoop::~EventLoop() {
   for (auto& cb : ready) {
     std::function<void()> fn = std::move(cb->fn);
     cb->fn = nullptr;
+    internal::TaskRef task = std::move(cb->task);
   }
   ready.clear();
   while (!timers.empty()) {
@@ -104,8 +108,15 @@ EventLoop::~EventLoop() {
   close(epoll_fd_);
 }
 
+namespace {
+// One-shot callbacks come from the thread's block pool (internal/block_pool.h).
+std::shared_ptr<internal::Callback> NewCallback() {
+  return std::allocate_shared<internal::Callback>(internal::PoolAllocator<internal::Callback>());
+}
+}  // namespace
+
 Handle EventLoop::call_soon(std::function<void()> fn) {
-  auto cb = std::make_shared<internal::Callback>();
+  auto cb = NewCallback();
   cb->fn = std::move(fn);
   ready_.push_back(cb);
   return Handle(std::move(cb));
@@ -115,8 +126,14 @@ Handle EventLoop::call_later(absl::Duration delay, std::function<void()> fn) {
   return call_at(Deadline::FromTimeout(delay), std::move(fn));
 }
 
+void EventLoop::call_soon_step(internal::TaskBase* t) {
+  auto cb = NewCallback();
+  cb->task = internal::TaskRef(t);
+  ready_.push_back(std::move(cb));
+}
+
 Handle EventLoop::call_at(Deadline deadline, std::function<void()> fn) {
-  auto cb = std::make_shared<internal::Callback>();
+  auto cb = NewCallback();
   cb->fn = std::move(fn);
   // An infinite deadline is time_point::max(): it sorts last and is never due.
   cb->when = deadline.to_steady_time_point();
@@ -292,8 +309,13 @@ void EventLoop::run_once(const Deadline& run_deadline) {
     } else {
       std::function<void()> fn = std::move(cb->fn);
       cb->fn = nullptr;
+      internal::TaskRef task = std::move(cb->task);  // keeps the task alive while it steps
       cb->cancelled = true;  // ran: a later cancel() is a no-op
-      if (fn) fn();
+      if (task) {
+        task->step();
+      } else if (fn) {
+        fn();
+      }
     }
   }
 }
@@ -397,10 +419,11 @@ absl::Status EventLoop::cancel_all_tasks(std::optional<absl::Duration> timeout) 
 namespace internal {
 namespace {
 
-uint64_t g_task_counter = 0;  // names; only ever touched on loop threads
-std::mutex g_task_counter_mu;
+std::atomic<uint64_t> g_task_counter{0};  // names: Task-1, Task-2, ... across loops
 
 }  // namespace
+
+std::string TaskBase::name() const { return number_ == 0 ? std::string() : absl::StrCat("Task-", number_); }
 
 bool IsCancelledError(const std::exception_ptr& e) {
   if (!e) return false;
@@ -418,13 +441,14 @@ void TaskBase::release() {
   if (is_root()) {
     if (!done_) {
       std::fprintf(stderr, "Task was destroyed but it is pending! task: <Task pending name='%s'>\n",
-                   name_.c_str());
+                   name().c_str());
+      std::fflush(stderr);
     } else if (exception_ && !cancelled_ && !retrieved_) {
       std::fprintf(stderr,
                    "Task exception was never retrieved: <Task finished name='%s' exception=%s>\n",
-                   name_.c_str(), DescribeException(exception_).c_str());
+                   name().c_str(), DescribeException(exception_).c_str());
+      std::fflush(stderr);
     }
-    std::fflush(stderr);
   }
   self_.destroy();  // runs ~TaskBase too, last
 }
@@ -438,10 +462,7 @@ TaskBase::~TaskBase() {
 void TaskBase::schedule_on(EventLoop* loop) {
   root_ = this;
   loop_ = loop;
-  {
-    std::lock_guard<std::mutex> lock(g_task_counter_mu);
-    name_ = absl::StrCat("Task-", ++g_task_counter);
-  }
+  number_ = g_task_counter.fetch_add(1, std::memory_order_relaxed) + 1;
   loop->register_task(this);
   schedule_step();
 }
@@ -454,7 +475,7 @@ void TaskBase::start_inline(TaskBase* parent, std::coroutine_handle<> continuati
 
 void TaskBase::schedule_step() {
   if (!loop_) return;
-  loop_->call_soon([ref = TaskRef(this)] { ref->step(); });
+  loop_->call_soon_step(this);
 }
 
 void TaskBase::step() {
