@@ -419,7 +419,22 @@ absl::Status EventLoop::cancel_all_tasks(std::optional<absl::Duration> timeout) 
 namespace internal {
 namespace {
 
-std::atomic<uint64_t> g_task_counter{0};  // names: Task-1, Task-2, ... across loops
+// Task names: Task-1, Task-2, ... unique in the process. Each thread takes the
+// numbers in blocks of kNumbersPerBlock, so that scheduling a task costs no
+// atomic read-modify-write (a locked instruction was a quarter of a task's
+// cost in BM_Task_CreateRunComplete).
+constexpr uint64_t kNumbersPerBlock = 1024;
+std::atomic<uint64_t> g_task_blocks{0};
+thread_local uint64_t t_next_number = 0;
+thread_local uint64_t t_block_end = 0;
+
+uint64_t NextTaskNumber() {
+  if (t_next_number == t_block_end) {
+    t_next_number = g_task_blocks.fetch_add(1, std::memory_order_relaxed) * kNumbersPerBlock + 1;
+    t_block_end = t_next_number + kNumbersPerBlock;
+  }
+  return t_next_number++;
+}
 
 }  // namespace
 
@@ -462,7 +477,7 @@ TaskBase::~TaskBase() {
 void TaskBase::schedule_on(EventLoop* loop) {
   root_ = this;
   loop_ = loop;
-  number_ = g_task_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  number_ = NextTaskNumber();
   loop->register_task(this);
   schedule_step();
 }

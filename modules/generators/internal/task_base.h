@@ -96,8 +96,9 @@ class TaskBase {
   bool must_cancel() const { return must_cancel_; }
   const std::exception_ptr& exception() const { return exception_; }
   void mark_retrieved() { retrieved_ = true; }
-  // "Task-N" once scheduled (N counts the tasks scheduled in the process), ""
-  // before: made when asked, so that scheduling a task costs no string.
+  // "Task-N" once scheduled (N unique in the process, increasing on each
+  // thread), "" before: made when asked, so that scheduling a task costs no
+  // string.
   std::string name() const;
   EventLoop* loop() const { return root_ ? root_->loop_ : nullptr; }
   TaskBase* root() const { return root_; }
