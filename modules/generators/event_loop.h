@@ -99,6 +99,7 @@ namespace internal {
 // A scheduled callback: shared by the loop's queues and the Handle.
 struct Callback {
   std::function<void()> fn;
+  TaskRef task;  // call_soon_step's: the task to step (fn is empty); no std::function
   Deadline::Clock::time_point when{};  // timers only
   bool cancelled = false;
   bool repeating = false;  // a reader/writer: fn is called in place, not consumed
@@ -265,8 +266,8 @@ class EventLoop {
 
   // --- for tasks (internal) ---
   // A task step starts (debug mode names it in the slow-callback report).
-  void note_task_step(const std::string& name) {
-    if (debug_) debug_label_ = name;
+  void note_task_step(const internal::TaskBase* task) {
+    if (debug_) debug_label_ = task->name();  // names are made only when asked
   }
 
   // A weak reference to this loop, for objects that may outlive it (a stream
@@ -276,6 +277,8 @@ class EventLoop {
 
   // --- for tasks (internal) ---
   void register_task(internal::TaskBase* t);
+  // call_soon of "t->step()", holding a reference to t, without a std::function.
+  void call_soon_step(internal::TaskBase* t);
   void unregister_task(internal::TaskBase* t);
   // Runs the loop until *done becomes true (or the target task is done),
   // stop(), or the deadline. The body of run_until_complete.

@@ -82,6 +82,7 @@
 #define MODULES_GENERATORS_TASK_H_
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <string>
@@ -95,6 +96,7 @@
 #include "modules/common/timeout.h"
 #include "modules/generators/cancelled_error.h"
 #include "modules/generators/event_loop.h"
+#include "modules/generators/internal/block_pool.h"
 #include "modules/generators/internal/task_base.h"
 
 namespace conc {
@@ -312,6 +314,9 @@ class TaskPromise final : public TaskBase, public ResultSlot<T> {
     return Task<T>(this);
   }
   std::suspend_always initial_suspend() noexcept { return {}; }
+  // Frames come from a per-thread cache (internal/block_pool.h).
+  static void* operator new(std::size_t n) { return PoolAllocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { PoolFree(p, n); }
   struct FinalAwaiter {
     bool await_ready() noexcept { return false; }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<TaskPromise> h) noexcept {

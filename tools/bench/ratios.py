@@ -23,6 +23,14 @@ one JSON object per line, {"case": NAME, "ns_per_op": X}.
 Targets: "vs_python": N means CPython's time / C++'s time >= N; "vs_limit": F means
 the limit's time / C++'s time >= F (a fraction of the physical limit's speed).
 A missed target is reported, never an error: benchmarks are not tests.
+
+Rows that measure something else than time say so with "unit" (today only
+"bytes", e.g. the memory one sleeping task holds): the C++ benchmark reports the
+number in the user counter "value" (state.counters["value"]), the peer prints
+{"case": NAME, "value": X, "unit": "bytes"}, the table prints bytes, and smaller
+is still better, so CPython ÷ C++ and the targets read the same way. A row whose
+peer is not plain CPython (uvloop's loop, say) names it in "versus", which the
+target column prints instead of "CPython".
 """
 
 import argparse
@@ -76,7 +84,9 @@ def run_cpp(root, binary, names, min_time):
         name = wanted.get(bare_name(bench.get("run_name", bench["name"])))
         if name is None:
             continue
-        if "items_per_second" in bench and bench["items_per_second"] > 0:
+        if "value" in bench:  # a row with a "unit": the number is not a time
+            result[name] = float(bench["value"])
+        elif "items_per_second" in bench and bench["items_per_second"] > 0:
             result[name] = 1e9 / bench["items_per_second"]
         else:
             result[name] = bench["real_time"] * scale[bench.get("time_unit", "ns")]
@@ -87,7 +97,7 @@ def run_cpp(root, binary, names, min_time):
 
 
 def run_peer(root, peer, case, min_time):
-    """Runs one CPython peer case; returns its ns/op."""
+    """Runs one CPython peer case; returns its ns/op (or its "value", for a unit)."""
     cmd = [PYTHON, os.path.join(root, peer), "--case=" + case, "--min-time=%g" % min_time]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     for line in out.splitlines():
@@ -95,7 +105,7 @@ def run_peer(root, peer, case, min_time):
         if line.startswith("{"):
             record = json.loads(line)
             if record.get("case") == case:
-                return float(record["ns_per_op"])
+                return float(record["ns_per_op"] if "ns_per_op" in record else record["value"])
     sys.exit("ratios: %s printed no result for case %s" % (peer, case))
 
 
@@ -106,6 +116,16 @@ def human_time(ns):
         if ns >= scale:
             return "%.3g %s" % (ns / scale, unit)
     return "%.3g ns" % ns
+
+
+def human_value(x, unit=None):
+    """A row's number: a time per operation, or bytes for a row with unit "bytes"."""
+    if x is None or unit != "bytes":
+        return human_time(x)
+    for name, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if x >= scale:
+            return "%.3g %s" % (x / scale, name)
+    return "%.3g B" % x
 
 
 def ratio(a, b):
@@ -253,13 +273,13 @@ def main():
         target, met = row.get("target") or {}, None
         if "vs_python" in target:
             met = speedup is not None and speedup >= target["vs_python"]
-            target_text = "≥ %gx CPython" % target["vs_python"]
+            target_text = "≥ %gx %s" % (target["vs_python"], row.get("versus", "CPython"))
         elif "vs_limit" in target:
             met = of_limit is not None and of_limit >= target["vs_limit"]
             target_text = "≥ %gx the limit" % target["vs_limit"]
         else:
             target_text = "-"
-        rows.append(dict(workload=row["workload"], cpp=cpp, py=py, limit=limit, speedup=speedup,
+        rows.append(dict(workload=row["workload"], unit=row.get("unit"), cpp=cpp, py=py, limit=limit, speedup=speedup,
                          of_limit=of_limit, target=target_text,
                          target_speedup=target.get("vs_python"),
                          met="-" if met is None else ("yes" if met else "**no**")))
@@ -275,10 +295,11 @@ def main():
               "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["workload"], human_time(r["cpp"]), human_time(r["py"]), human_time(r["limit"]),
+            r["workload"], human_value(r["cpp"], r["unit"]), human_value(r["py"], r["unit"]),
+            human_value(r["limit"], r["unit"]),
             human_ratio(r["speedup"]), human_ratio(r["of_limit"]), r["target"], r["met"]))
-    lines += ["", "Times are per operation. CPython ÷ C++ > 1: C++ is faster. "
-              "C++ speed ÷ limit: 1 = as fast as the physical limit."]
+    lines += ["", "Times are per operation (bytes where the row says memory). CPython ÷ C++ > 1: "
+              "C++ is faster (or smaller). C++ speed ÷ limit: 1 = as fast as the physical limit."]
     table = "\n".join(lines)
     print(table)
     if args.markdown:

@@ -15,7 +15,8 @@ says the run is unreliable.
 
 Writes, into --out (default: the workspace's docs/):
   PERFORMANCE.md      the date and machine on top, the limits, then per chapter: workload,
-                      C++, CPython, limit, CPython / C++, C++ speed / limit, target, met,
+                      C++, CPython, limit, CPython / C++, C++ speed / limit, target, met
+                      (times, or bytes for a row whose "unit" says so: see ratios.py),
                       and, for a row that misses its target, what bounds it: the row's
                       "bound" in ratios.json (a measurement, not a guess), or, for a row
                       with a limit, the limit's own ratio to CPython in this run
@@ -140,7 +141,7 @@ def evaluate(specs, limits, cpp_samples, peer_samples):
             target, met, target_text = row.get("target") or {}, None, "-"
             if "vs_python" in target:
                 met = speedup is not None and speedup >= target["vs_python"]
-                target_text = "≥ %gx CPython" % target["vs_python"]
+                target_text = "≥ %gx %s" % (target["vs_python"], row.get("versus", "CPython"))
             elif "vs_limit" in target:
                 met = of_limit is not None and of_limit >= target["vs_limit"]
                 target_text = "≥ %gx the limit" % target["vs_limit"]
@@ -156,7 +157,7 @@ def evaluate(specs, limits, cpp_samples, peer_samples):
                     bound = ("the limit measured in this run is %.3gx CPython and C++ reaches %.3g of it: "
                              "the gap is in conc, above the limit" % (limit_speedup, of_limit or 0))
             rows.append({
-                "workload": row["workload"], "cpp": cpp, "python": py, "limit": lim,
+                "workload": row["workload"], "unit": row.get("unit"), "cpp": cpp, "python": py, "limit": lim,
                 "speedup": speedup, "of_limit": of_limit, "target": target_text,
                 "target_speedup": target.get("vs_python"), "met": met,
                 "bound": bound, "spread": max(spreads) if spreads else None,
@@ -167,12 +168,13 @@ def evaluate(specs, limits, cpp_samples, peer_samples):
     return chapters, limit_rows
 
 
-def timing(s):
+def timing(s, unit=None):
     if not s:
         return "-"
+    show = lambda x: ratios.human_value(x, unit)  # noqa: E731
     if s["n"] == 1:
-        return ratios.human_time(s["median"])
-    return "%s (%s–%s)" % (ratios.human_time(s["median"]), ratios.human_time(s["min"]), ratios.human_time(s["max"]))
+        return show(s["median"])
+    return "%s (%s–%s)" % (show(s["median"]), show(s["min"]), show(s["max"]))
 
 
 def chapter_table(chapter):
@@ -183,7 +185,8 @@ def chapter_table(chapter):
         met = "-" if r["met"] is None else ("yes" if r["met"] else "**no**")
         flag = " ⚠ spread %.1fx" % r["spread"] if r["spread"] and r["spread"] > 2 else ""
         lines.append("| %s%s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["workload"], flag, timing(r["cpp"]), timing(r["python"]), timing(r["limit"]),
+            r["workload"], flag, timing(r["cpp"], r["unit"]), timing(r["python"], r["unit"]),
+            timing(r["limit"], r["unit"]),
             ratios.human_ratio(r["speedup"]), ratios.human_ratio(r["of_limit"]), r["target"], met))
         if r["met"] is False:
             notes.append("- *%s*: %s" % (r["workload"], r["bound"] or
@@ -207,7 +210,8 @@ def markdown(run_info, chapters, limit_rows):
                   "are not reliable; rerun on a quiet machine." % (run_info["load_limit"], os.cpu_count())]
     if "opt" not in run_info["modes"] or len(run_info["modes"]) > 1:
         lines += ["", "> **Warning**: C++ built without optimisation (`bazel run` builds with `-c opt`)."]
-    lines += ["", "Times are per operation. CPython ÷ C++ > 1: C++ is faster. C++ speed ÷ limit: 1 = as fast as the "
+    lines += ["", "Times are per operation (bytes where a row says memory). CPython ÷ C++ > 1: C++ is faster "
+              "(or smaller). C++ speed ÷ limit: 1 = as fast as the "
               "limit. ⚠ marks a row whose rounds differ by more than 2x.", "",
               "![headline](performance/headline.svg)", "", "## The machine's limits", "",
               "| limit | time per operation |", "|---|---|"]

@@ -38,10 +38,12 @@ def best_of(repeats, step, min_time):
     return best
 
 
-def main(doc, case_names, measure, default_min_time=0.2):
+def main(doc, case_names, measure, default_min_time=0.2, units=None):
     """Parses --case and --min-time, runs measure(name, min_time) for the chosen
     case (default: all, sorted) and prints the JSON lines. measure returns
-    (ns per op, ops) or just ns per op."""
+    (ns per op, ops) or just ns per op. A case named in `units` ({case: unit},
+    e.g. "bytes") measures something other than time: its line says
+    {"case": NAME, "value": X, "unit": UNIT} (a ratios.json row with "unit")."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--case", choices=sorted(case_names), help="one case (default: all)")
     parser.add_argument("--min-time", type=float, default=default_min_time,
@@ -50,7 +52,10 @@ def main(doc, case_names, measure, default_min_time=0.2):
     for name in [args.case] if args.case else sorted(case_names):
         result = measure(name, args.min_time)
         ns_per_op, ops = result if isinstance(result, tuple) else (result, None)
-        line = {"case": name, "ns_per_op": round(ns_per_op, 3)}
+        if units and name in units:
+            line = {"case": name, "value": round(ns_per_op, 3), "unit": units[name]}
+        else:
+            line = {"case": name, "ns_per_op": round(ns_per_op, 3)}
         if ops is not None:
             line["ops"] = ops
         print(json.dumps(line), flush=True)

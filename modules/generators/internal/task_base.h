@@ -96,7 +96,10 @@ class TaskBase {
   bool must_cancel() const { return must_cancel_; }
   const std::exception_ptr& exception() const { return exception_; }
   void mark_retrieved() { retrieved_ = true; }
-  const std::string& name() const { return name_; }
+  // "Task-N" once scheduled (N unique in the process, increasing on each
+  // thread), "" before: made when asked, so that scheduling a task costs no
+  // string.
+  std::string name() const;
   EventLoop* loop() const { return root_ ? root_->loop_ : nullptr; }
   TaskBase* root() const { return root_; }
 
@@ -169,7 +172,7 @@ class TaskBase {
   bool retrieved_ = false;
   std::string cancel_message_;
   std::exception_ptr exception_;
-  std::string name_;
+  uint64_t number_ = 0;  // N of "Task-N"; 0 until scheduled
   uint64_t next_callback_id_ = 1;
   std::vector<std::pair<uint64_t, std::function<void()>>> callbacks_;
 };

@@ -94,6 +94,30 @@ LESSONS = [
             "&r == &a: true",
         ],
     ),
+    # gevent's point: 10,000 concurrent tasks (--tasks=1000000: a million), each
+    # sleeping and waking, the memory each holds, beside a thread per task and
+    # what the machine allows for threads. Numbers vary; the checks do not.
+    lesson(
+        name = "gevent_many_tasks",
+        deps = [
+            "//modules/generators:asyncio",
+            "//modules/profiling:alloc_hooks",
+            "//modules/profiling:alloc_tracker",
+            "//modules/threads:thread",
+            "//third_party:absl_time",
+        ],
+        args = ["--quick"],
+        expect = [
+            "10000 tasks sleeping at once: 10000 finished",
+            "all were asleep while measured: yes",
+            "they slept concurrently: yes",
+            "heap held per sleeping task:",
+            "200 threads blocked at once: 200 finished",
+            "a sleeping task costs less memory than a blocked thread: yes",
+            "/proc/sys/kernel/threads-max:",
+            "RLIMIT_STACK:",
+        ],
+    ),
     # Structured concurrency (trio's nurseries): a TaskGroup whose failing
     # child cancels its siblings (their cleanup runs) and reports the failure; a
     # deadline over a block of work; a deadline over a group.
@@ -136,5 +160,33 @@ LESSONS = [
             "the loop is the program",
         ],
         tags = ["notsan"],  # it measures; TSan only makes the numbers meaningless (and the run long)
+    ),
+    # "Choosing a concurrency model": an I/O-bound job (many sleeps) and a
+    # CPU-bound job (counting primes) each run with coroutines, a thread pool and
+    # a process pool; the times side by side, then the rule of thumb. Only the
+    # I/O-bound verdict is checked (its margin is tens of times); the CPU-bound
+    # speed-ups depend on the machine's load and are printed, not checked.
+    lesson(
+        name = "choosing_a_model",
+        deps = [
+            "//modules/generators:asyncio",
+            "//modules/threads:future",
+            "//modules/threads:process",
+            "//modules/threads:process_pool_executor",
+            "//modules/threads:thread_pool_executor",
+            "//third_party:absl_time",
+        ],
+        args = ["--quick"],
+        expect = [
+            "I/O-bound job: 100 waits of 5 ms",
+            "| model | I/O-bound (100 waits) | CPU-bound (primes below 200000) |",
+            "| coroutines |",
+            "| threads    |",
+            "| processes  |",
+            "every model did every wait and found 17984 primes: yes",
+            "I/O-bound: coroutines beat processes: yes",
+            "== the rule of thumb ==",
+            "CPU-bound work: use the cores",
+        ],
     ),
 ]
