@@ -121,13 +121,6 @@ bool IsJsonNumber(std::string_view t, bool* integer) {
   return k == t.size();
 }
 
-// An integer above int64's range, as PyValue::BigInt's bytes (a zero sign byte).
-std::string Uint64BigInt(uint64_t u) {
-  std::string le(9, '\0');
-  for (int b = 0; b < 8; ++b) le[b] = static_cast<char>((u >> (8 * b)) & 0xff);
-  return le;
-}
-
 class Loader {
  public:
   Loader(std::string_view text, const JsonLimits& limits) : text_(text), limits_(limits) {}
@@ -257,7 +250,7 @@ class Loader {
             if (number.get_uint64() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
               out = PyValue::Int(static_cast<int64_t>(number.get_uint64()));
             } else {
-              out = PyValue::BigInt(Uint64BigInt(number.get_uint64()));
+              out = PyValue::BigInt(internal::Uint64ToBigInt(number.get_uint64()));
             }
             break;
           case od::number_type::floating_point_number:
@@ -335,7 +328,7 @@ class TapeWalker {
         if (u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
           out = PyValue::Int(static_cast<int64_t>(u));
         } else {
-          out = PyValue::BigInt(Uint64BigInt(u));
+          out = PyValue::BigInt(internal::Uint64ToBigInt(u));
         }
         return true;
       }

@@ -110,4 +110,25 @@ std::string BigIntToDecimal(std::string_view le) {
   return digits;
 }
 
+std::string Uint64ToBigInt(uint64_t u) {
+  std::string le(9, '\0');
+  for (int b = 0; b < 8; ++b) le[b] = static_cast<char>((u >> (8 * b)) & 0xff);
+  return le;
+}
+
+bool BigIntToUint64(std::string_view le, uint64_t* out) {
+  if (le.empty()) {
+    *out = 0;
+    return true;
+  }
+  if (static_cast<unsigned char>(le.back()) & 0x80) return false;  // negative
+  size_t n = le.size();
+  while (n > 0 && le[n - 1] == 0) --n;
+  if (n > 8) return false;
+  uint64_t v = 0;
+  for (size_t k = 0; k < n; ++k) v |= uint64_t{static_cast<unsigned char>(le[k])} << (8 * k);
+  *out = v;
+  return true;
+}
+
 }  // namespace conc::internal

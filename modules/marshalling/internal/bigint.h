@@ -14,6 +14,7 @@
 #define MODULES_MARSHALLING_INTERNAL_BIGINT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,11 @@ absl::StatusOr<std::string> DecimalToBigInt(std::string_view text);
 
 // The inverse: two's-complement bytes, little-endian -> decimal text ("0" for none).
 std::string BigIntToDecimal(std::string_view le_twos_complement);
+
+// A uint64 above int64's range as BigInt bytes (nine: a zero sign byte on top).
+std::string Uint64ToBigInt(uint64_t u);
+// A BigInt that fits in uint64 (0 to 2**64 - 1), or false.
+bool BigIntToUint64(std::string_view le_twos_complement, uint64_t* out);
 
 }  // namespace conc::internal
 
