@@ -30,13 +30,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "modules/marshalling/internal/bigint.h"
+#include "modules/marshalling/internal/dict_slot.h"
 
 namespace conc {
 
@@ -59,36 +58,6 @@ std::optional<std::pair<size_t, std::string>> RapidjsonError(std::string_view te
       reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(in, handler);
   if (!r) return std::make_pair(r.Offset(), std::string(rapidjson::GetParseError_En(r.Code())));
   return std::nullopt;
-}
-
-// The pair for `key`: a new one, or the one that already has it (Python keeps the
-// first place and the last value). `keys` view the parser's string buffer (stable
-// for the document); small objects are searched, large ones indexed.
-struct Keys {
-  absl::InlinedVector<std::string_view, 16> list;
-  std::unordered_map<std::string_view, size_t> index;
-};
-size_t Slot(PyDict& pairs, Keys& keys, std::string_view key) {
-  constexpr size_t kSearch = 16;
-  size_t found = pairs.size();
-  if (keys.list.size() < kSearch) {
-    for (size_t k = 0; k < keys.list.size(); ++k) {
-      if (keys.list[k] == key) found = k;
-    }
-  } else {
-    if (keys.index.empty()) {
-      for (size_t k = 0; k < keys.list.size(); ++k) keys.index.emplace(keys.list[k], k);
-    }
-    auto [it, fresh] = keys.index.emplace(key, pairs.size());
-    if (!fresh) found = it->second;
-  }
-  if (found < pairs.size()) {
-    pairs[found].second = PyValue();
-    return found;
-  }
-  keys.list.push_back(key);
-  pairs.emplace_back(PyValue::Str(std::string(key)), PyValue());
-  return pairs.size() - 1;
 }
 
 // RFC 8259's number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; `integer` says
@@ -228,13 +197,13 @@ class Loader {
         if (simdjson::error_code e = v.get_object().get(object); e) return e;
         out.kind = Kind::kDict;
         // Keys point into the parser's string buffer, stable for the document.
-        Keys keys;
+        internal::DictKeys keys;
         for (auto field : object) {
           std::string_view key;
           if (simdjson::error_code e = field.unescaped_key().get(key); e) return e;
           od::value item;
           if (simdjson::error_code e = field.value().get(item); e) return e;
-          size_t slot = Slot(out.pairs, keys, key);
+          size_t slot = internal::DictSlot(out.pairs, keys, key);
           if (simdjson::error_code e = Build(item, out.pairs[slot].second, depth + 1); e) return e;
         }
         return simdjson::SUCCESS;
@@ -313,9 +282,9 @@ class TapeWalker {
         simdjson::dom::object object = e.get_object().value_unsafe();
         out.kind = Kind::kDict;
         out.pairs.reserve(object.size());
-        Keys keys;
+        internal::DictKeys keys;
         for (simdjson::dom::key_value_pair field : object) {
-          size_t slot = Slot(out.pairs, keys, field.key);
+          size_t slot = internal::DictSlot(out.pairs, keys, field.key);
           if (!Build(field.value, out.pairs[slot].second, depth + 1)) return false;
         }
         return true;
@@ -370,52 +339,6 @@ simdjson::dom::parser& ThreadDomParser() {
 }
 
 // ---- dumping ----------------------------------------------------------------------
-
-// Python's repr of a finite float: the shortest digits that read back the same,
-// in fixed notation for exponents -4..15 (with ".0" if integral), else d.ddde+XX.
-size_t FloatRepr(double d, char* buf) {
-  char sci[40];
-  std::to_chars_result r = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
-  std::string_view text(sci, static_cast<size_t>(r.ptr - sci));
-  size_t e_at = text.find('e');
-  int exponent = std::atoi(std::string(text.substr(e_at + 1)).c_str());
-  std::string_view mantissa = text.substr(0, e_at);
-  bool negative = mantissa[0] == '-';
-  if (negative) mantissa.remove_prefix(1);
-  std::string digits;
-  for (char c : mantissa) {
-    if (c != '.') digits.push_back(c);
-  }
-  char* out = buf;
-  if (negative) *out++ = '-';
-  if (exponent < -4 || exponent >= 16) {
-    *out++ = digits[0];
-    if (digits.size() > 1) {
-      *out++ = '.';
-      for (size_t k = 1; k < digits.size(); ++k) *out++ = digits[k];
-    }
-    *out++ = 'e';
-    *out++ = exponent < 0 ? '-' : '+';
-    int mag = exponent < 0 ? -exponent : exponent;
-    if (mag < 10) *out++ = '0';
-    out = std::to_chars(out, out + 4, mag).ptr;
-  } else if (exponent < 0) {
-    *out++ = '0';
-    *out++ = '.';
-    for (int k = -1; k > exponent; --k) *out++ = '0';
-    for (char c : digits) *out++ = c;
-  } else {
-    size_t int_digits = static_cast<size_t>(exponent) + 1;
-    for (size_t k = 0; k < int_digits; ++k) *out++ = k < digits.size() ? digits[k] : '0';
-    *out++ = '.';
-    if (digits.size() > int_digits) {
-      for (size_t k = int_digits; k < digits.size(); ++k) *out++ = digits[k];
-    } else {
-      *out++ = '0';
-    }
-  }
-  return static_cast<size_t>(out - buf);
-}
 
 // RapidJSON's Writer, for its escaping and transcoding; the layout is ours.
 template <typename Target>
@@ -523,7 +446,7 @@ class Dumper {
       out_.Raw(f > 0 ? "Infinity" : "-Infinity");
     } else {
       char buf[40];
-      out_.Raw(std::string_view(buf, FloatRepr(f, buf)));
+      out_.Raw(std::string_view(buf, internal::FloatRepr(f, buf)));
     }
   }
 
@@ -543,7 +466,7 @@ class Dumper {
         char buf[40];
         std::string text = std::isnan(key.f)   ? "NaN"
                            : std::isinf(key.f) ? (key.f > 0 ? "Infinity" : "-Infinity")
-                                               : std::string(buf, FloatRepr(key.f, buf));
+                                               : std::string(buf, internal::FloatRepr(key.f, buf));
         out_.Str(text);
         return absl::OkStatus();
       }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <cerrno>
 #include <utility>
 
@@ -92,6 +94,53 @@ absl::StatusOr<size_t> ChunkedFile::Read(std::string* out, size_t n) {
     out->resize(old + static_cast<size_t>(got));
     return static_cast<size_t>(got);
   }
+}
+
+// Python's repr of a finite float: the shortest digits that read back the same,
+// in fixed notation for exponents -4..15 (with ".0" if integral), else d.ddde+XX.
+size_t FloatRepr(double d, char* buf) {
+  // Python's rule (float_repr_style "short"); to_chars gives the shortest digits.
+  char sci[40];
+  std::to_chars_result r = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
+  std::string_view text(sci, static_cast<size_t>(r.ptr - sci));
+  size_t e_at = text.find('e');
+  int exponent = std::atoi(std::string(text.substr(e_at + 1)).c_str());
+  std::string_view mantissa = text.substr(0, e_at);
+  bool negative = mantissa[0] == '-';
+  if (negative) mantissa.remove_prefix(1);
+  std::string digits;
+  for (char c : mantissa) {
+    if (c != '.') digits.push_back(c);
+  }
+  char* out = buf;
+  if (negative) *out++ = '-';
+  if (exponent < -4 || exponent >= 16) {
+    *out++ = digits[0];
+    if (digits.size() > 1) {
+      *out++ = '.';
+      for (size_t k = 1; k < digits.size(); ++k) *out++ = digits[k];
+    }
+    *out++ = 'e';
+    *out++ = exponent < 0 ? '-' : '+';
+    int mag = exponent < 0 ? -exponent : exponent;
+    if (mag < 10) *out++ = '0';
+    out = std::to_chars(out, out + 4, mag).ptr;
+  } else if (exponent < 0) {
+    *out++ = '0';
+    *out++ = '.';
+    for (int k = -1; k > exponent; --k) *out++ = '0';
+    for (char c : digits) *out++ = c;
+  } else {
+    size_t int_digits = static_cast<size_t>(exponent) + 1;
+    for (size_t k = 0; k < int_digits; ++k) *out++ = k < digits.size() ? digits[k] : '0';
+    *out++ = '.';
+    if (digits.size() > int_digits) {
+      for (size_t k = int_digits; k < digits.size(); ++k) *out++ = digits[k];
+    } else {
+      *out++ = '0';
+    }
+  }
+  return static_cast<size_t>(out - buf);
 }
 
 LineColumn LineColumnOf(std::string_view text, size_t offset) {

@@ -45,6 +45,11 @@ class ChunkedFile {
   int fd_ = -1;
 };
 
+// Python's repr of a finite float into buf (at least 32 bytes): the shortest
+// digits that read back the same, fixed notation for exponents -4..15 ("1.0",
+// "0.0001"), else "1e+16", "1e-05". Returns the length.
+size_t FloatRepr(double d, char* buf);
+
 // 1-based line and column of byte `offset` in `text` (columns count bytes).
 struct LineColumn {
   size_t line = 1;
