@@ -264,6 +264,7 @@ class TapeWalker {
  public:
   explicit TapeWalker(size_t max_depth) : max_depth_(max_depth) {}
 
+  // Fills `out`, a default (None) PyValue, in place: no temporaries to move.
   bool Build(simdjson::dom::element e, PyValue& out, size_t depth) {
     switch (e.type()) {
       case simdjson::dom::element_type::ARRAY: {
@@ -271,9 +272,9 @@ class TapeWalker {
         simdjson::dom::array array = e.get_array().value_unsafe();
         out.kind = Kind::kList;
         out.items.resize(array.size());
-        size_t k = 0;
+        PyValue* slot = out.items.data();
         for (simdjson::dom::element item : array) {
-          if (!Build(item, out.items[k++], depth + 1)) return false;
+          if (!Build(item, *slot++, depth + 1)) return false;
         }
         return true;
       }
@@ -290,19 +291,22 @@ class TapeWalker {
         return true;
       }
       case simdjson::dom::element_type::INT64:
-        out = PyValue::Int(e.get_int64().value_unsafe());
+        out.kind = Kind::kInt;
+        out.i = e.get_int64().value_unsafe();
         return true;
       case simdjson::dom::element_type::UINT64: {
         uint64_t u = e.get_uint64().value_unsafe();
         if (u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-          out = PyValue::Int(static_cast<int64_t>(u));
+          out.kind = Kind::kInt;
+          out.i = static_cast<int64_t>(u);
         } else {
           out = PyValue::BigInt(internal::Uint64ToBigInt(u));
         }
         return true;
       }
       case simdjson::dom::element_type::DOUBLE:
-        out = PyValue::Float(e.get_double().value_unsafe());
+        out.kind = Kind::kFloat;
+        out.f = e.get_double().value_unsafe();
         return true;
       case simdjson::dom::element_type::STRING: {
         std::string_view s = e.get_string().value_unsafe();
@@ -311,10 +315,10 @@ class TapeWalker {
         return true;
       }
       case simdjson::dom::element_type::BOOL:
-        out = PyValue::Bool(e.get_bool().value_unsafe());
+        out.kind = Kind::kBool;
+        out.b = e.get_bool().value_unsafe();
         return true;
       case simdjson::dom::element_type::NULL_VALUE:
-        out = PyValue::None();
         return true;
     }
     return false;

@@ -49,7 +49,9 @@ inline size_t DictSlot(PyDict& pairs, DictKeys& keys, std::string_view key) {
     return found;
   }
   keys.list.push_back(key);
-  pairs.emplace_back(PyValue::Str(std::string(key)), PyValue());
+  PyValue& k = pairs.emplace_back().first;
+  k.kind = PyValue::Kind::kStr;
+  k.s.assign(key.data(), key.size());
   return pairs.size() - 1;
 }
 
