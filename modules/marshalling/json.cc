@@ -127,8 +127,9 @@ class Loader {
       return absl::InvalidArgumentError(absl::StrCat("json: nesting deeper than ", limits_.max_depth, " levels"));
     }
     if (std::optional<std::pair<size_t, std::string>> rj = RapidjsonError(text_)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("json: ", rj->second, " (", what, "): ", internal::Where(text_, rj->first)));
+      std::string message = rj->second;
+      if (!message.empty() && message.back() == '.') message.pop_back();
+      return absl::InvalidArgumentError(absl::StrCat("json: ", message, ": ", internal::Where(text_, rj->first)));
     }
     size_t at = text_.size();
     if (doc != nullptr) {
