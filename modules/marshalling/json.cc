@@ -90,6 +90,58 @@ bool IsJsonNumber(std::string_view t, bool* integer) {
   return k == t.size();
 }
 
+// The slow path (On-Demand) recurses with frames several times the fast path's
+// (under ASan, kilobytes): it serves documents up to this depth; deeper ones get
+// RapidJSON's diagnosis only (a number beyond 64 bits there is then an error).
+constexpr size_t kSlowPathDepth = 256;
+
+// How deep `text` nests (brackets outside strings), and the offset where it first
+// passes `limit` (text.size() if it never does).
+struct Nesting {
+  size_t deepest = 0;
+  size_t first_past = 0;
+};
+Nesting ScanNesting(std::string_view text, size_t limit) {
+  Nesting n;
+  n.first_past = text.size();
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t k = 0; k < text.size(); ++k) {
+    char c = text[k];
+    if (in_string) {
+      if (c == '\\') {
+        ++k;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > n.deepest) n.deepest = depth;
+      if (depth > limit && n.first_past == text.size()) n.first_past = k;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return n;
+}
+
+// A refusal explained by RapidJSON's reader (its reason and offset), if it finds
+// one.
+std::optional<absl::Status> ExplainedByRapidjson(std::string_view text) {
+  std::optional<std::pair<size_t, std::string>> rj = RapidjsonError(text);
+  if (!rj) return std::nullopt;
+  std::string message = rj->second;
+  if (!message.empty() && message.back() == '.') message.pop_back();
+  return absl::InvalidArgumentError(absl::StrCat("json: ", message, ": ", internal::Where(text, rj->first)));
+}
+
+// ... or by simdjson's code alone.
+absl::Status Refused(std::string_view text, simdjson::error_code error) {
+  if (std::optional<absl::Status> s = ExplainedByRapidjson(text)) return *s;
+  return absl::InvalidArgumentError(absl::StrCat("json: ", simdjson::error_message(error)));
+}
+
 class Loader {
  public:
   Loader(std::string_view text, const JsonLimits& limits) : text_(text), limits_(limits) {}
@@ -126,11 +178,7 @@ class Loader {
     if (e == simdjson::DEPTH_ERROR) {
       return absl::InvalidArgumentError(absl::StrCat("json: nesting deeper than ", limits_.max_depth, " levels"));
     }
-    if (std::optional<std::pair<size_t, std::string>> rj = RapidjsonError(text_)) {
-      std::string message = rj->second;
-      if (!message.empty() && message.back() == '.') message.pop_back();
-      return absl::InvalidArgumentError(absl::StrCat("json: ", message, ": ", internal::Where(text_, rj->first)));
-    }
+    if (std::optional<absl::Status> s = ExplainedByRapidjson(text_)) return *s;
     size_t at = text_.size();
     if (doc != nullptr) {
       simdjson::simdjson_result<const char*> loc = doc->current_location();
@@ -518,12 +566,23 @@ absl::StatusOr<PyValue> JsonLoads(std::string_view text, const JsonLimits& limit
         absl::StrCat("json: a document of ", text.size(), " bytes is larger than the limit of ", limits.max_input));
   }
   simdjson::dom::element root;
-  if (!ThreadDomParser().parse(text.data(), text.size(), true).get(root)) {
+  simdjson::error_code error = ThreadDomParser().parse(text.data(), text.size(), true).get(root);
+  if (!error) {
     PyValue out;
     if (TapeWalker(limits.max_depth).Build(root, out, 0)) return out;
+    error = simdjson::DEPTH_ERROR;  // the walker stops at max_depth
   }
-  Loader loader(text, limits);
-  return loader.Run(ThreadOnDemandParser(limits.max_depth));
+  Nesting nesting = ScanNesting(text, limits.max_depth);
+  if (error == simdjson::DEPTH_ERROR || nesting.first_past < text.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("json: nesting deeper than ", limits.max_depth,
+                                                   " levels: ", internal::Where(text, nesting.first_past)));
+  }
+  // The slow path recurses, with larger frames: only for shallow documents.
+  if (nesting.deepest <= kSlowPathDepth) {
+    Loader loader(text, limits);
+    return loader.Run(ThreadOnDemandParser(limits.max_depth));
+  }
+  return Refused(text, error);
 }
 
 absl::StatusOr<std::string> JsonDumps(const PyValue& value, const JsonDumpOptions& options) {
@@ -535,17 +594,11 @@ absl::StatusOr<std::string> JsonDumps(const PyValue& value, const JsonDumpOption
 }
 
 absl::StatusOr<PyValue> JsonLoadFile(const std::string& path, const JsonLimits& limits) {
-  absl::StatusOr<std::string> text = internal::ReadWholeFile(path, limits.max_input);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<PyValue> v = JsonLoads(*text, limits);
-  if (!v.ok()) return absl::Status(v.status().code(), absl::StrCat(path, ": ", v.status().message()));
-  return v;
+  return internal::LoadFile(path, limits.max_input, [&](std::string_view text) { return JsonLoads(text, limits); });
 }
 
 absl::Status JsonDumpFile(const PyValue& value, const std::string& path, const JsonDumpOptions& options) {
-  absl::StatusOr<std::string> text = JsonDumps(value, options);
-  if (!text.ok()) return text.status();
-  return internal::WriteWholeFile(path, *text);
+  return internal::DumpFile(JsonDumps(value, options), path);
 }
 
 absl::StatusOr<JsonLinesReader> JsonLinesReader::Open(const std::string& path, size_t max_line,

@@ -29,9 +29,11 @@
 // Errors: a malformed document is InvalidArgument (Python's JSONDecodeError, a
 // ValueError) naming what is wrong and where: "line L column C (byte N)". Nesting
 // deeper than JsonLimits::max_depth (1000, Python's recursion limit) is
-// InvalidArgument too; nothing recurses past it. What json.dumps would refuse
-// with TypeError (bytes, set, a dict key of another type) or ValueError (a str
-// that is not UTF-8) is InvalidArgument. Nothing here throws or aborts.
+// InvalidArgument too; nothing recurses past it. (A number beyond 64 bits more
+// than 256 levels deep is refused: the path that reads those recurses more.)
+// What json.dumps would refuse with TypeError (bytes, set, a dict key of another
+// type) or ValueError (a str that is not UTF-8) is InvalidArgument. Nothing here
+// throws or aborts.
 //
 // Where it differs from Python: strict RFC 8259 on input (NaN, Infinity and
 // -Infinity, which json.loads accepts, are refused); offsets count bytes, not

@@ -156,11 +156,7 @@ absl::StatusOr<PyValue> TomlLoads(std::string_view text) {
 }
 
 absl::StatusOr<PyValue> TomlLoadFile(const std::string& path, size_t max_input) {
-  absl::StatusOr<std::string> text = internal::ReadWholeFile(path, max_input);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<PyValue> v = TomlLoads(*text);
-  if (!v.ok()) return absl::Status(v.status().code(), absl::StrCat(path, ": ", v.status().message()));
-  return v;
+  return internal::LoadFile(path, max_input, [](std::string_view text) { return TomlLoads(text); });
 }
 
 absl::StatusOr<std::string> TomlDumps(const PyValue& value) {
@@ -177,9 +173,7 @@ absl::StatusOr<std::string> TomlDumps(const PyValue& value) {
 }
 
 absl::Status TomlDumpFile(const PyValue& value, const std::string& path) {
-  absl::StatusOr<std::string> text = TomlDumps(value);
-  if (!text.ok()) return text.status();
-  return internal::WriteWholeFile(path, *text);
+  return internal::DumpFile(TomlDumps(value), path);
 }
 
 }  // namespace conc

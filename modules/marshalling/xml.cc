@@ -190,19 +190,11 @@ absl::StatusOr<XmlDocument> XmlDocument::ParseHtml(std::string_view text) {
 }
 
 absl::StatusOr<XmlDocument> XmlDocument::LoadXmlFile(const std::string& path) {
-  absl::StatusOr<std::string> text = internal::ReadWholeFile(path, static_cast<size_t>(INT_MAX));
-  if (!text.ok()) return text.status();
-  absl::StatusOr<XmlDocument> doc = ParseXml(*text);
-  if (!doc.ok()) return absl::Status(doc.status().code(), absl::StrCat(path, ": ", doc.status().message()));
-  return doc;
+  return internal::LoadFile(path, static_cast<size_t>(INT_MAX), [](std::string_view text) { return ParseXml(text); });
 }
 
 absl::StatusOr<XmlDocument> XmlDocument::LoadHtmlFile(const std::string& path) {
-  absl::StatusOr<std::string> text = internal::ReadWholeFile(path, static_cast<size_t>(INT_MAX));
-  if (!text.ok()) return text.status();
-  absl::StatusOr<XmlDocument> doc = ParseHtml(*text);
-  if (!doc.ok()) return absl::Status(doc.status().code(), absl::StrCat(path, ": ", doc.status().message()));
-  return doc;
+  return internal::LoadFile(path, static_cast<size_t>(INT_MAX), [](std::string_view text) { return ParseHtml(text); });
 }
 
 XmlNode XmlDocument::root() const { return XmlNode(doc_.get(), xmlDocGetRootElement(doc_.get())); }

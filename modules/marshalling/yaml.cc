@@ -412,11 +412,7 @@ absl::StatusOr<PyValue> YamlLoads(std::string_view text, const YamlLimits& limit
 }
 
 absl::StatusOr<PyValue> YamlLoadFile(const std::string& path, const YamlLimits& limits) {
-  absl::StatusOr<std::string> text = internal::ReadWholeFile(path, limits.max_input);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<PyValue> v = YamlLoads(*text, limits);
-  if (!v.ok()) return absl::Status(v.status().code(), absl::StrCat(path, ": ", v.status().message()));
-  return v;
+  return internal::LoadFile(path, limits.max_input, [&](std::string_view text) { return YamlLoads(text, limits); });
 }
 
 absl::StatusOr<std::string> YamlDumps(const PyValue& value) {
@@ -432,9 +428,7 @@ absl::StatusOr<std::string> YamlDumps(const PyValue& value) {
 }
 
 absl::Status YamlDumpFile(const PyValue& value, const std::string& path) {
-  absl::StatusOr<std::string> text = YamlDumps(value);
-  if (!text.ok()) return text.status();
-  return internal::WriteWholeFile(path, *text);
+  return internal::DumpFile(YamlDumps(value), path);
 }
 
 }  // namespace conc

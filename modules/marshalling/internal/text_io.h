@@ -27,6 +27,23 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t limit)
 // Writes `data` to `path` (created or truncated).
 absl::Status WriteWholeFile(const std::string& path, std::string_view data);
 
+// What every format's LoadFile does: the whole file through `parse`, an error
+// prefixed with the path ("service.yaml: yaml: ... at line 3 column 1").
+template <typename Parse>
+auto LoadFile(const std::string& path, size_t limit, Parse&& parse) -> decltype(parse(std::string_view())) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path, limit);
+  if (!text.ok()) return text.status();
+  auto value = parse(std::string_view(*text));
+  if (!value.ok()) return absl::Status(value.status().code(), path + ": " + std::string(value.status().message()));
+  return value;
+}
+
+// What every format's DumpFile does: the text, or its error, to `path`.
+inline absl::Status DumpFile(const absl::StatusOr<std::string>& text, const std::string& path) {
+  if (!text.ok()) return text.status();
+  return WriteWholeFile(path, *text);
+}
+
 // A file read in chunks by the streaming readers: memory is what the caller keeps.
 class ChunkedFile {
  public:

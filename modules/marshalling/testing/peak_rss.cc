@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 
 namespace conc::testing {
 
@@ -58,6 +59,25 @@ absl::Status WriteGeneratedFile(const std::string& path, size_t bytes,
   }
   if (std::fclose(f) != 0) return absl::InternalError(absl::StrCat("cannot close ", path));
   return absl::OkStatus();
+}
+
+int64_t ExpectStreamsInBoundedMemory(const std::string& path, size_t bytes, const std::string& header,
+                                     const std::string& block, const std::function<void()>& read_all, size_t bound) {
+  int64_t blocks = 0;
+  absl::Status written = WriteGeneratedFile(path, bytes, [&](std::string* out) {
+    *out = blocks == 0 ? header + block : block;
+    ++blocks;
+  });
+  EXPECT_TRUE(written.ok()) << written;
+  bool reset = ResetPeakRss();
+  size_t before = reset ? RssBytes() : PeakRssBytes();
+  read_all();
+  size_t grew = PeakRssBytes() - before;
+  if (RssIsMeaningful()) {
+    EXPECT_LT(grew, bound) << "the peak RSS grew by " << grew << " bytes reading " << bytes;
+  }
+  std::remove(path.c_str());
+  return blocks;
 }
 
 }  // namespace conc::testing
