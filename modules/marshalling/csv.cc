@@ -36,16 +36,16 @@ struct CsvReader::State {
   csv_parser parser{};
   bool parser_ready = false;
   std::string buffer;
-  size_t pos = 0;             // next byte of `buffer` to feed
-  size_t buffer_base = 0;     // file offset of buffer[0]
+  size_t pos = 0;          // next byte of `buffer` to feed
+  size_t buffer_base = 0;  // file offset of buffer[0]
   bool eof = false;
-  bool finished = false;      // csv_fini called
-  size_t line = 1;            // the line `pos` is on
-  size_t line_start = 0;      // file offset where that line starts
-  size_t line_num = 0;        // Python's line_num
+  bool finished = false;  // csv_fini called
+  size_t line = 1;        // the line `pos` is on
+  size_t line_start = 0;  // file offset where that line starts
+  size_t line_num = 0;    // Python's line_num
   std::vector<std::string> row;
   size_t row_bytes = 0;
-  bool too_big = false;       // a row past max_field was seen
+  bool too_big = false;  // a row past max_field was seen
   std::deque<std::vector<std::string>> rows;
   std::deque<size_t> row_lines;
   absl::Status error;
@@ -57,7 +57,8 @@ struct CsvReader::State {
   }
 
   absl::Status Init() {
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) return absl::ResourceExhaustedError("csv: csv_init");
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+      return absl::ResourceExhaustedError("csv: csv_init");
     parser_ready = true;
     csv_set_delim(&parser, static_cast<unsigned char>(options.delimiter));
     csv_set_quote(&parser, static_cast<unsigned char>(options.quotechar));
@@ -80,8 +81,9 @@ struct CsvReader::State {
   }
 
   absl::Status Where(std::string_view what, size_t offset) const {
-    return absl::InvalidArgumentError(absl::StrCat("csv: ", absl::string_view(what.data(), what.size()), " at line ",
-                                                   line, " column ", offset - line_start + 1, " (byte ", offset, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("csv: ", absl::string_view(what.data(), what.size()), " at line ", line,
+                     " column ", offset - line_start + 1, " (byte ", offset, ")"));
   }
 
   // Feeds one line (or what is left of the chunk); false when the buffer is empty.
@@ -92,17 +94,19 @@ struct CsvReader::State {
     size_t n = nl ? static_cast<size_t>(static_cast<const char*>(nl) - begin) + 1 : left;
     size_t done = csv_parse(&parser, begin, n, OnField, OnRow, this);
     if (done != n) {
-      return Where(csv_error(&parser) == CSV_EPARSE ? "malformed quoting" : csv_strerror(csv_error(&parser)),
-                   buffer_base + pos + done);
+      return Where(
+          csv_error(&parser) == CSV_EPARSE ? "malformed quoting" : csv_strerror(csv_error(&parser)),
+          buffer_base + pos + done);
     }
     pos += n;
     if (nl) {
       ++line;
       line_start = buffer_base + pos;
     }
-    if (too_big || row_bytes > options.max_field || csv_get_buffer_size(&parser) > options.max_field + kChunk) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("csv: a field or row longer than ", options.max_field, " bytes at line ", line));
+    if (too_big || row_bytes > options.max_field ||
+        csv_get_buffer_size(&parser) > options.max_field + kChunk) {
+      return absl::ResourceExhaustedError(absl::StrCat("csv: a field or row longer than ",
+                                                       options.max_field, " bytes at line ", line));
     }
     return absl::OkStatus();
   }
@@ -188,13 +192,15 @@ absl::StatusOr<CsvDictReader> CsvDictReader::Start(CsvReader reader) {
   return dict;
 }
 
-absl::StatusOr<CsvDictReader> CsvDictReader::Open(const std::string& path, const CsvOptions& options) {
+absl::StatusOr<CsvDictReader> CsvDictReader::Open(const std::string& path,
+                                                  const CsvOptions& options) {
   absl::StatusOr<CsvReader> reader = CsvReader::Open(path, options);
   if (!reader.ok()) return reader.status();
   return Start(*std::move(reader));
 }
 
-absl::StatusOr<CsvDictReader> CsvDictReader::FromString(std::string text, const CsvOptions& options) {
+absl::StatusOr<CsvDictReader> CsvDictReader::FromString(std::string text,
+                                                        const CsvOptions& options) {
   return Start(CsvReader::FromString(std::move(text), options));
 }
 
@@ -202,8 +208,9 @@ absl::StatusOr<CsvRow> CsvDictReader::next() {
   absl::StatusOr<std::vector<std::string>> values = reader_.next();
   if (!values.ok()) return values.status();
   if (values->size() != fieldnames_->size()) {
-    return absl::InvalidArgumentError(absl::StrCat("csv: the row ending on line ", reader_.line_num(), " has ",
-                                                   values->size(), " fields, the header ", fieldnames_->size()));
+    return absl::InvalidArgumentError(absl::StrCat("csv: the row ending on line ",
+                                                   reader_.line_num(), " has ", values->size(),
+                                                   " fields, the header ", fieldnames_->size()));
   }
   CsvRow row;
   row.fieldnames = fieldnames_;
@@ -218,7 +225,8 @@ std::string CsvFormatRow(const std::vector<std::string>& fields, const CsvOption
     if (k) out.push_back(options.delimiter);
     const std::string& f = fields[k];
     bool quote = (fields.size() == 1 && f.empty()) ||
-                 f.find_first_of(std::string{options.delimiter, options.quotechar, '\r', '\n'}) != std::string::npos;
+                 f.find_first_of(std::string{options.delimiter, options.quotechar, '\r', '\n'}) !=
+                     std::string::npos;
     if (!quote) {
       out += f;
       continue;
@@ -241,7 +249,9 @@ absl::StatusOr<CsvWriter> CsvWriter::Open(const std::string& path, const CsvOpti
 }
 
 CsvWriter::CsvWriter(CsvWriter&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), options_(other.options_), buffer_(std::move(other.buffer_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      options_(other.options_),
+      buffer_(std::move(other.buffer_)) {}
 
 CsvWriter& CsvWriter::operator=(CsvWriter&& other) noexcept {
   if (this != &other) {

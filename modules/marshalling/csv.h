@@ -86,7 +86,8 @@ class CsvDictReader {
  public:
   // The header is read at once: an empty file gives a reader with no fieldnames
   // whose next() is OutOfRange.
-  static absl::StatusOr<CsvDictReader> Open(const std::string& path, const CsvOptions& options = {});
+  static absl::StatusOr<CsvDictReader> Open(const std::string& path,
+                                            const CsvOptions& options = {});
   static absl::StatusOr<CsvDictReader> FromString(std::string text, const CsvOptions& options = {});
 
   const std::vector<std::string>& fieldnames() const { return *fieldnames_; }

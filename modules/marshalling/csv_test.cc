@@ -41,7 +41,8 @@ std::vector<std::vector<std::string>> ReadAll(CsvReader& r) {
 TEST(CsvTest, ReadsRfc4180AsPythonsReader) {
   // list(csv.reader(io.StringIO(text))) in /usr/bin/python3, but for the blank
   // line (Python gives [] for it, skipped here).
-  CsvReader r = CsvReader::FromString("a,b\r\n\"x,1\",\"he said \"\"hi\"\"\"\n\"multi\nline\",2\n\n c , d \nlast,no newline");
+  CsvReader r = CsvReader::FromString(
+      "a,b\r\n\"x,1\",\"he said \"\"hi\"\"\"\n\"multi\nline\",2\n\n c , d \nlast,no newline");
   std::vector<std::vector<std::string>> rows = ReadAll(r);
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_THAT(rows[0], ElementsAre("a", "b"));
@@ -53,7 +54,8 @@ TEST(CsvTest, ReadsRfc4180AsPythonsReader) {
 }
 
 TEST(CsvTest, DictReaderNamesTheFields) {
-  absl::StatusOr<CsvDictReader> r = CsvDictReader::FromString("sensor,celsius\nlab-1,21.5\nlab-2,\"22.25\"\n");
+  absl::StatusOr<CsvDictReader> r =
+      CsvDictReader::FromString("sensor,celsius\nlab-1,21.5\nlab-2,\"22.25\"\n");
   ASSERT_TRUE(r.ok());
   EXPECT_THAT(r->fieldnames(), ElementsAre("sensor", "celsius"));
   absl::StatusOr<CsvRow> row = r->next();
@@ -70,7 +72,8 @@ TEST(CsvTest, DictReaderNamesTheFields) {
   EXPECT_TRUE(bad->next().ok());
   absl::StatusOr<CsvRow> short_row = bad->next();
   EXPECT_EQ(short_row.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(short_row.status().message()), HasSubstr("line 3 has 1 fields, the header 2"));
+  EXPECT_THAT(std::string(short_row.status().message()),
+              HasSubstr("line 3 has 1 fields, the header 2"));
   EXPECT_EQ(CsvDictReader::FromString("")->next().status().code(), absl::StatusCode::kOutOfRange);
 }
 
@@ -108,7 +111,8 @@ TEST(CsvTest, MutatedFilesNeverCrash) {
   const char alphabet[] = ",\"\n\r a1";
   for (int k = 0; k < 5000; ++k) {
     std::string text = base;
-    for (int m = 0; m < 1 + k % 3; ++m) text[rng() % text.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
+    for (int m = 0; m < 1 + k % 3; ++m)
+      text[rng() % text.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
     CsvReader r = CsvReader::FromString(text);
     for (int rows = 0; rows < 100 && r.next().ok(); ++rows) {
     }
@@ -144,21 +148,17 @@ TEST(CsvTest, AHundredMegabytesStreamInBoundedMemory) {
   }
   const std::string path = TempPath("big.csv");
   int64_t count = 0, id_sum = 0;
-  int64_t blocks = testing::ExpectStreamsInBoundedMemory(path, size_t{100} << 20, "id,sensor,celsius,note\n", block, [&] {
-    absl::StatusOr<CsvDictReader> r = CsvDictReader::Open(path);
-    ASSERT_TRUE(r.ok());
-    while (true) {
-      absl::StatusOr<CsvRow> row = r->next();
-      if (!row.ok()) {
-        EXPECT_EQ(row.status().code(), absl::StatusCode::kOutOfRange) << row.status();
-        return;
-      }
-      int64_t id = 0;
-      ASSERT_TRUE(absl::SimpleAtoi(row->values[0], &id));
-      id_sum += id;
-      ++count;
-    }
-  });
+  int64_t blocks = testing::ExpectStreamsInBoundedMemory(
+      path, size_t{100} << 20, "id,sensor,celsius,note\n", block, [&] {
+        absl::StatusOr<CsvDictReader> r = CsvDictReader::Open(path);
+        ASSERT_TRUE(r.ok());
+        testing::ForEachUntilEnd(*r, [&](const CsvRow& row) {
+          int64_t id = 0;
+          EXPECT_TRUE(absl::SimpleAtoi(row.values[0], &id));
+          id_sum += id;
+          ++count;
+        });
+      });
   EXPECT_EQ(count, blocks * 1000);
   EXPECT_EQ(id_sum, blocks * (999 * 1000 / 2));
 }

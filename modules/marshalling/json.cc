@@ -55,7 +55,8 @@ std::optional<std::pair<size_t, std::string>> RapidjsonError(std::string_view te
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
   // Iterative: a deeply nested document cannot exhaust the stack.
   rapidjson::ParseResult r =
-      reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(in, handler);
+      reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(in,
+                                                                                           handler);
   if (!r) return std::make_pair(r.Offset(), std::string(rapidjson::GetParseError_En(r.Code())));
   return std::nullopt;
 }
@@ -133,7 +134,8 @@ std::optional<absl::Status> ExplainedByRapidjson(std::string_view text) {
   if (!rj) return std::nullopt;
   std::string message = rj->second;
   if (!message.empty() && message.back() == '.') message.pop_back();
-  return absl::InvalidArgumentError(absl::StrCat("json: ", message, ": ", internal::Where(text, rj->first)));
+  return absl::InvalidArgumentError(
+      absl::StrCat("json: ", message, ": ", internal::Where(text, rj->first)));
 }
 
 // ... or by simdjson's code alone.
@@ -159,14 +161,17 @@ class Loader {
     if (out.kind != Kind::kList && out.kind != Kind::kDict) {
       std::string_view token = RawToken(doc);
       at = static_cast<size_t>(token.data() - padded.data()) + token.size();
-      while (at < text_.size() && (text_[at] == ' ' || text_[at] == '\n' || text_[at] == '\r' || text_[at] == '\t')) {
+      while (at < text_.size() &&
+             (text_[at] == ' ' || text_[at] == '\n' || text_[at] == '\r' || text_[at] == '\t')) {
         ++at;
       }
-    } else if (simdjson::simdjson_result<const char*> rest = doc.current_location(); !rest.error()) {
+    } else if (simdjson::simdjson_result<const char*> rest = doc.current_location();
+               !rest.error()) {
       at = static_cast<size_t>(rest.value_unsafe() - padded.data());
     }
     if (at < text_.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("json: extra data: ", internal::Where(text_, at)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("json: extra data: ", internal::Where(text_, at)));
     }
     return out;
   }
@@ -176,7 +181,8 @@ class Loader {
     if (!detail_.empty()) return absl::InvalidArgumentError(detail_);
     std::string what = simdjson::error_message(e);
     if (e == simdjson::DEPTH_ERROR) {
-      return absl::InvalidArgumentError(absl::StrCat("json: nesting deeper than ", limits_.max_depth, " levels"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("json: nesting deeper than ", limits_.max_depth, " levels"));
     }
     if (std::optional<absl::Status> s = ExplainedByRapidjson(text_)) return *s;
     size_t at = text_.size();
@@ -184,7 +190,8 @@ class Loader {
       simdjson::simdjson_result<const char*> loc = doc->current_location();
       if (!loc.error()) at = static_cast<size_t>(loc.value_unsafe() - padded_->data());
     }
-    return absl::InvalidArgumentError(absl::StrCat("json: ", what, ": ", internal::Where(text_, at)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("json: ", what, ": ", internal::Where(text_, at)));
   }
 
   static std::string_view RawToken(od::value& v) { return v.raw_json_token(); }
@@ -395,10 +402,11 @@ simdjson::dom::parser& ThreadDomParser() {
 
 // RapidJSON's Writer, for its escaping and transcoding; the layout is ours.
 template <typename Target>
-class Out : public rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, Target, rapidjson::CrtAllocator,
-                                     rapidjson::kWriteValidateEncodingFlag> {
-  using Base = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, Target, rapidjson::CrtAllocator,
-                                 rapidjson::kWriteValidateEncodingFlag>;
+class Out
+    : public rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, Target,
+                               rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag> {
+  using Base = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, Target,
+                                 rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>;
 
  public:
   explicit Out(rapidjson::StringBuffer& buffer) : Base(buffer), buffer_(buffer) {}
@@ -419,7 +427,8 @@ class Out : public rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>,
 template <typename Target>
 class Dumper {
  public:
-  Dumper(rapidjson::StringBuffer& buffer, const JsonDumpOptions& options) : out_(buffer), options_(options) {}
+  Dumper(rapidjson::StringBuffer& buffer, const JsonDumpOptions& options)
+      : out_(buffer), options_(options) {}
 
   absl::Status Value(const PyValue& v, size_t depth) {
     switch (v.kind) {
@@ -431,7 +440,8 @@ class Dumper {
         return absl::OkStatus();
       case Kind::kInt: {
         char buf[24];
-        out_.Raw(std::string_view(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof(buf), v.i).ptr - buf)));
+        out_.Raw(std::string_view(
+            buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof(buf), v.i).ptr - buf)));
         return absl::OkStatus();
       }
       case Kind::kBigInt:
@@ -441,7 +451,8 @@ class Dumper {
         Float(v.f);
         return absl::OkStatus();
       case Kind::kStr:
-        if (!out_.Str(v.s)) return absl::InvalidArgumentError("json.dumps: a str that is not valid UTF-8");
+        if (!out_.Str(v.s))
+          return absl::InvalidArgumentError("json.dumps: a str that is not valid UTF-8");
         return absl::OkStatus();
       case Kind::kList:
       case Kind::kTuple: {
@@ -481,15 +492,21 @@ class Dumper {
 
   static const char* TypeName(Kind kind) {
     switch (kind) {
-      case Kind::kBytes: return "bytes";
-      case Kind::kByteArray: return "bytearray";
-      case Kind::kSet: return "set";
-      case Kind::kFrozenSet: return "frozenset";
-      default: return "?";
+      case Kind::kBytes:
+        return "bytes";
+      case Kind::kByteArray:
+        return "bytearray";
+      case Kind::kSet:
+        return "set";
+      case Kind::kFrozenSet:
+        return "frozenset";
+      default:
+        return "?";
     }
   }
   static absl::Status TooDeep() {
-    return absl::InvalidArgumentError(absl::StrCat("json.dumps: nesting deeper than ", kMaxDepth, " levels"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("json.dumps: nesting deeper than ", kMaxDepth, " levels"));
   }
 
   void Float(double f) {
@@ -507,7 +524,8 @@ class Dumper {
   absl::Status Key(const PyValue& key) {
     switch (key.kind) {
       case Kind::kStr:
-        if (!out_.Str(key.s)) return absl::InvalidArgumentError("json.dumps: a key that is not valid UTF-8");
+        if (!out_.Str(key.s))
+          return absl::InvalidArgumentError("json.dumps: a key that is not valid UTF-8");
         return absl::OkStatus();
       case Kind::kInt:
         out_.Str(absl::StrCat(key.i));
@@ -530,8 +548,9 @@ class Dumper {
         out_.Str("null");
         return absl::OkStatus();
       default:
-        return absl::InvalidArgumentError(absl::StrCat("json.dumps: keys must be str, int, float, bool or None, not ",
-                                                       PyValue::Kind::kTuple == key.kind ? "tuple" : "a container"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("json.dumps: keys must be str, int, float, bool or None, not ",
+                         PyValue::Kind::kTuple == key.kind ? "tuple" : "a container"));
     }
   }
 
@@ -562,8 +581,9 @@ class Dumper {
 
 absl::StatusOr<PyValue> JsonLoads(std::string_view text, const JsonLimits& limits) {
   if (text.size() > limits.max_input) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("json: a document of ", text.size(), " bytes is larger than the limit of ", limits.max_input));
+    return absl::ResourceExhaustedError(absl::StrCat("json: a document of ", text.size(),
+                                                     " bytes is larger than the limit of ",
+                                                     limits.max_input));
   }
   simdjson::dom::element root;
   simdjson::error_code error = ThreadDomParser().parse(text.data(), text.size(), true).get(root);
@@ -574,8 +594,9 @@ absl::StatusOr<PyValue> JsonLoads(std::string_view text, const JsonLimits& limit
   }
   Nesting nesting = ScanNesting(text, limits.max_depth);
   if (error == simdjson::DEPTH_ERROR || nesting.first_past < text.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("json: nesting deeper than ", limits.max_depth,
-                                                   " levels: ", internal::Where(text, nesting.first_past)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("json: nesting deeper than ", limits.max_depth,
+                     " levels: ", internal::Where(text, nesting.first_past)));
   }
   // The slow path recurses, with larger frames: only for shallow documents.
   if (nesting.deepest <= kSlowPathDepth) {
@@ -587,17 +608,20 @@ absl::StatusOr<PyValue> JsonLoads(std::string_view text, const JsonLimits& limit
 
 absl::StatusOr<std::string> JsonDumps(const PyValue& value, const JsonDumpOptions& options) {
   rapidjson::StringBuffer buffer;
-  absl::Status s = options.ensure_ascii ? Dumper<rapidjson::ASCII<>>(buffer, options).Value(value, 0)
-                                        : Dumper<rapidjson::UTF8<>>(buffer, options).Value(value, 0);
+  absl::Status s = options.ensure_ascii
+                       ? Dumper<rapidjson::ASCII<>>(buffer, options).Value(value, 0)
+                       : Dumper<rapidjson::UTF8<>>(buffer, options).Value(value, 0);
   if (!s.ok()) return s;
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 absl::StatusOr<PyValue> JsonLoadFile(const std::string& path, const JsonLimits& limits) {
-  return internal::LoadFile(path, limits.max_input, [&](std::string_view text) { return JsonLoads(text, limits); });
+  return internal::LoadFile(path, limits.max_input,
+                            [&](std::string_view text) { return JsonLoads(text, limits); });
 }
 
-absl::Status JsonDumpFile(const PyValue& value, const std::string& path, const JsonDumpOptions& options) {
+absl::Status JsonDumpFile(const PyValue& value, const std::string& path,
+                          const JsonDumpOptions& options) {
   return internal::DumpFile(JsonDumps(value, options), path);
 }
 
@@ -630,8 +654,8 @@ absl::StatusOr<PyValue> JsonLinesReader::next() {
           }
           buffer_.clear();
         }
-        return absl::ResourceExhaustedError(
-            absl::StrCat("json lines: line ", line, " is longer than the limit of ", max_line_, " bytes"));
+        return absl::ResourceExhaustedError(absl::StrCat(
+            "json lines: line ", line, " is longer than the limit of ", max_line_, " bytes"));
       }
       // Keep only the unconsumed tail, then read more.
       buffer_.erase(0, buffer_start_);
@@ -642,7 +666,8 @@ absl::StatusOr<PyValue> JsonLinesReader::next() {
       continue;
     }
     size_t end = newline == std::string::npos ? buffer_.size() : newline;
-    if (end == buffer_start_ && newline == std::string::npos) return absl::OutOfRangeError("json lines: end of file");
+    if (end == buffer_start_ && newline == std::string::npos)
+      return absl::OutOfRangeError("json lines: end of file");
     std::string_view line(buffer_.data() + buffer_start_, end - buffer_start_);
     buffer_start_ = newline == std::string::npos ? buffer_.size() : newline + 1;
     ++line_number_;

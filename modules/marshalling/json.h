@@ -56,8 +56,8 @@
 namespace conc {
 
 struct JsonLimits {
-  size_t max_depth = 1000;                // arrays and objects inside each other
-  size_t max_input = size_t{4} << 30;     // bytes of one document (simdjson's own limit is 4 GiB)
+  size_t max_depth = 1000;             // arrays and objects inside each other
+  size_t max_input = size_t{4} << 30;  // bytes of one document (simdjson's own limit is 4 GiB)
 };
 
 // json.loads(text).
@@ -73,7 +73,8 @@ absl::StatusOr<std::string> JsonDumps(const PyValue& value, const JsonDumpOption
 
 // json.load(open(path)) and json.dump(value, open(path, "w")).
 absl::StatusOr<PyValue> JsonLoadFile(const std::string& path, const JsonLimits& limits = {});
-absl::Status JsonDumpFile(const PyValue& value, const std::string& path, const JsonDumpOptions& options = {});
+absl::Status JsonDumpFile(const PyValue& value, const std::string& path,
+                          const JsonDumpOptions& options = {});
 
 // JSON lines (one document per line), read in bounded memory: the reader keeps one
 // chunk of the file and the current line, whatever the file's size.
@@ -85,7 +86,8 @@ absl::Status JsonDumpFile(const PyValue& value, const std::string& path, const J
 // max_line is ResourceExhausted. After an error the reader goes on at the next line.
 class JsonLinesReader {
  public:
-  static absl::StatusOr<JsonLinesReader> Open(const std::string& path, size_t max_line = size_t{64} << 20,
+  static absl::StatusOr<JsonLinesReader> Open(const std::string& path,
+                                              size_t max_line = size_t{64} << 20,
                                               const JsonLimits& limits = {});
 
   [[nodiscard]] absl::StatusOr<PyValue> next();
@@ -99,7 +101,7 @@ class JsonLinesReader {
   internal::ChunkedFile file_;
   size_t max_line_;
   JsonLimits limits_;
-  std::string buffer_;   // bytes read, not yet consumed, from buffer_start_ on
+  std::string buffer_;  // bytes read, not yet consumed, from buffer_start_ on
   size_t buffer_start_ = 0;
   bool eof_ = false;
   size_t line_number_ = 0;

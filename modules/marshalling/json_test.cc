@@ -25,7 +25,8 @@ std::string TempPath(const std::string& name) {
 }
 
 PyValue Alice() {
-  return PyValue::Dict({{PyValue::Str("name"), PyValue::Str("Alice")}, {PyValue::Str("age"), PyValue::Int(30)}});
+  return PyValue::Dict(
+      {{PyValue::Str("name"), PyValue::Str("Alice")}, {PyValue::Str("age"), PyValue::Int(30)}});
 }
 
 TEST(JsonTest, SeedCellsDumpsAndLoads) {
@@ -35,17 +36,20 @@ TEST(JsonTest, SeedCellsDumpsAndLoads) {
   EXPECT_EQ(*back, Alice());
   EXPECT_EQ(back->Repr(), "{'name': 'Alice', 'age': 30}");
   // A tuple goes out as a JSON array and comes back as a list.
-  PyValue t = PyValue::Tuple({PyValue::Int(10), PyValue::Int(20), PyValue::Int(30), PyValue::Int(40)});
+  PyValue t =
+      PyValue::Tuple({PyValue::Int(10), PyValue::Int(20), PyValue::Int(30), PyValue::Int(40)});
   EXPECT_EQ(*JsonDumps(t), "[10, 20, 30, 40]");
   EXPECT_EQ(JsonLoads("[10, 20, 30, 40]")->kind, PyValue::Kind::kList);
 }
 
 TEST(JsonTest, LoadsEveryType) {
-  absl::StatusOr<PyValue> v =
-      JsonLoads(R"({"n": null, "t": true, "f": false, "i": -7, "x": 2.5, "s": "a\"b\u00e9\ud83d\ude00", "l": [], "o": {}})");
+  absl::StatusOr<PyValue> v = JsonLoads(
+      R"({"n": null, "t": true, "f": false, "i": -7, "x": 2.5, "s": "a\"b\u00e9\ud83d\ude00", "l": [], "o": {}})");
   ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(v->Repr(), "{'n': None, 't': True, 'f': False, 'i': -7, 'x': 2.5, 's': 'a\"b\xc3\xa9\xf0\x9f\x98\x80', "
-                       "'l': [], 'o': {}}");
+  EXPECT_EQ(
+      v->Repr(),
+      "{'n': None, 't': True, 'f': False, 'i': -7, 'x': 2.5, 's': 'a\"b\xc3\xa9\xf0\x9f\x98\x80', "
+      "'l': [], 'o': {}}");
   EXPECT_EQ(JsonLoads("42")->i, 42);
   EXPECT_EQ(JsonLoads(" \"top\" ")->s, "top");
   EXPECT_EQ(JsonLoads("null")->kind, PyValue::Kind::kNone);
@@ -68,14 +72,16 @@ TEST(JsonTest, FloatsAreSpelledAsPythonsRepr) {
     double d;
     const char* text;
   };
-  for (const Case& c : {Case{1.0, "1.0"}, Case{0.1, "0.1"}, Case{-2.5, "-2.5"}, Case{1e16, "1e+16"},
-                        Case{1e15, "1000000000000000.0"}, Case{1e-5, "1e-05"}, Case{0.0001, "0.0001"},
-                        Case{123.456, "123.456"}, Case{1.7976931348623157e308, "1.7976931348623157e+308"},
-                        Case{5e-324, "5e-324"}, Case{0.0, "0.0"}}) {
+  for (const Case& c :
+       {Case{1.0, "1.0"}, Case{0.1, "0.1"}, Case{-2.5, "-2.5"}, Case{1e16, "1e+16"},
+        Case{1e15, "1000000000000000.0"}, Case{1e-5, "1e-05"}, Case{0.0001, "0.0001"},
+        Case{123.456, "123.456"}, Case{1.7976931348623157e308, "1.7976931348623157e+308"},
+        Case{5e-324, "5e-324"}, Case{0.0, "0.0"}}) {
     EXPECT_EQ(*JsonDumps(PyValue::Float(c.d)), c.text);
     EXPECT_EQ(JsonLoads(c.text)->f, c.d) << c.text;
   }
-  EXPECT_EQ(*JsonDumps(PyValue::List({PyValue::Float(NAN), PyValue::Float(INFINITY), PyValue::Float(-INFINITY)})),
+  EXPECT_EQ(*JsonDumps(PyValue::List(
+                {PyValue::Float(NAN), PyValue::Float(INFINITY), PyValue::Float(-INFINITY)})),
             "[NaN, Infinity, -Infinity]");
   // Beyond double's range: inf, as Python's json.loads("1e400").
   EXPECT_TRUE(std::isinf(JsonLoads("1e400")->f));
@@ -102,21 +108,25 @@ TEST(JsonTest, KeysAsPythonTurnsThemIntoStrings) {
                              {PyValue::Bool(true), PyValue::None()},
                              {PyValue::None(), PyValue::None()}});
   EXPECT_EQ(*JsonDumps(v), R"({"1": null, "1.5": null, "true": null, "null": null})");
-  absl::StatusOr<std::string> bad = JsonDumps(PyValue::Dict({{PyValue::Tuple({}), PyValue::None()}}));
+  absl::StatusOr<std::string> bad =
+      JsonDumps(PyValue::Dict({{PyValue::Tuple({}), PyValue::None()}}));
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(JsonTest, WhatPythonCannotSerialiseIsRefused) {
-  for (const PyValue& v : {PyValue::Bytes("x"), PyValue::Set({}), PyValue::ByteArray(""), PyValue::Str("\xff")}) {
+  for (const PyValue& v :
+       {PyValue::Bytes("x"), PyValue::Set({}), PyValue::ByteArray(""), PyValue::Str("\xff")}) {
     absl::StatusOr<std::string> out = JsonDumps(PyValue::List({v}));
     EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument) << v.Repr();
   }
-  EXPECT_THAT(std::string(JsonDumps(PyValue::Bytes("x")).status().message()), HasSubstr("bytes is not JSON"));
+  EXPECT_THAT(std::string(JsonDumps(PyValue::Bytes("x")).status().message()),
+              HasSubstr("bytes is not JSON"));
 }
 
 TEST(JsonTest, HugeIntegersBecomeBigInts) {
   std::string two_to_100 = "1267650600228229401496703205376";
-  absl::StatusOr<PyValue> v = JsonLoads("[" + two_to_100 + ", -" + two_to_100 + ", 18446744073709551615]");
+  absl::StatusOr<PyValue> v =
+      JsonLoads("[" + two_to_100 + ", -" + two_to_100 + ", 18446744073709551615]");
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->items[0].kind, PyValue::Kind::kBigInt);
   EXPECT_EQ(*JsonDumps(*v), "[" + two_to_100 + ", -" + two_to_100 + ", 18446744073709551615]");
@@ -135,8 +145,9 @@ TEST(JsonTest, MalformedDocumentsSayWhere) {
   absl::StatusOr<PyValue> v = JsonLoads("{\"a\": 1,\n \"b\": x}");
   ASSERT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(v.status().message()), HasSubstr("line 2 column 7 (byte 15)"));
-  for (const char* bad : {"", "[1, 2,", "{\"a\" 1}", "{\"a\": 1,}", "\"abc", "[\"\xff\"]", "[1] x", "tru", "[01]",
-                          "{1: 2}", "NaN", "[\"a\x01\"]", "[-]", "{\"a\":", "]", "[1 2]"}) {
+  for (const char* bad :
+       {"", "[1, 2,", "{\"a\" 1}", "{\"a\": 1,}", "\"abc", "[\"\xff\"]", "[1] x", "tru", "[01]",
+        "{1: 2}", "NaN", "[\"a\x01\"]", "[-]", "{\"a\":", "]", "[1 2]"}) {
     absl::StatusOr<PyValue> r = JsonLoads(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("line ")) << bad;
@@ -151,11 +162,14 @@ TEST(JsonTest, DeepNestingIsRefusedNotRecursed) {
     EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(v.status().message()), HasSubstr("nesting"));
     // Unclosed, too.
-    EXPECT_EQ(JsonLoads(std::string(depth, '{')).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(JsonLoads(std::string(depth, '{')).status().code(),
+              absl::StatusCode::kInvalidArgument);
   }
   // A number beyond 64 bits takes the slow path: to 256 levels, then refused.
-  EXPECT_EQ(JsonLoads(std::string(200, '[') + "1e400" + std::string(200, ']'))->kind, PyValue::Kind::kList);
-  absl::StatusOr<PyValue> deep_big = JsonLoads(std::string(300, '[') + "1e400" + std::string(300, ']'));
+  EXPECT_EQ(JsonLoads(std::string(200, '[') + "1e400" + std::string(200, ']'))->kind,
+            PyValue::Kind::kList);
+  absl::StatusOr<PyValue> deep_big =
+      JsonLoads(std::string(300, '[') + "1e400" + std::string(300, ']'));
   EXPECT_EQ(deep_big.status().code(), absl::StatusCode::kInvalidArgument);
   // An error deep down still says where.
   absl::StatusOr<PyValue> deep_bad = JsonLoads(std::string(900, '[') + "x" + std::string(900, ']'));
@@ -231,15 +245,10 @@ TEST(JsonLinesTest, AHundredMegabytesStreamInBoundedMemory) {
   int64_t blocks = testing::ExpectStreamsInBoundedMemory(path, size_t{100} << 20, "", block, [&] {
     absl::StatusOr<JsonLinesReader> r = JsonLinesReader::Open(path);
     ASSERT_TRUE(r.ok());
-    while (true) {
-      absl::StatusOr<PyValue> v = r->next();
-      if (!v.ok()) {
-        EXPECT_EQ(v.status().code(), absl::StatusCode::kOutOfRange) << v.status();
-        return;
-      }
-      id_sum += v->pairs[0].second.i;
+    testing::ForEachUntilEnd(*r, [&](const PyValue& v) {
+      id_sum += v.pairs[0].second.i;
       ++count;
-    }
+    });
   });
   EXPECT_EQ(count, blocks * 1000);
   EXPECT_EQ(id_sum, blocks * (999 * 1000 / 2));

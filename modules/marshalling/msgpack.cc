@@ -8,11 +8,11 @@
 
 #include "modules/marshalling/msgpack.h"
 
-#include <msgpack.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
 #include <exception>
+#include <msgpack.hpp>
 #include <utility>
 #include <vector>
 
@@ -38,7 +38,8 @@ class Builder : public msgpack::null_visitor {
   bool visit_nil() { return Place(PyValue::None()); }
   bool visit_boolean(bool v) { return Place(PyValue::Bool(v)); }
   bool visit_positive_integer(uint64_t v) {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return Place(PyValue::BigInt(internal::Uint64ToBigInt(v)));
+    if (v > static_cast<uint64_t>(INT64_MAX))
+      return Place(PyValue::BigInt(internal::Uint64ToBigInt(v)));
     return Place(PyValue::Int(static_cast<int64_t>(v)));
   }
   bool visit_negative_integer(int64_t v) { return Place(PyValue::Int(v)); }
@@ -48,9 +49,12 @@ class Builder : public msgpack::null_visitor {
     if (!simdjson::validate_utf8(v, size)) return Stop("a str that is not valid UTF-8");
     return Place(PyValue::Str(std::string(v, size)));
   }
-  bool visit_bin(const char* v, uint32_t size) { return Place(PyValue::Bytes(std::string(v, size))); }
+  bool visit_bin(const char* v, uint32_t size) {
+    return Place(PyValue::Bytes(std::string(v, size)));
+  }
   bool visit_ext(const char* v, uint32_t size) {
-    return Stop(absl::StrCat("extension type ", size > 0 ? static_cast<int>(static_cast<int8_t>(v[0])) : 0,
+    return Stop(absl::StrCat("extension type ",
+                             size > 0 ? static_cast<int>(static_cast<int8_t>(v[0])) : 0,
                              " (ExtType, Timestamp) is not supported"));
   }
   bool start_array(uint32_t n) { return Open(PyValue::List({}), n); }
@@ -104,7 +108,8 @@ class Builder : public msgpack::null_visitor {
   }
 
   bool Open(PyValue container, uint32_t n) {
-    if (open_.size() >= limits_.max_depth) return Stop(absl::StrCat("nesting deeper than ", limits_.max_depth));
+    if (open_.size() >= limits_.max_depth)
+      return Stop(absl::StrCat("nesting deeper than ", limits_.max_depth));
     if (!Place(std::move(container))) return false;
     // Each item takes at least a byte: reserve no more than the input could hold
     // (a count beyond it is found out as a truncated input).
@@ -139,14 +144,16 @@ class Builder : public msgpack::null_visitor {
 
 // One object from data[*off...]; advances *off past it. `base` is the offset of
 // data[0] in the file, for messages. DataLoss for a short input (nothing consumed).
-absl::StatusOr<PyValue> ParseOne(std::string_view data, size_t* off, size_t base, const MsgpackLimits& limits) {
+absl::StatusOr<PyValue> ParseOne(std::string_view data, size_t* off, size_t base,
+                                 const MsgpackLimits& limits) {
   Builder builder(data.size() - *off, limits);
   size_t pos = *off;
   bool ok = false;
   try {
     ok = msgpack::parse(data.data(), data.size(), pos, builder);
   } catch (const std::exception& e) {  // msgpack-cxx throws on its own limits; nothing escapes
-    return absl::InvalidArgumentError(absl::StrCat("msgpack: ", e.what(), " in the object at byte ", base + *off));
+    return absl::InvalidArgumentError(
+        absl::StrCat("msgpack: ", e.what(), " in the object at byte ", base + *off));
   }
   if (ok) {
     *off = pos;
@@ -160,8 +167,8 @@ absl::StatusOr<PyValue> ParseOne(std::string_view data, size_t* off, size_t base
     return absl::InvalidArgumentError(
         absl::StrCat("msgpack: malformed byte at offset ", base + builder.error_offset()));
   }
-  return absl::DataLossError(absl::StrCat("msgpack: truncated object at byte ", base + *off, " (input ends at byte ",
-                                          base + data.size(), ")"));
+  return absl::DataLossError(absl::StrCat("msgpack: truncated object at byte ", base + *off,
+                                          " (input ends at byte ", base + data.size(), ")"));
 }
 
 absl::Status Pack(msgpack::packer<msgpack::sbuffer>& pk, const PyValue& v, size_t depth) {
@@ -178,7 +185,8 @@ absl::Status Pack(msgpack::packer<msgpack::sbuffer>& pk, const PyValue& v, size_
       return absl::OkStatus();
     case Kind::kBigInt: {
       uint64_t u = 0;
-      if (!internal::BigIntToUint64(v.s, &u)) return absl::InvalidArgumentError("msgpack.packb: Integer value out of range");
+      if (!internal::BigIntToUint64(v.s, &u))
+        return absl::InvalidArgumentError("msgpack.packb: Integer value out of range");
       pk.pack_uint64(u);
       return absl::OkStatus();
     }
@@ -186,26 +194,30 @@ absl::Status Pack(msgpack::packer<msgpack::sbuffer>& pk, const PyValue& v, size_
       pk.pack_double(v.f);
       return absl::OkStatus();
     case Kind::kStr:
-      if (v.s.size() > UINT32_MAX) return absl::InvalidArgumentError("msgpack.packb: str is too large");
+      if (v.s.size() > UINT32_MAX)
+        return absl::InvalidArgumentError("msgpack.packb: str is too large");
       pk.pack_str(static_cast<uint32_t>(v.s.size()));
       pk.pack_str_body(v.s.data(), static_cast<uint32_t>(v.s.size()));
       return absl::OkStatus();
     case Kind::kBytes:
     case Kind::kByteArray:
-      if (v.s.size() > UINT32_MAX) return absl::InvalidArgumentError("msgpack.packb: bytes is too large");
+      if (v.s.size() > UINT32_MAX)
+        return absl::InvalidArgumentError("msgpack.packb: bytes is too large");
       pk.pack_bin(static_cast<uint32_t>(v.s.size()));
       pk.pack_bin_body(v.s.data(), static_cast<uint32_t>(v.s.size()));
       return absl::OkStatus();
     case Kind::kList:
     case Kind::kTuple:
-      if (v.items.size() > UINT32_MAX) return absl::InvalidArgumentError("msgpack.packb: list is too large");
+      if (v.items.size() > UINT32_MAX)
+        return absl::InvalidArgumentError("msgpack.packb: list is too large");
       pk.pack_array(static_cast<uint32_t>(v.items.size()));
       for (const PyValue& item : v.items) {
         if (absl::Status s = Pack(pk, item, depth + 1); !s.ok()) return s;
       }
       return absl::OkStatus();
     case Kind::kDict:
-      if (v.pairs.size() > UINT32_MAX) return absl::InvalidArgumentError("msgpack.packb: dict is too large");
+      if (v.pairs.size() > UINT32_MAX)
+        return absl::InvalidArgumentError("msgpack.packb: dict is too large");
       pk.pack_map(static_cast<uint32_t>(v.pairs.size()));
       for (const auto& [key, value] : v.pairs) {
         if (absl::Status s = Pack(pk, key, depth + 1); !s.ok()) return s;
@@ -216,8 +228,9 @@ absl::Status Pack(msgpack::packer<msgpack::sbuffer>& pk, const PyValue& v, size_
     case Kind::kFrozenSet:
       break;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("msgpack.packb: can not serialize '", v.kind == Kind::kSet ? "set" : "frozenset", "' object"));
+  return absl::InvalidArgumentError(absl::StrCat("msgpack.packb: can not serialize '",
+                                                 v.kind == Kind::kSet ? "set" : "frozenset",
+                                                 "' object"));
 }
 
 }  // namespace
@@ -238,12 +251,14 @@ absl::StatusOr<PyValue> MsgpackLoads(std::string_view data, const MsgpackLimits&
   if (data.empty()) return absl::DataLossError("msgpack: no data (truncated object at byte 0)");
   absl::StatusOr<PyValue> v = ParseOne(data, &off, 0, limits);
   if (v.ok() && off != data.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("msgpack: extra data after the object, at byte ", off));
+    return absl::InvalidArgumentError(
+        absl::StrCat("msgpack: extra data after the object, at byte ", off));
   }
   return v;
 }
 
-absl::StatusOr<MsgpackStreamReader> MsgpackStreamReader::Open(const std::string& path, const MsgpackLimits& limits) {
+absl::StatusOr<MsgpackStreamReader> MsgpackStreamReader::Open(const std::string& path,
+                                                              const MsgpackLimits& limits) {
   absl::StatusOr<internal::ChunkedFile> file = internal::ChunkedFile::Open(path);
   if (!file.ok()) return file.status();
   return MsgpackStreamReader(*std::move(file), limits);
@@ -266,8 +281,9 @@ absl::StatusOr<PyValue> MsgpackStreamReader::next() {
         return broken_;
       }
       if (buffer_.size() - start_ > limits_.max_object) {
-        broken_ = absl::ResourceExhaustedError(absl::StrCat("msgpack: the object at byte ", consumed_,
-                                                            " is larger than the limit of ", limits_.max_object));
+        broken_ = absl::ResourceExhaustedError(
+            absl::StrCat("msgpack: the object at byte ", consumed_, " is larger than the limit of ",
+                         limits_.max_object));
         return broken_;
       }
     } else if (eof_) {

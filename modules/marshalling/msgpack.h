@@ -45,8 +45,8 @@
 namespace conc {
 
 struct MsgpackLimits {
-  size_t max_depth = 1000;                 // arrays and maps inside each other
-  size_t max_object = size_t{1} << 30;     // bytes of one object (the stream reader's buffer)
+  size_t max_depth = 1000;              // arrays and maps inside each other
+  size_t max_object = size_t{1} << 30;  // bytes of one object (the stream reader's buffer)
 };
 
 // msgpack.packb(value).
@@ -63,7 +63,8 @@ absl::StatusOr<PyValue> MsgpackLoads(std::string_view data, const MsgpackLimits&
 // cannot go on after it: every later call returns the same error).
 class MsgpackStreamReader {
  public:
-  static absl::StatusOr<MsgpackStreamReader> Open(const std::string& path, const MsgpackLimits& limits = {});
+  static absl::StatusOr<MsgpackStreamReader> Open(const std::string& path,
+                                                  const MsgpackLimits& limits = {});
 
   [[nodiscard]] absl::StatusOr<PyValue> next();
   // Bytes of the file consumed so far (the offset of the next object).
@@ -76,8 +77,8 @@ class MsgpackStreamReader {
   internal::ChunkedFile file_;
   MsgpackLimits limits_;
   std::string buffer_;
-  size_t start_ = 0;      // of the next object in buffer_
-  size_t consumed_ = 0;   // file offset of buffer_[start_]
+  size_t start_ = 0;     // of the next object in buffer_
+  size_t consumed_ = 0;  // file offset of buffer_[start_]
   bool eof_ = false;
   absl::Status broken_;
 };

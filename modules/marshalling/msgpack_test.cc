@@ -37,18 +37,22 @@ TEST(MsgpackTest, SeedCell) {
 }
 
 TEST(MsgpackTest, TheSameBytesAsPythonsPackb) {
-  // /usr/bin/python3 -c "import msgpack; print(msgpack.packb([1, -1, 300, -300, 2**40, -2**40, 2**64-1, 1.5,
+  // /usr/bin/python3 -c "import msgpack; print(msgpack.packb([1, -1, 300, -300, 2**40, -2**40,
+  // 2**64-1, 1.5,
   //   'a', b'b', None, True, False, {'k': [1]}, 'x'*40, -33, 127, 128, 65536]).hex())"
   const std::string python = absl::HexStringToBytes(
-      "dc001301ffcd012cd1fed4cf0000010000000000d3ffffff0000000000cfffffffffffffffffcb3ff8000000000000a161c40162c0c3c28"
-      "1a16b9101d92878787878787878787878787878787878787878787878787878787878787878787878787878787878d0df7fcc80ce00010000");
-  PyValue v = PyValue::List({PyValue::Int(1), PyValue::Int(-1), PyValue::Int(300), PyValue::Int(-300),
-                             PyValue::Int(int64_t{1} << 40), PyValue::Int(-(int64_t{1} << 40)),
-                             PyValue::BigInt(*internal::DecimalToBigInt("18446744073709551615")), PyValue::Float(1.5),
-                             PyValue::Str("a"), PyValue::Bytes("b"), PyValue::None(), PyValue::Bool(true),
-                             PyValue::Bool(false), PyValue::Dict({{PyValue::Str("k"), Ints({1})}}),
-                             PyValue::Str(std::string(40, 'x')), PyValue::Int(-33), PyValue::Int(127),
-                             PyValue::Int(128), PyValue::Int(65536)});
+      "dc001301ffcd012cd1fed4cf0000010000000000d3ffffff0000000000cfffffffffffffffffcb3ff80000000000"
+      "00a161c40162c0c3c28"
+      "1a16b9101d9287878787878787878787878787878787878787878787878787878787878787878787878787878787"
+      "8d0df7fcc80ce00010000");
+  PyValue v = PyValue::List(
+      {PyValue::Int(1), PyValue::Int(-1), PyValue::Int(300), PyValue::Int(-300),
+       PyValue::Int(int64_t{1} << 40), PyValue::Int(-(int64_t{1} << 40)),
+       PyValue::BigInt(*internal::DecimalToBigInt("18446744073709551615")), PyValue::Float(1.5),
+       PyValue::Str("a"), PyValue::Bytes("b"), PyValue::None(), PyValue::Bool(true),
+       PyValue::Bool(false), PyValue::Dict({{PyValue::Str("k"), Ints({1})}}),
+       PyValue::Str(std::string(40, 'x')), PyValue::Int(-33), PyValue::Int(127), PyValue::Int(128),
+       PyValue::Int(65536)});
   EXPECT_EQ(absl::BytesToHexString(*MsgpackDumps(v)), absl::BytesToHexString(python));
   absl::StatusOr<PyValue> back = MsgpackLoads(python);
   ASSERT_TRUE(back.ok()) << back.status();
@@ -57,9 +61,13 @@ TEST(MsgpackTest, TheSameBytesAsPythonsPackb) {
 
 TEST(MsgpackTest, WhatPythonRefusesIsRefused) {
   EXPECT_EQ(MsgpackDumps(PyValue::Set({})).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(MsgpackDumps(PyValue::BigInt(*internal::DecimalToBigInt("18446744073709551616"))).status().code(),
+  EXPECT_EQ(MsgpackDumps(PyValue::BigInt(*internal::DecimalToBigInt("18446744073709551616")))
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(MsgpackDumps(PyValue::BigInt(*internal::DecimalToBigInt("-9223372036854775809"))).status().code(),
+  EXPECT_EQ(MsgpackDumps(PyValue::BigInt(*internal::DecimalToBigInt("-9223372036854775809")))
+                .status()
+                .code(),
             absl::StatusCode::kInvalidArgument);
 }
 
@@ -74,9 +82,11 @@ TEST(MsgpackTest, MalformedInputSaysWhere) {
            Case{"\x94\x01\x02", absl::StatusCode::kDataLoss, "truncated object at byte 0"},
            Case{"\xc1", absl::StatusCode::kInvalidArgument, "malformed byte at offset 0"},
            Case{std::string("\x92\x01\xc1", 3), absl::StatusCode::kInvalidArgument, "offset 2"},
-           Case{"\x01\x02", absl::StatusCode::kInvalidArgument, "extra data after the object, at byte 1"},
+           Case{"\x01\x02", absl::StatusCode::kInvalidArgument,
+                "extra data after the object, at byte 1"},
            Case{"\xa2\xff\xfe", absl::StatusCode::kInvalidArgument, "not valid UTF-8"},
-           Case{std::string("\xd4\x01\x00", 3), absl::StatusCode::kInvalidArgument, "extension type 1"},
+           Case{std::string("\xd4\x01\x00", 3), absl::StatusCode::kInvalidArgument,
+                "extension type 1"},
            // An array claiming 2**32-1 items in 5 bytes: nothing that size is reserved.
            Case{"\xdd\xff\xff\xff\xff", absl::StatusCode::kDataLoss, "truncated object at byte 0"},
            Case{"\xdf\xff\xff\xff\xff", absl::StatusCode::kDataLoss, "truncated object at byte 0"},
@@ -84,7 +94,8 @@ TEST(MsgpackTest, MalformedInputSaysWhere) {
        }) {
     absl::StatusOr<PyValue> v = MsgpackLoads(c.bytes);
     EXPECT_EQ(v.status().code(), c.code) << absl::BytesToHexString(c.bytes) << " " << v.status();
-    EXPECT_THAT(std::string(v.status().message()), HasSubstr(c.says)) << absl::BytesToHexString(c.bytes);
+    EXPECT_THAT(std::string(v.status().message()), HasSubstr(c.says))
+        << absl::BytesToHexString(c.bytes);
   }
 }
 
@@ -96,8 +107,9 @@ TEST(MsgpackTest, DeepNestingIsRefused) {
 }
 
 TEST(MsgpackTest, MutatedInputNeverCrashes) {
-  PyValue v = PyValue::Dict({{PyValue::Str("a"), Ints({1, 300, -70000})},
-                             {PyValue::Str("b"), PyValue::List({PyValue::Float(2.5), PyValue::Bytes("xyz")})}});
+  PyValue v = PyValue::Dict(
+      {{PyValue::Str("a"), Ints({1, 300, -70000})},
+       {PyValue::Str("b"), PyValue::List({PyValue::Float(2.5), PyValue::Bytes("xyz")})}});
   std::string base = *MsgpackDumps(v);
   std::mt19937 rng(11);
   for (int k = 0; k < 20000; ++k) {
@@ -113,7 +125,8 @@ TEST(MsgpackTest, MutatedInputNeverCrashes) {
 
 TEST(MsgpackStreamTest, ObjectsOneAfterAnotherThenEof) {
   std::string path = TempPath("stream.msgpack");
-  std::string data = *MsgpackDumps(Ints({1, 2})) + *MsgpackDumps(PyValue::Str("two")) + *MsgpackDumps(PyValue::None());
+  std::string data = *MsgpackDumps(Ints({1, 2})) + *MsgpackDumps(PyValue::Str("two")) +
+                     *MsgpackDumps(PyValue::None());
   ASSERT_TRUE(internal::WriteWholeFile(path, data).ok());
   absl::StatusOr<MsgpackStreamReader> r = MsgpackStreamReader::Open(path);
   ASSERT_TRUE(r.ok());
@@ -138,10 +151,10 @@ TEST(MsgpackStreamTest, AHundredMegabytesStreamInBoundedMemory) {
   // moment, and every record is still parsed on its own.
   std::string block;
   for (int k = 0; k < 1000; ++k) {
-    PyValue record = PyValue::Dict({{PyValue::Str("id"), PyValue::Int(k)},
-                                    {PyValue::Str("name"), PyValue::Str(absl::StrCat("sensor-", k % 97))},
-                                    {PyValue::Str("readings"),
-                                     PyValue::List({PyValue::Float(21.5), PyValue::Float(22.25)})}});
+    PyValue record = PyValue::Dict(
+        {{PyValue::Str("id"), PyValue::Int(k)},
+         {PyValue::Str("name"), PyValue::Str(absl::StrCat("sensor-", k % 97))},
+         {PyValue::Str("readings"), PyValue::List({PyValue::Float(21.5), PyValue::Float(22.25)})}});
     block.append(*MsgpackDumps(record));
   }
   const std::string path = TempPath("big.msgpack");
@@ -149,15 +162,10 @@ TEST(MsgpackStreamTest, AHundredMegabytesStreamInBoundedMemory) {
   int64_t blocks = testing::ExpectStreamsInBoundedMemory(path, size_t{100} << 20, "", block, [&] {
     absl::StatusOr<MsgpackStreamReader> r = MsgpackStreamReader::Open(path);
     ASSERT_TRUE(r.ok());
-    while (true) {
-      absl::StatusOr<PyValue> v = r->next();
-      if (!v.ok()) {
-        EXPECT_EQ(v.status().code(), absl::StatusCode::kOutOfRange) << v.status();
-        return;
-      }
-      id_sum += v->pairs[0].second.i;
+    testing::ForEachUntilEnd(*r, [&](const PyValue& v) {
+      id_sum += v.pairs[0].second.i;
       ++count;
-    }
+    });
   });
   EXPECT_EQ(count, blocks * 1000);
   EXPECT_EQ(id_sum, blocks * (999 * 1000 / 2));

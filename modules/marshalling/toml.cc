@@ -45,7 +45,8 @@ PyValue FromTable(const toml::table& table) {
   });
   PyDict pairs;
   pairs.reserve(entries.size());
-  for (const auto& [key, node] : entries) pairs.emplace_back(PyValue::Str(std::string(key->str())), FromNode(*node));
+  for (const auto& [key, node] : entries)
+    pairs.emplace_back(PyValue::Str(std::string(key->str())), FromNode(*node));
   return PyValue::Dict(std::move(pairs));
 }
 
@@ -132,7 +133,8 @@ absl::Status ToNode(const PyValue& v, size_t depth, std::unique_ptr<toml::node>*
 
 absl::Status ToTable(const PyValue& v, toml::table* out, size_t depth) {
   for (const auto& [key, value] : v.pairs) {
-    if (key.kind != Kind::kStr) return absl::InvalidArgumentError("toml: a table key must be a str");
+    if (key.kind != Kind::kStr)
+      return absl::InvalidArgumentError("toml: a table key must be a str");
     std::unique_ptr<toml::node> node;
     if (absl::Status s = ToNode(value, depth, &node); !s.ok()) return s;
     out->insert_or_assign(key.s, std::move(*node));
@@ -160,7 +162,8 @@ absl::StatusOr<PyValue> TomlLoadFile(const std::string& path, size_t max_input) 
 }
 
 absl::StatusOr<std::string> TomlDumps(const PyValue& value) {
-  if (value.kind != Kind::kDict) return absl::InvalidArgumentError("toml: a document must be a dict");
+  if (value.kind != Kind::kDict)
+    return absl::InvalidArgumentError("toml: a document must be a dict");
   try {
     toml::table table;
     if (absl::Status s = ToTable(value, &table, 0); !s.ok()) return s;

@@ -36,18 +36,21 @@ TEST(TomlTest, LoadsAsTomllibInTheFilesOrder) {
   absl::StatusOr<PyValue> v = TomlLoads(kConfig);
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->Repr(),
-            "{'title': 'demo', 'server': {'port': 8080, 'host': '0.0.0.0', 'ratio': 0.5}, 'workers': [{'name': 'a'}, "
+            "{'title': 'demo', 'server': {'port': 8080, 'host': '0.0.0.0', 'ratio': 0.5}, "
+            "'workers': [{'name': 'a'}, "
             "{'name': 'b'}], 'owner': {'dob': '1979-05-27T07:32:00Z', 'z': 1, 'a': [1, 2]}}");
   EXPECT_EQ(TomlLoads("")->Repr(), "{}");
-  EXPECT_EQ(TomlLoads("a = inf\nb = -0.0\nc = 0x1F\nd = 1_000")->Repr(), "{'a': inf, 'b': -0.0, 'c': 31, 'd': 1000}");
+  EXPECT_EQ(TomlLoads("a = inf\nb = -0.0\nc = 0x1F\nd = 1_000")->Repr(),
+            "{'a': inf, 'b': -0.0, 'c': 31, 'd': 1000}");
 }
 
 TEST(TomlTest, MalformedDocumentsSayWhere) {
   absl::StatusOr<PyValue> v = TomlLoads("[server]\nport = 80\nport = 81\n");
   ASSERT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(v.status().message()), HasSubstr("line 3 column"));
-  for (const char* bad : {"a = ", "a = [1, 2", "= 1", "a = \"unclosed", "[t\n", "a = 99999999999999999999", "a = 1\na = 2",
-                          "a = 1979-13-01", "a.b = 1\na = 2", "\xff = 1"}) {
+  for (const char* bad :
+       {"a = ", "a = [1, 2", "= 1", "a = \"unclosed", "[t\n", "a = 99999999999999999999",
+        "a = 1\na = 2", "a = 1979-13-01", "a.b = 1\na = 2", "\xff = 1"}) {
     absl::StatusOr<PyValue> r = TomlLoads(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("line ")) << bad;
@@ -60,7 +63,8 @@ TEST(TomlTest, DeepNestingIsRefused) {
     EXPECT_EQ(TomlLoads(doc).status().code(), absl::StatusCode::kInvalidArgument) << depth;
     std::string inline_tables = "a = ";
     for (size_t k = 0; k < depth; ++k) inline_tables += "{b = ";
-    EXPECT_EQ(TomlLoads(inline_tables).status().code(), absl::StatusCode::kInvalidArgument) << depth;
+    EXPECT_EQ(TomlLoads(inline_tables).status().code(), absl::StatusCode::kInvalidArgument)
+        << depth;
   }
 }
 
@@ -70,7 +74,8 @@ TEST(TomlTest, MutatedDocumentsNeverCrash) {
   const char alphabet[] = "[]{}=\".,'#\n 0a1eT:-";
   for (int k = 0; k < 5000; ++k) {
     std::string doc = base;
-    for (int m = 0; m < 1 + k % 3; ++m) doc[rng() % doc.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
+    for (int m = 0; m < 1 + k % 3; ++m)
+      doc[rng() % doc.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
     absl::StatusOr<PyValue> v = TomlLoads(doc);
     if (v.ok()) {
       absl::StatusOr<std::string> text = TomlDumps(*v);
@@ -89,9 +94,10 @@ TEST(TomlTest, DumpsReadBack) {
   absl::StatusOr<PyValue> back = TomlLoads(*text);
   ASSERT_TRUE(back.ok()) << back.status() << *text;
   EXPECT_EQ(back->pairs.size(), v->pairs.size());
-  for (const PyValue& bad : {PyValue::List({}), PyValue::Dict({{PyValue::Str("a"), PyValue::None()}}),
-                             PyValue::Dict({{PyValue::Int(1), PyValue::Int(1)}}),
-                             PyValue::Dict({{PyValue::Str("b"), PyValue::Bytes("x")}})}) {
+  for (const PyValue& bad :
+       {PyValue::List({}), PyValue::Dict({{PyValue::Str("a"), PyValue::None()}}),
+        PyValue::Dict({{PyValue::Int(1), PyValue::Int(1)}}),
+        PyValue::Dict({{PyValue::Str("b"), PyValue::Bytes("x")}})}) {
     EXPECT_EQ(TomlDumps(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad.Repr();
   }
 }

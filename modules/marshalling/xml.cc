@@ -57,19 +57,26 @@ class ErrorCollector {
   static void On(void* self, xmlErrorPtr e) {
     auto* c = static_cast<ErrorCollector*>(self);
     if (e == nullptr) return;
-    std::string where = e->line > 0 ? absl::StrCat(" at line ", e->line, e->int2 > 0 ? absl::StrCat(" column ", e->int2) : "")
-                                    : "";
-    if (c->all_.size() < 1000) c->all_.push_back(absl::StrCat("line ", e->line, ": ", Trimmed(e->message)));
-    if (e->level >= XML_ERR_ERROR && c->first_error_.empty()) c->first_error_ = Trimmed(e->message) + where;
+    std::string where = e->line > 0
+                            ? absl::StrCat(" at line ", e->line,
+                                           e->int2 > 0 ? absl::StrCat(" column ", e->int2) : "")
+                            : "";
+    if (c->all_.size() < 1000)
+      c->all_.push_back(absl::StrCat("line ", e->line, ": ", Trimmed(e->message)));
+    if (e->level >= XML_ERR_ERROR && c->first_error_.empty())
+      c->first_error_ = Trimmed(e->message) + where;
   }
   std::string first_error_;
   std::vector<std::string> all_;
 };
 
-std::string FromXml(const xmlChar* s) { return s ? std::string(reinterpret_cast<const char*>(s)) : std::string(); }
+std::string FromXml(const xmlChar* s) {
+  return s ? std::string(reinterpret_cast<const char*>(s)) : std::string();
+}
 
 absl::Status TooLarge(std::string_view text) {
-  return absl::ResourceExhaustedError(absl::StrCat("xml: a document of ", text.size(), " bytes (the limit is 2 GiB)"));
+  return absl::ResourceExhaustedError(
+      absl::StrCat("xml: a document of ", text.size(), " bytes (the limit is 2 GiB)"));
 }
 
 // Runs expr with `node` as the context node; the result is the caller's to free.
@@ -84,11 +91,13 @@ absl::StatusOr<xmlXPathObjectPtr> Evaluate(xmlDocPtr doc, xmlNodePtr node, std::
                        reinterpret_cast<const xmlChar*>(uri.c_str()));
   }
   std::string e(expr);
-  xmlXPathObjectPtr result = xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(e.c_str()), ctx);
+  xmlXPathObjectPtr result =
+      xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(e.c_str()), ctx);
   xmlXPathFreeContext(ctx);
   if (result == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("xpath: ", errors.any_error() ? errors.first_error() : "invalid expression",
-                                                   ": ", Av(expr)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("xpath: ", errors.any_error() ? errors.first_error() : "invalid expression",
+                     ": ", Av(expr)));
   }
   return result;
 }
@@ -101,7 +110,8 @@ std::string XmlNode::name() const {
   if (node_->type == XML_TEXT_NODE) return "#text";
   if (node_->type == XML_COMMENT_NODE) return "#comment";
   std::string local = FromXml(node_->name);
-  if (node_->ns != nullptr && node_->ns->prefix != nullptr) return FromXml(node_->ns->prefix) + ":" + local;
+  if (node_->ns != nullptr && node_->ns->prefix != nullptr)
+    return FromXml(node_->ns->prefix) + ":" + local;
   return local;
 }
 
@@ -129,7 +139,8 @@ int XmlNode::line() const {
 
 bool XmlNode::is_element() const { return node_->type == XML_ELEMENT_NODE; }
 
-absl::StatusOr<std::vector<XmlNode>> XmlNode::xpath(std::string_view expr, const XmlNamespaces& namespaces) const {
+absl::StatusOr<std::vector<XmlNode>> XmlNode::xpath(std::string_view expr,
+                                                    const XmlNamespaces& namespaces) const {
   absl::StatusOr<xmlXPathObjectPtr> result = Evaluate(doc_, node_, expr, namespaces);
   if (!result.ok()) return result.status();
   xmlXPathObjectPtr r = *result;
@@ -141,13 +152,15 @@ absl::StatusOr<std::vector<XmlNode>> XmlNode::xpath(std::string_view expr, const
   std::vector<XmlNode> nodes;
   if (r->nodesetval != nullptr) {
     nodes.reserve(static_cast<size_t>(r->nodesetval->nodeNr));
-    for (int k = 0; k < r->nodesetval->nodeNr; ++k) nodes.push_back(XmlNode(doc_, r->nodesetval->nodeTab[k]));
+    for (int k = 0; k < r->nodesetval->nodeNr; ++k)
+      nodes.push_back(XmlNode(doc_, r->nodesetval->nodeTab[k]));
   }
   xmlXPathFreeObject(r);
   return nodes;
 }
 
-absl::StatusOr<std::string> XmlNode::xpath_string(std::string_view expr, const XmlNamespaces& namespaces) const {
+absl::StatusOr<std::string> XmlNode::xpath_string(std::string_view expr,
+                                                  const XmlNamespaces& namespaces) const {
   absl::StatusOr<xmlXPathObjectPtr> result = Evaluate(doc_, node_, expr, namespaces);
   if (!result.ok()) return result.status();
   xmlChar* s = xmlXPathCastToString(*result);
@@ -162,12 +175,13 @@ absl::StatusOr<XmlDocument> XmlDocument::ParseXml(std::string_view text) {
   ErrorCollector errors;
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
   if (ctxt == nullptr) return absl::ResourceExhaustedError("xml: no memory for a parser");
-  xmlDocPtr doc = xmlCtxtReadMemory(ctxt, text.data(), static_cast<int>(text.size()), nullptr, nullptr,
-                                    XML_PARSE_NONET | XML_PARSE_NOWARNING);
+  xmlDocPtr doc = xmlCtxtReadMemory(ctxt, text.data(), static_cast<int>(text.size()), nullptr,
+                                    nullptr, XML_PARSE_NONET | XML_PARSE_NOWARNING);
   xmlFreeParserCtxt(ctxt);
   if (doc == nullptr || errors.any_error() || xmlDocGetRootElement(doc) == nullptr) {
     if (doc != nullptr) xmlFreeDoc(doc);
-    return absl::InvalidArgumentError(absl::StrCat("xml: ", errors.any_error() ? errors.first_error() : "no root element"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("xml: ", errors.any_error() ? errors.first_error() : "no root element"));
   }
   return XmlDocument(doc, false);
 }
@@ -177,12 +191,14 @@ absl::StatusOr<XmlDocument> XmlDocument::ParseHtml(std::string_view text) {
   ErrorCollector errors;
   htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
   if (ctxt == nullptr) return absl::ResourceExhaustedError("html: no memory for a parser");
-  htmlDocPtr doc = htmlCtxtReadMemory(ctxt, text.data(), static_cast<int>(text.size()), nullptr, nullptr,
-                                      HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOWARNING);
+  htmlDocPtr doc =
+      htmlCtxtReadMemory(ctxt, text.data(), static_cast<int>(text.size()), nullptr, nullptr,
+                         HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOWARNING);
   htmlFreeParserCtxt(ctxt);
   if (doc == nullptr || xmlDocGetRootElement(doc) == nullptr) {
     if (doc != nullptr) xmlFreeDoc(doc);
-    return absl::InvalidArgumentError(absl::StrCat("html: ", errors.any_error() ? errors.first_error() : "no content"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("html: ", errors.any_error() ? errors.first_error() : "no content"));
   }
   XmlDocument out(doc, true);
   out.problems_ = std::move(errors.all());
@@ -190,11 +206,13 @@ absl::StatusOr<XmlDocument> XmlDocument::ParseHtml(std::string_view text) {
 }
 
 absl::StatusOr<XmlDocument> XmlDocument::LoadXmlFile(const std::string& path) {
-  return internal::LoadFile(path, static_cast<size_t>(INT_MAX), [](std::string_view text) { return ParseXml(text); });
+  return internal::LoadFile(path, static_cast<size_t>(INT_MAX),
+                            [](std::string_view text) { return ParseXml(text); });
 }
 
 absl::StatusOr<XmlDocument> XmlDocument::LoadHtmlFile(const std::string& path) {
-  return internal::LoadFile(path, static_cast<size_t>(INT_MAX), [](std::string_view text) { return ParseHtml(text); });
+  return internal::LoadFile(path, static_cast<size_t>(INT_MAX),
+                            [](std::string_view text) { return ParseHtml(text); });
 }
 
 XmlNode XmlDocument::root() const { return XmlNode(doc_.get(), xmlDocGetRootElement(doc_.get())); }

@@ -73,10 +73,10 @@ class XmlNode {
   bool is_element() const;
 
   // XPath relative to this node.
-  [[nodiscard]] absl::StatusOr<std::vector<XmlNode>> xpath(std::string_view expr,
-                                                           const XmlNamespaces& namespaces = {}) const;
-  [[nodiscard]] absl::StatusOr<std::string> xpath_string(std::string_view expr,
-                                                         const XmlNamespaces& namespaces = {}) const;
+  [[nodiscard]] absl::StatusOr<std::vector<XmlNode>> xpath(
+      std::string_view expr, const XmlNamespaces& namespaces = {}) const;
+  [[nodiscard]] absl::StatusOr<std::string> xpath_string(
+      std::string_view expr, const XmlNamespaces& namespaces = {}) const;
 
  private:
   friend class XmlDocument;
@@ -98,12 +98,12 @@ class XmlDocument {
   XmlDocument& operator=(XmlDocument&&) noexcept = default;
 
   XmlNode root() const;
-  [[nodiscard]] absl::StatusOr<std::vector<XmlNode>> xpath(std::string_view expr,
-                                                           const XmlNamespaces& namespaces = {}) const {
+  [[nodiscard]] absl::StatusOr<std::vector<XmlNode>> xpath(
+      std::string_view expr, const XmlNamespaces& namespaces = {}) const {
     return root().xpath(expr, namespaces);
   }
-  [[nodiscard]] absl::StatusOr<std::string> xpath_string(std::string_view expr,
-                                                         const XmlNamespaces& namespaces = {}) const {
+  [[nodiscard]] absl::StatusOr<std::string> xpath_string(
+      std::string_view expr, const XmlNamespaces& namespaces = {}) const {
     return root().xpath_string(expr, namespaces);
   }
   // What the HTML parser repaired, one "line L: message" each (empty for XML).

@@ -42,10 +42,12 @@ TEST(XmlTest, ParsesAndQueriesAFeed) {
   EXPECT_EQ(doc->root().name(), "rss");
   EXPECT_EQ(*doc->root().get("version"), "2.0");
   EXPECT_THAT(Texts(doc->xpath("//item/title")), ElementsAre("First & best", "Second <b>bold</b>"));
-  EXPECT_THAT(Texts(doc->xpath("//item/link/text()")), ElementsAre("https://example.org/1", "https://example.org/2"));
+  EXPECT_THAT(Texts(doc->xpath("//item/link/text()")),
+              ElementsAre("https://example.org/1", "https://example.org/2"));
   EXPECT_EQ(*doc->xpath_string("count(//item)"), "2");
-  EXPECT_EQ(*doc->xpath_string("string(//atom:link/@href)", {{"atom", "http://www.w3.org/2005/Atom"}}),
-            "https://example.org/feed");
+  EXPECT_EQ(
+      *doc->xpath_string("string(//atom:link/@href)", {{"atom", "http://www.w3.org/2005/Atom"}}),
+      "https://example.org/feed");
   absl::StatusOr<std::vector<XmlNode>> items = doc->xpath("//item");
   ASSERT_EQ(items->size(), 2u);
   EXPECT_EQ(*(*items)[1].xpath_string("link"), "https://example.org/2");  // relative to the item
@@ -59,15 +61,16 @@ TEST(XmlTest, BadXPathAndNonNodeSetsAreRefused) {
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("xpath: "));
   EXPECT_EQ(doc->xpath("count(//item)").status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(doc->xpath("//atom:link").status().code(), absl::StatusCode::kInvalidArgument);  // no such prefix
+  EXPECT_EQ(doc->xpath("//atom:link").status().code(),
+            absl::StatusCode::kInvalidArgument);  // no such prefix
 }
 
 TEST(XmlTest, MalformedXmlSaysWhere) {
   absl::StatusOr<XmlDocument> doc = XmlDocument::ParseXml("<a>\n  <b>text</c>\n</a>");
   ASSERT_EQ(doc.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(doc.status().message()), HasSubstr("line 2 column"));
-  for (const char* bad : {"", "<a>", "<a><b></a>", "text", "<a x=1/>", "<a>&undefined;</a>", "<a></a><b/>",
-                          "<?xml version='1.0'?><a>\xff</a>"}) {
+  for (const char* bad : {"", "<a>", "<a><b></a>", "text", "<a x=1/>", "<a>&undefined;</a>",
+                          "<a></a><b/>", "<?xml version='1.0'?><a>\xff</a>"}) {
     absl::StatusOr<XmlDocument> r = XmlDocument::ParseXml(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
@@ -78,7 +81,8 @@ TEST(XmlTest, HostileXmlIsBounded) {
   std::string bomb = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">";
   for (int k = 1; k <= 9; ++k) {
     absl::StrAppend(&bomb, "<!ENTITY lol", k, " \"");
-    for (int j = 0; j < 10; ++j) absl::StrAppend(&bomb, "&lol", k == 1 ? "" : absl::StrCat(k - 1), ";");
+    for (int j = 0; j < 10; ++j)
+      absl::StrAppend(&bomb, "&lol", k == 1 ? "" : absl::StrCat(k - 1), ";");
     absl::StrAppend(&bomb, "\">");
   }
   absl::StrAppend(&bomb, "]><lolz>&lol9;</lolz>");
@@ -117,7 +121,8 @@ TEST(XmlTest, MutatedInputNeverCrashes) {
   const char alphabet[] = "<>/&;\"'=![]?ax \n";
   for (int k = 0; k < 3000; ++k) {
     std::string text = base;
-    for (int m = 0; m < 1 + k % 3; ++m) text[rng() % text.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
+    for (int m = 0; m < 1 + k % 3; ++m)
+      text[rng() % text.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
     absl::StatusOr<XmlDocument> x = XmlDocument::ParseXml(text);
     if (x.ok()) (void)x->xpath("//item/title");
     absl::StatusOr<XmlDocument> h = XmlDocument::ParseHtml(text);

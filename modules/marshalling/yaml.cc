@@ -45,7 +45,10 @@ bool DigitsIn(std::string_view s, int base) {
   bool any = false;
   for (char c : s) {
     if (c == '_') continue;
-    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : 99;
+    int d = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : 99;
     if (d >= base) return false;
     any = true;
   }
@@ -85,12 +88,14 @@ absl::StatusOr<bool> ResolveInt(std::string_view s, PyValue* out) {
   errno = 0;
   char* end = nullptr;
   unsigned long long mag = std::strtoull(clean.c_str(), &end, base);
-  bool fits = errno == 0 && (mag <= static_cast<unsigned long long>(INT64_MAX) || (negative && mag == 1ull << 63));
+  bool fits = errno == 0 && (mag <= static_cast<unsigned long long>(INT64_MAX) ||
+                             (negative && mag == 1ull << 63));
   if (fits) {
     *out = PyValue::Int(negative ? static_cast<int64_t>(0 - mag) : static_cast<int64_t>(mag));
     return true;
   }
-  if (base != 10) return absl::InvalidArgumentError(absl::StrCat("the int ", std::string(s), " is out of range"));
+  if (base != 10)
+    return absl::InvalidArgumentError(absl::StrCat("the int ", std::string(s), " is out of range"));
   absl::StatusOr<std::string> big = internal::DecimalToBigInt((negative ? "-" : "") + clean);
   if (!big.ok()) return big.status();
   *out = PyValue::BigInt(*std::move(big));
@@ -120,7 +125,8 @@ bool ResolveFloat(std::string_view s, PyValue* out) {
   size_t e = rest.find_first_of("eE");
   std::string_view frac = rest.substr(0, e);
   if (!frac.empty() && !DigitsIn(frac, 10)) return false;
-  if (whole.empty() && (frac.empty() || body.size() != s.size())) return false;  // .5 yes; -.5 is a str
+  if (whole.empty() && (frac.empty() || body.size() != s.size()))
+    return false;  // .5 yes; -.5 is a str
   if (e != std::string_view::npos) {
     std::string_view exp = rest.substr(e + 1);
     if (exp.size() < 2 || (exp[0] != '+' && exp[0] != '-') || !DigitsIn(exp.substr(1), 10) ||
@@ -136,8 +142,10 @@ bool ResolveFloat(std::string_view s, PyValue* out) {
 // What a plain scalar means to safe_load.
 absl::StatusOr<PyValue> ResolvePlain(const std::string& s) {
   if (OneOf(s, {"", "~", "null", "Null", "NULL"})) return PyValue::None();
-  if (OneOf(s, {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"})) return PyValue::Bool(true);
-  if (OneOf(s, {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"})) return PyValue::Bool(false);
+  if (OneOf(s, {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"}))
+    return PyValue::Bool(true);
+  if (OneOf(s, {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"}))
+    return PyValue::Bool(false);
   PyValue v;
   absl::StatusOr<bool> is_int = ResolveInt(s, &v);
   if (!is_int.ok()) return is_int.status();
@@ -156,15 +164,18 @@ class Loader {
 
   absl::Status Build(const YAML::Node& node, PyValue& out, size_t depth) {
     if (++values_ > limits_.max_values) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("yaml: more than ", limits_.max_values, " values (aliases expanded)", Where(node.Mark())));
+      return absl::ResourceExhaustedError(absl::StrCat("yaml: more than ", limits_.max_values,
+                                                       " values (aliases expanded)",
+                                                       Where(node.Mark())));
     }
     if (depth > limits_.max_depth) {
-      return absl::InvalidArgumentError(absl::StrCat("yaml: nesting deeper than ", limits_.max_depth, Where(node.Mark())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("yaml: nesting deeper than ", limits_.max_depth, Where(node.Mark())));
     }
     const std::string& tag = node.Tag();
     std::string_view t = tag;
-    std::string_view known = t.substr(0, kTag.size()) == kTag ? t.substr(kTag.size()) : std::string_view();
+    std::string_view known =
+        t.substr(0, kTag.size()) == kTag ? t.substr(kTag.size()) : std::string_view();
     bool untagged = tag.empty() || tag == "?" || tag == "!";
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -198,7 +209,8 @@ class Loader {
             out.pairs.emplace_back(std::move(key), PyValue());
             slot = out.pairs.size() - 1;
           }
-          if (absl::Status s = Build(pair.second, out.pairs[slot].second, depth + 1); !s.ok()) return s;
+          if (absl::Status s = Build(pair.second, out.pairs[slot].second, depth + 1); !s.ok())
+            return s;
         }
         return absl::OkStatus();
       }
@@ -209,10 +221,12 @@ class Loader {
  private:
   static absl::Status BadTag(const YAML::Node& node) {
     return absl::InvalidArgumentError(
-        absl::StrCat("yaml: could not determine a constructor for the tag '", node.Tag(), "'", Where(node.Mark())));
+        absl::StrCat("yaml: could not determine a constructor for the tag '", node.Tag(), "'",
+                     Where(node.Mark())));
   }
 
-  absl::Status Scalar(const YAML::Node& node, const std::string& tag, std::string_view known, PyValue& out) {
+  absl::Status Scalar(const YAML::Node& node, const std::string& tag, std::string_view known,
+                      PyValue& out) {
     const std::string& s = node.Scalar();
     absl::StatusOr<PyValue> v = PyValue::Str(s);
     if (tag == "?") {
@@ -222,8 +236,12 @@ class Loader {
     } else if (known == "int") {
       PyValue i;
       absl::StatusOr<bool> ok = ResolveInt(s, &i);
-      if (!ok.ok()) return absl::InvalidArgumentError(absl::StrCat("yaml: ", ok.status().message(), Where(node.Mark())));
-      if (!*ok) return absl::InvalidArgumentError(absl::StrCat("yaml: '", s, "' is not an int", Where(node.Mark())));
+      if (!ok.ok())
+        return absl::InvalidArgumentError(
+            absl::StrCat("yaml: ", ok.status().message(), Where(node.Mark())));
+      if (!*ok)
+        return absl::InvalidArgumentError(
+            absl::StrCat("yaml: '", s, "' is not an int", Where(node.Mark())));
       v = i;
     } else if (known == "float") {
       PyValue f;
@@ -232,13 +250,16 @@ class Loader {
       if (is_int.ok() && *is_int && i.kind == Kind::kInt) {
         f = PyValue::Float(static_cast<double>(i.i));
       } else if (!ResolveFloat(s, &f)) {
-        return absl::InvalidArgumentError(absl::StrCat("yaml: '", s, "' is not a float", Where(node.Mark())));
+        return absl::InvalidArgumentError(
+            absl::StrCat("yaml: '", s, "' is not a float", Where(node.Mark())));
       }
       v = f;
     } else if (known == "bool" || known == "null") {
       v = ResolvePlain(s);
-      if (v.ok() && ((known == "bool") != (v->kind == Kind::kBool) || (known == "null") != (v->kind == Kind::kNone))) {
-        return absl::InvalidArgumentError(absl::StrCat("yaml: '", s, "' is not a ", std::string(known), Where(node.Mark())));
+      if (v.ok() && ((known == "bool") != (v->kind == Kind::kBool) ||
+                     (known == "null") != (v->kind == Kind::kNone))) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("yaml: '", s, "' is not a ", std::string(known), Where(node.Mark())));
       }
     } else if (known == "binary") {
       std::string bytes;
@@ -247,13 +268,16 @@ class Loader {
         if (c != '\n' && c != ' ' && c != '\r') compact.push_back(c);
       }
       if (!absl::Base64Unescape(compact, &bytes)) {
-        return absl::InvalidArgumentError(absl::StrCat("yaml: !!binary that is not base64", Where(node.Mark())));
+        return absl::InvalidArgumentError(
+            absl::StrCat("yaml: !!binary that is not base64", Where(node.Mark())));
       }
       v = PyValue::Bytes(std::move(bytes));
     } else {
       return BadTag(node);
     }
-    if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("yaml: ", v.status().message(), Where(node.Mark())));
+    if (!v.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("yaml: ", v.status().message(), Where(node.Mark())));
     out = *std::move(v);
     return absl::OkStatus();
   }
@@ -326,9 +350,11 @@ absl::Status Emit(YAML::Emitter& e, const PyValue& v, size_t depth) {
       break;
     case Kind::kSet:
     case Kind::kFrozenSet:
-      return absl::InvalidArgumentError("yaml.safe_dump: a set is written as !!set, which safe_load here refuses");
+      return absl::InvalidArgumentError(
+          "yaml.safe_dump: a set is written as !!set, which safe_load here refuses");
   }
-  if (!e.good()) return absl::InvalidArgumentError(absl::StrCat("yaml.safe_dump: ", e.GetLastError()));
+  if (!e.good())
+    return absl::InvalidArgumentError(absl::StrCat("yaml.safe_dump: ", e.GetLastError()));
   return absl::OkStatus();
 }
 
@@ -349,14 +375,17 @@ class Probe : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Saw(mark, true); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Saw(mark, false); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
     Saw(mark, false);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
     Saw(mark, false);
   }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
     Saw(mark, false);
   }
   void OnMapEnd() override {}
@@ -383,12 +412,14 @@ absl::Status CheckOneDocument(const std::string& text) {
     probe.Reset();
     if (!parser.HandleNextDocument(probe)) return absl::OkStatus();
     if (probe.only_null() && probe.mark().pos == last_null_pos) {
-      return absl::InvalidArgumentError(absl::StrCat("yaml: unexpected token", Where(probe.mark())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("yaml: unexpected token", Where(probe.mark())));
     }
     last_null_pos = probe.only_null() ? probe.mark().pos : -1;
     if (++docs > 1) {
       return absl::InvalidArgumentError(
-          absl::StrCat("yaml: expected a single document in the stream, but found another", Where(probe.mark())));
+          absl::StrCat("yaml: expected a single document in the stream, but found another",
+                       Where(probe.mark())));
     }
   }
 }
@@ -412,7 +443,8 @@ absl::StatusOr<PyValue> YamlLoads(std::string_view text, const YamlLimits& limit
 }
 
 absl::StatusOr<PyValue> YamlLoadFile(const std::string& path, const YamlLimits& limits) {
-  return internal::LoadFile(path, limits.max_input, [&](std::string_view text) { return YamlLoads(text, limits); });
+  return internal::LoadFile(path, limits.max_input,
+                            [&](std::string_view text) { return YamlLoads(text, limits); });
 }
 
 absl::StatusOr<std::string> YamlDumps(const PyValue& value) {

@@ -45,9 +45,9 @@
 namespace conc {
 
 struct YamlLimits {
-  size_t max_depth = 1000;                  // sequences and maps inside each other
-  size_t max_values = size_t{1} << 24;      // values built, aliases expanded
-  size_t max_input = size_t{1} << 30;       // bytes of a file
+  size_t max_depth = 1000;              // sequences and maps inside each other
+  size_t max_values = size_t{1} << 24;  // values built, aliases expanded
+  size_t max_input = size_t{1} << 30;   // bytes of a file
 };
 
 // yaml.safe_load(text): one document (an empty text is None).

@@ -25,7 +25,8 @@ c: {d: null}
 )");
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->Repr(),
-            "{'a': 1, 'b': [True, False, None, 31, 8, 1000, 1.5, '1e3', inf, '-.5', '1', 'x', '2024-05-01', 0.5, 5, -7], "
+            "{'a': 1, 'b': [True, False, None, 31, 8, 1000, 1.5, '1e3', inf, '-.5', '1', 'x', "
+            "'2024-05-01', 0.5, 5, -7], "
             "'c': {'d': None}}");
   EXPECT_EQ(YamlLoads("")->kind, PyValue::Kind::kNone);
   EXPECT_EQ(YamlLoads("just text")->Repr(), "'just text'");
@@ -33,7 +34,8 @@ c: {d: null}
 }
 
 TEST(YamlTest, TagsAreHonouredOrRefused) {
-  EXPECT_EQ(YamlLoads("[!!str 12, !!int '7', !!float 3, !!binary aGVsbG8=]")->Repr(), "['12', 7, 3.0, b'hello']");
+  EXPECT_EQ(YamlLoads("[!!str 12, !!int '7', !!float 3, !!binary aGVsbG8=]")->Repr(),
+            "['12', 7, 3.0, b'hello']");
   absl::StatusOr<PyValue> evil = YamlLoads("!!python/object/apply:os.system [echo hi]");
   EXPECT_EQ(evil.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(evil.status().message()), HasSubstr("could not determine a constructor"));
@@ -46,15 +48,16 @@ TEST(YamlTest, BigIntsAndRepeatedKeys) {
   EXPECT_EQ(v->Repr(), "{'n': 2, 'm': 3}");
   EXPECT_EQ(YamlLoads("123456789012345678901234567890")->kind, PyValue::Kind::kBigInt);
   EXPECT_EQ(YamlLoads(std::string(5000, '9')).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(YamlLoads("0x1ffffffffffffffffffff").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(YamlLoads("0x1ffffffffffffffffffff").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(YamlTest, MalformedYamlSaysWhere) {
   absl::StatusOr<PyValue> v = YamlLoads("server:\n  host: a\n  port: [1, 2\n");
   ASSERT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(v.status().message()), HasSubstr("line "));
-  for (const char* bad : {"a: b: c", "[1, 2", "{a: 1", "- a\nb: 1", "key: \"unclosed", "a:\n\t- tab", "*undefined",
-                          "--- 1\n--- 2\n"}) {
+  for (const char* bad : {"a: b: c", "[1, 2", "{a: 1", "- a\nb: 1", "key: \"unclosed",
+                          "a:\n\t- tab", "*undefined", "--- 1\n--- 2\n"}) {
     absl::StatusOr<PyValue> r = YamlLoads(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("line ")) << bad << ": " << r.status();
@@ -81,10 +84,11 @@ TEST(YamlTest, DeepNestingAndAliasBombsAreBounded) {
   std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   for (char c = 'b'; c <= 'j'; ++c) {
     char p = static_cast<char>(c - 1);
-    absl::StrAppend(&bomb, std::string(1, c), ": &", std::string(1, c), " [*", std::string(1, p), ", *",
-                    std::string(1, p), ", *", std::string(1, p), ", *", std::string(1, p), ", *", std::string(1, p),
-                    ", *", std::string(1, p), ", *", std::string(1, p), ", *", std::string(1, p), ", *",
-                    std::string(1, p), ", *", std::string(1, p), "]\n");
+    absl::StrAppend(&bomb, std::string(1, c), ": &", std::string(1, c), " [*", std::string(1, p),
+                    ", *", std::string(1, p), ", *", std::string(1, p), ", *", std::string(1, p),
+                    ", *", std::string(1, p), ", *", std::string(1, p), ", *", std::string(1, p),
+                    ", *", std::string(1, p), ", *", std::string(1, p), ", *", std::string(1, p),
+                    "]\n");
   }
   YamlLimits limits;
   limits.max_values = 100000;
@@ -98,7 +102,8 @@ TEST(YamlTest, MutatedDocumentsNeverCrash) {
   const char alphabet[] = "{}[]:,-&*!|>'\"#\n  ab01";
   for (int k = 0; k < 3000; ++k) {
     std::string doc = base;
-    for (int m = 0; m < 1 + k % 3; ++m) doc[rng() % doc.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
+    for (int m = 0; m < 1 + k % 3; ++m)
+      doc[rng() % doc.size()] = alphabet[rng() % (sizeof(alphabet) - 1)];
     absl::StatusOr<PyValue> v = YamlLoads(doc);
     if (v.ok()) {
       absl::StatusOr<std::string> text = YamlDumps(*v);
@@ -108,15 +113,16 @@ TEST(YamlTest, MutatedDocumentsNeverCrash) {
 }
 
 TEST(YamlTest, DumpsReadBackTheSame) {
-  PyValue v = PyValue::Dict({{PyValue::Str("s"), PyValue::Str("yes")},
-                             {PyValue::Str("n"), PyValue::None()},
-                             {PyValue::Str("f"), PyValue::Float(1e16)},
-                             {PyValue::Str("g"), PyValue::Float(0.5)},
-                             {PyValue::Str("i"), PyValue::Int(-3)},
-                             {PyValue::Str("l"), PyValue::List({})},
-                             {PyValue::Str("d"), PyValue::Dict({})},
-                             {PyValue::Str("t"), PyValue::List({PyValue::Str("010"), PyValue::Str("a: b")})},
-                             {PyValue::Str("b"), PyValue::Bytes("ab")}});
+  PyValue v = PyValue::Dict(
+      {{PyValue::Str("s"), PyValue::Str("yes")},
+       {PyValue::Str("n"), PyValue::None()},
+       {PyValue::Str("f"), PyValue::Float(1e16)},
+       {PyValue::Str("g"), PyValue::Float(0.5)},
+       {PyValue::Str("i"), PyValue::Int(-3)},
+       {PyValue::Str("l"), PyValue::List({})},
+       {PyValue::Str("d"), PyValue::Dict({})},
+       {PyValue::Str("t"), PyValue::List({PyValue::Str("010"), PyValue::Str("a: b")})},
+       {PyValue::Str("b"), PyValue::Bytes("ab")}});
   absl::StatusOr<std::string> text = YamlDumps(v);
   ASSERT_TRUE(text.ok()) << text.status();
   EXPECT_THAT(*text, HasSubstr("s: \"yes\"\n"));

@@ -20,7 +20,8 @@ void BM_Msgpack_RoundTrip(benchmark::State& state) {
   static const PyValue* doc = new PyValue(MakeBenchDocument());
   for (auto _ : state) {
     absl::StatusOr<std::string> bytes = MsgpackDumps(*doc);
-    absl::StatusOr<PyValue> back = bytes.ok() ? MsgpackLoads(*bytes) : absl::StatusOr<PyValue>(bytes.status());
+    absl::StatusOr<PyValue> back =
+        bytes.ok() ? MsgpackLoads(*bytes) : absl::StatusOr<PyValue>(bytes.status());
     if (!back.ok()) state.SkipWithError("round trip failed");
     benchmark::DoNotOptimize(back);
   }

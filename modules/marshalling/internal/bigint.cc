@@ -47,8 +47,9 @@ absl::StatusOr<std::string> DecimalToBigInt(std::string_view text) {
   }
   if (text.empty()) return absl::InvalidArgumentError("an integer with no digits");
   if (text.size() > kMaxIntDigits) {
-    return absl::InvalidArgumentError(absl::StrCat("an integer of ", text.size(), " digits exceeds the limit of ",
-                                                   kMaxIntDigits, " (Python's int_max_str_digits)"));
+    return absl::InvalidArgumentError(absl::StrCat("an integer of ", text.size(),
+                                                   " digits exceeds the limit of ", kMaxIntDigits,
+                                                   " (Python's int_max_str_digits)"));
   }
   Limbs n;
   for (char c : text) {
@@ -93,7 +94,8 @@ std::string BigIntToDecimal(std::string_view le) {
     }
   }
   Limbs n((mag.size() + 3) / 4, 0);
-  for (size_t k = 0; k < mag.size(); ++k) n[k / 4] |= uint32_t{static_cast<unsigned char>(mag[k])} << (8 * (k % 4));
+  for (size_t k = 0; k < mag.size(); ++k)
+    n[k / 4] |= uint32_t{static_cast<unsigned char>(mag[k])} << (8 * (k % 4));
   while (!n.empty() && n.back() == 0) n.pop_back();
   if (n.empty()) return "0";
   std::string digits;

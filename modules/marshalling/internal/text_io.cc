@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -36,7 +36,8 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t limit)
     if (!n.ok()) return n.status();
     if (*n == 0) return out;
     if (out.size() > limit) {
-      return absl::ResourceExhaustedError(absl::StrCat(path, " is larger than the limit of ", limit, " bytes"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, " is larger than the limit of ", limit, " bytes"));
     }
   }
 }
@@ -159,7 +160,8 @@ LineColumn LineColumnOf(std::string_view text, size_t offset) {
 
 std::string Where(std::string_view text, size_t offset) {
   LineColumn lc = LineColumnOf(text, offset);
-  return absl::StrCat("line ", lc.line, " column ", lc.column, " (byte ", std::min(offset, text.size()), ")");
+  return absl::StrCat("line ", lc.line, " column ", lc.column, " (byte ",
+                      std::min(offset, text.size()), ")");
 }
 
 }  // namespace conc::internal

@@ -30,11 +30,13 @@ absl::Status WriteWholeFile(const std::string& path, std::string_view data);
 // What every format's LoadFile does: the whole file through `parse`, an error
 // prefixed with the path ("service.yaml: yaml: ... at line 3 column 1").
 template <typename Parse>
-auto LoadFile(const std::string& path, size_t limit, Parse&& parse) -> decltype(parse(std::string_view())) {
+auto LoadFile(const std::string& path, size_t limit, Parse&& parse)
+    -> decltype(parse(std::string_view())) {
   absl::StatusOr<std::string> text = ReadWholeFile(path, limit);
   if (!text.ok()) return text.status();
   auto value = parse(std::string_view(*text));
-  if (!value.ok()) return absl::Status(value.status().code(), path + ": " + std::string(value.status().message()));
+  if (!value.ok())
+    return absl::Status(value.status().code(), path + ": " + std::string(value.status().message()));
   return value;
 }
 

@@ -38,12 +38,14 @@ absl::string_view Av(std::string_view v) { return absl::string_view(v.data(), v.
 }  // namespace
 
 int main(int argc, char** argv) {
-  conc::InitLesson(argc, argv, "csv.DictReader over sensor measurements, and csv.writer (Module 4).");
+  conc::InitLesson(argc, argv,
+                   "csv.DictReader over sensor measurements, and csv.writer (Module 4).");
   std::optional<std::string> path = conc::RunfilePath(kCsv);
   if (!path) conc::CheckOk(absl::NotFoundError(kCsv), "finding measurements.csv");
 
   conc::Heading("for row in csv.DictReader(f)");
-  conc::CsvDictReader reader = conc::ValueOrDie(conc::CsvDictReader::Open(*path), "CsvDictReader::Open");
+  conc::CsvDictReader reader =
+      conc::ValueOrDie(conc::CsvDictReader::Open(*path), "CsvDictReader::Open");
   std::printf("fieldnames: %s\n", absl::StrJoin(reader.fieldnames(), ", ").c_str());
   std::map<std::string, std::vector<double>> by_sensor;
   while (true) {
@@ -51,10 +53,12 @@ int main(int argc, char** argv) {
     if (row.status().code() == absl::StatusCode::kOutOfRange) break;  // StopIteration
     conc::CheckOk(row.status(), "reader.next()");
     double celsius = 0;
-    if (!absl::SimpleAtod(Av(*row->get("celsius")), &celsius)) conc::CheckOk(absl::DataLossError("celsius"), "float()");
+    if (!absl::SimpleAtod(Av(*row->get("celsius")), &celsius))
+      conc::CheckOk(absl::DataLossError("celsius"), "float()");
     by_sensor[std::string(*row->get("sensor"))].push_back(celsius);
     std::string_view note = *row->get("note");
-    if (!note.empty()) std::printf("line %zu, a note: %s\n", row->line, absl::CEscape(Av(note)).c_str());
+    if (!note.empty())
+      std::printf("line %zu, a note: %s\n", row->line, absl::CEscape(Av(note)).c_str());
   }
 
   conc::Heading("csv.writer: the summary");
@@ -62,7 +66,8 @@ int main(int argc, char** argv) {
   for (const auto& [sensor, values] : by_sensor) {
     double sum = 0;
     for (double v : values) sum += v;
-    out += conc::CsvFormatRow({sensor, absl::StrCat(values.size()), absl::StrFormat("%.2f", sum / values.size())});
+    out += conc::CsvFormatRow(
+        {sensor, absl::StrCat(values.size()), absl::StrFormat("%.2f", sum / values.size())});
   }
   std::printf("%s", absl::StrReplaceAll(out, {{"\r\n", "\n"}}).c_str());
 

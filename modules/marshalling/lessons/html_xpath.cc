@@ -25,7 +25,9 @@ constexpr char kPage[] = "modules/marshalling/lessons/data/messy.html";
 }  // namespace
 
 int main(int argc, char** argv) {
-  conc::InitLesson(argc, argv, "A messy HTML page repaired by libxml2's HTML parser and queried with XPath (lxml.html).");
+  conc::InitLesson(
+      argc, argv,
+      "A messy HTML page repaired by libxml2's HTML parser and queried with XPath (lxml.html).");
   std::optional<std::string> path = conc::RunfilePath(kPage);
   if (!path) conc::CheckOk(absl::NotFoundError(kPage), "finding messy.html");
 
@@ -38,13 +40,15 @@ int main(int argc, char** argv) {
   for (const conc::XmlNode& product :
        conc::ValueOrDie(page.xpath("//div[contains(@class, 'product')]"), "xpath products")) {
     std::string name = conc::ValueOrDie(product.xpath_string("normalize-space(h2)"), "h2");
-    std::string price = conc::ValueOrDie(product.xpath_string("normalize-space(span[@class='price'])"), "price");
+    std::string price =
+        conc::ValueOrDie(product.xpath_string("normalize-space(span[@class='price'])"), "price");
     bool sale = product.get("class").value_or("").find("sale") != std::string::npos;
     std::printf("%-20s %s%s\n", name.c_str(), price.c_str(), sale ? "  (sale)" : "");
   }
 
   conc::Heading("page.xpath(\"//a[@class='next']/@href\")");
-  for (const conc::XmlNode& href : conc::ValueOrDie(page.xpath("//a[@class='next']/@href"), "xpath next")) {
+  for (const conc::XmlNode& href :
+       conc::ValueOrDie(page.xpath("//a[@class='next']/@href"), "xpath next")) {
     std::printf("%s\n", href.text().c_str());
   }
   return 0;

@@ -27,18 +27,24 @@ constexpr char kStation[] = "modules/marshalling/lessons/data/station.json";
 
 const char* KindName(conc::PyValue::Kind kind) {
   switch (kind) {
-    case conc::PyValue::Kind::kList: return "list";
-    case conc::PyValue::Kind::kTuple: return "tuple";
-    case conc::PyValue::Kind::kDict: return "dict";
-    case conc::PyValue::Kind::kStr: return "str";
-    default: return "other";
+    case conc::PyValue::Kind::kList:
+      return "list";
+    case conc::PyValue::Kind::kTuple:
+      return "tuple";
+    case conc::PyValue::Kind::kDict:
+      return "dict";
+    case conc::PyValue::Kind::kStr:
+      return "str";
+    default:
+      return "other";
   }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  conc::InitLesson(argc, argv, "json.dumps and json.loads on Python's values, and a JSON file (Module 4).");
+  conc::InitLesson(argc, argv,
+                   "json.dumps and json.loads on Python's values, and a JSON file (Module 4).");
 
   conc::Heading("json.dumps(b) and json.loads(...)");
   // b = {"name": "Alice", "age": 30}
@@ -47,12 +53,13 @@ int main(int argc, char** argv) {
   std::string text = conc::ValueOrDie(conc::JsonDumps(b), "JsonDumps(b)");
   std::printf("json.dumps(b) -> %s\n", text.c_str());
   conc::PyValue back = conc::ValueOrDie(conc::JsonLoads(text), "JsonLoads");
-  std::printf("json.loads(...) -> %s, the same as b: %s\n", back.Repr().c_str(), back == b ? "True" : "False");
+  std::printf("json.loads(...) -> %s, the same as b: %s\n", back.Repr().c_str(),
+              back == b ? "True" : "False");
 
   conc::Heading("a tuple goes out as a JSON array and comes back a list");
   // t = 10, 20, 30, 40
-  conc::PyValue t = conc::PyValue::Tuple(
-      {conc::PyValue::Int(10), conc::PyValue::Int(20), conc::PyValue::Int(30), conc::PyValue::Int(40)});
+  conc::PyValue t = conc::PyValue::Tuple({conc::PyValue::Int(10), conc::PyValue::Int(20),
+                                          conc::PyValue::Int(30), conc::PyValue::Int(40)});
   std::string r = conc::ValueOrDie(conc::JsonDumps(t), "JsonDumps(t)");
   conc::PyValue r1 = conc::ValueOrDie(conc::JsonLoads(r), "JsonLoads(r)");
   std::printf("%s <class '%s'>\n", t.Repr().c_str(), KindName(t.kind));
@@ -65,12 +72,14 @@ int main(int argc, char** argv) {
   conc::PyValue station = conc::ValueOrDie(conc::JsonLoadFile(*path), "JsonLoadFile");
   for (const auto& [key, value] : station.pairs) {
     // The serial is beyond 64 bits: a big int, as in Python; its text is JsonDumps'.
-    std::string shown = value.kind == conc::PyValue::Kind::kBigInt ? *conc::JsonDumps(value) : value.Repr();
+    std::string shown =
+        value.kind == conc::PyValue::Kind::kBigInt ? *conc::JsonDumps(value) : value.Repr();
     std::printf("  %-10s %s\n", key.s.c_str(), shown.c_str());
   }
 
   conc::Heading("a broken file says where");
-  absl::StatusOr<conc::PyValue> bad = conc::JsonLoads("{\"station\": \"lab-north\",\n \"readings\": [21.5, 21.75,]}");
+  absl::StatusOr<conc::PyValue> bad =
+      conc::JsonLoads("{\"station\": \"lab-north\",\n \"readings\": [21.5, 21.75,]}");
   std::printf("%s\n", std::string(bad.status().message()).c_str());
   return 0;
 }

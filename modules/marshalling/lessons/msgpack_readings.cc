@@ -27,12 +27,16 @@ constexpr char kReadings[] = "modules/marshalling/lessons/data/readings.msgpack"
 std::string BytesRepr(const std::string& bytes) {
   std::string out = "b'";
   for (unsigned char c : bytes) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\\' || c == '\'') out += std::string("\\") + static_cast<char>(c);
-    else if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else out += absl::StrFormat("\\x%02x", c);
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      default:
+        out += c >= 0x20 && c < 0x7f ? std::string(1, static_cast<char>(c))
+                                     : absl::StrFormat("\\x%02x", c);
+    }
   }
   return out + "'";
 }
@@ -40,19 +44,22 @@ std::string BytesRepr(const std::string& bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  conc::InitLesson(argc, argv, "msgpack.dumps, and a stream of readings written by Python (Module 4).");
+  conc::InitLesson(argc, argv,
+                   "msgpack.dumps, and a stream of readings written by Python (Module 4).");
 
   conc::Heading("m = msgpack.dumps(a)");
-  conc::PyValue a = conc::PyValue::List(
-      {conc::PyValue::Int(10), conc::PyValue::Int(20), conc::PyValue::Int(30), conc::PyValue::Int(40)});
+  conc::PyValue a = conc::PyValue::List({conc::PyValue::Int(10), conc::PyValue::Int(20),
+                                         conc::PyValue::Int(30), conc::PyValue::Int(40)});
   std::string m = conc::ValueOrDie(conc::MsgpackDumps(a), "MsgpackDumps(a)");
   std::printf("m = %s  (%zu bytes)\n", BytesRepr(m).c_str(), m.size());
-  std::printf("msgpack.loads(m) -> %s\n", conc::ValueOrDie(conc::MsgpackLoads(m), "MsgpackLoads").Repr().c_str());
+  std::printf("msgpack.loads(m) -> %s\n",
+              conc::ValueOrDie(conc::MsgpackLoads(m), "MsgpackLoads").Repr().c_str());
 
   conc::Heading("for reading in msgpack.Unpacker(open('readings.msgpack', 'rb'))");
   std::optional<std::string> path = conc::RunfilePath(kReadings);
   if (!path) conc::CheckOk(absl::NotFoundError(kReadings), "finding readings.msgpack");
-  conc::MsgpackStreamReader readings = conc::ValueOrDie(conc::MsgpackStreamReader::Open(*path), "Open");
+  conc::MsgpackStreamReader readings =
+      conc::ValueOrDie(conc::MsgpackStreamReader::Open(*path), "Open");
   while (true) {
     absl::StatusOr<conc::PyValue> reading = readings.next();
     if (reading.status().code() == absl::StatusCode::kOutOfRange) break;  // the end: EOFError

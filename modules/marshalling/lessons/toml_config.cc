@@ -34,15 +34,19 @@ std::string Find(const char* path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  conc::InitLesson(argc, argv, "tomllib.load of a service configuration, compared with its YAML twin (Module 4).");
+  conc::InitLesson(
+      argc, argv,
+      "tomllib.load of a service configuration, compared with its YAML twin (Module 4).");
 
   conc::Heading("config = tomllib.load(open('service.toml', 'rb'))");
   conc::PyValue config = conc::ValueOrDie(conc::TomlLoadFile(Find(kToml)), "TomlLoadFile");
-  for (const auto& [key, value] : config.pairs) std::printf("  %-16s %s\n", key.s.c_str(), value.Repr().c_str());
+  for (const auto& [key, value] : config.pairs)
+    std::printf("  %-16s %s\n", key.s.c_str(), value.Repr().c_str());
 
   conc::Heading("the YAML file says the same");
   conc::PyValue from_yaml = conc::ValueOrDie(conc::YamlLoadFile(Find(kYaml)), "YamlLoadFile");
-  std::printf("config == yaml.safe_load(open('service.yaml')): %s\n", config == from_yaml ? "True" : "False");
+  std::printf("config == yaml.safe_load(open('service.yaml')): %s\n",
+              config == from_yaml ? "True" : "False");
 
   conc::Heading("a mistake in TOML");
   absl::StatusOr<conc::PyValue> bad = conc::TomlLoads("[server]\nport = 8080\nport = 8081\n");

@@ -26,32 +26,42 @@ constexpr char kFeed[] = "modules/marshalling/lessons/data/feed.xml";
 }  // namespace
 
 int main(int argc, char** argv) {
-  conc::InitLesson(argc, argv, "An RSS feed parsed with libxml2 and queried with XPath (Module 4, lxml).");
+  conc::InitLesson(argc, argv,
+                   "An RSS feed parsed with libxml2 and queried with XPath (Module 4, lxml).");
   std::optional<std::string> path = conc::RunfilePath(kFeed);
   if (!path) conc::CheckOk(absl::NotFoundError(kFeed), "finding feed.xml");
-  const conc::XmlNamespaces ns = {{"dc", "http://purl.org/dc/elements/1.1/"}, {"atom", "http://www.w3.org/2005/Atom"}};
+  const conc::XmlNamespaces ns = {{"dc", "http://purl.org/dc/elements/1.1/"},
+                                  {"atom", "http://www.w3.org/2005/Atom"}};
 
   conc::Heading("feed = etree.parse('feed.xml')");
   conc::XmlDocument feed = conc::ValueOrDie(conc::XmlDocument::LoadXmlFile(*path), "LoadXmlFile");
-  std::printf("channel: %s\n", conc::ValueOrDie(feed.xpath_string("/rss/channel/title"), "xpath").c_str());
-  std::printf("self:    %s\n", conc::ValueOrDie(feed.xpath_string("string(//atom:link/@href)", ns), "xpath").c_str());
-  std::printf("items:   %s\n", conc::ValueOrDie(feed.xpath_string("count(//item)"), "xpath").c_str());
+  std::printf("channel: %s\n",
+              conc::ValueOrDie(feed.xpath_string("/rss/channel/title"), "xpath").c_str());
+  std::printf(
+      "self:    %s\n",
+      conc::ValueOrDie(feed.xpath_string("string(//atom:link/@href)", ns), "xpath").c_str());
+  std::printf("items:   %s\n",
+              conc::ValueOrDie(feed.xpath_string("count(//item)"), "xpath").c_str());
 
   conc::Heading("for item in feed.xpath('//item')");
   for (const conc::XmlNode& item : conc::ValueOrDie(feed.xpath("//item"), "xpath //item")) {
-    std::printf("line %d: %s\n", item.line(), conc::ValueOrDie(item.xpath_string("title"), "title").c_str());
-    std::printf("        by %s, %s [%s]\n", conc::ValueOrDie(item.xpath_string("dc:creator", ns), "creator").c_str(),
+    std::printf("line %d: %s\n", item.line(),
+                conc::ValueOrDie(item.xpath_string("title"), "title").c_str());
+    std::printf("        by %s, %s [%s]\n",
+                conc::ValueOrDie(item.xpath_string("dc:creator", ns), "creator").c_str(),
                 conc::ValueOrDie(item.xpath_string("pubDate"), "pubDate").c_str(),
                 conc::ValueOrDie(item.xpath_string("category"), "category").c_str());
   }
 
   conc::Heading("who wrote what: //item[dc:creator='Ada']/title");
-  for (const conc::XmlNode& title : conc::ValueOrDie(feed.xpath("//item[dc:creator='Ada']/title", ns), "xpath")) {
+  for (const conc::XmlNode& title :
+       conc::ValueOrDie(feed.xpath("//item[dc:creator='Ada']/title", ns), "xpath")) {
     std::printf("%s\n", title.text().c_str());
   }
 
   conc::Heading("a broken feed says where");
-  absl::StatusOr<conc::XmlDocument> bad = conc::XmlDocument::ParseXml("<rss>\n  <channel><title>x</channel>\n</rss>");
+  absl::StatusOr<conc::XmlDocument> bad =
+      conc::XmlDocument::ParseXml("<rss>\n  <channel><title>x</channel>\n</rss>");
   std::printf("%s\n", std::string(bad.status().message()).c_str());
   return 0;
 }

@@ -44,10 +44,11 @@ int main(int argc, char** argv) {
   std::printf("service  %s\n", Get(config, "service").Repr().c_str());
   std::printf("debug    %s  (the file says `no`)\n", Get(config, "debug").Repr().c_str());
   const conc::PyValue& server = Get(config, "server");
-  std::printf("server   %s:%s, timeout %s s\n", Get(server, "host").s.c_str(), Get(server, "port").Repr().c_str(),
-              Get(server, "timeout_s").Repr().c_str());
+  std::printf("server   %s:%s, timeout %s s\n", Get(server, "host").s.c_str(),
+              Get(server, "port").Repr().c_str(), Get(server, "timeout_s").Repr().c_str());
   for (const conc::PyValue& worker : Get(config, "workers").items) {
-    std::printf("worker   %s with %s threads\n", Get(worker, "name").s.c_str(), Get(worker, "threads").Repr().c_str());
+    std::printf("worker   %s with %s threads\n", Get(worker, "name").s.c_str(),
+                Get(worker, "threads").Repr().c_str());
   }
 
   conc::Heading("yaml.safe_dump(config) and back");
@@ -57,9 +58,11 @@ int main(int argc, char** argv) {
   std::printf("read back the same: %s\n", again == config ? "True" : "False");
 
   conc::Heading("what safe_load refuses, and a broken file");
-  absl::StatusOr<conc::PyValue> evil = conc::YamlLoads("!!python/object/apply:os.system ['echo pwned']");
+  absl::StatusOr<conc::PyValue> evil =
+      conc::YamlLoads("!!python/object/apply:os.system ['echo pwned']");
   std::printf("%s\n", std::string(evil.status().message()).c_str());
-  absl::StatusOr<conc::PyValue> broken = conc::YamlLoads("server:\n  host: 0.0.0.0\n  port: [8080\n");
+  absl::StatusOr<conc::PyValue> broken =
+      conc::YamlLoads("server:\n  host: 0.0.0.0\n  port: [8080\n");
   std::printf("%s\n", std::string(broken.status().message()).c_str());
   return 0;
 }

@@ -61,8 +61,9 @@ absl::Status WriteGeneratedFile(const std::string& path, size_t bytes,
   return absl::OkStatus();
 }
 
-int64_t ExpectStreamsInBoundedMemory(const std::string& path, size_t bytes, const std::string& header,
-                                     const std::string& block, const std::function<void()>& read_all, size_t bound) {
+int64_t ExpectStreamsInBoundedMemory(const std::string& path, size_t bytes,
+                                     const std::string& header, const std::string& block,
+                                     const std::function<void()>& read_all, size_t bound) {
   int64_t blocks = 0;
   absl::Status written = WriteGeneratedFile(path, bytes, [&](std::string* out) {
     *out = blocks == 0 ? header + block : block;

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "gtest/gtest.h"
 
 namespace conc::testing {
 
@@ -43,9 +44,24 @@ size_t RssBytes();
 // `path` until it has `bytes` bytes, resets the peak, runs `read_all`, and expects
 // the peak to have grown by less than `bound` (where RssIsMeaningful()). Returns
 // how many blocks were written; the file is removed.
-int64_t ExpectStreamsInBoundedMemory(const std::string& path, size_t bytes, const std::string& header,
-                                     const std::string& block, const std::function<void()>& read_all,
+int64_t ExpectStreamsInBoundedMemory(const std::string& path, size_t bytes,
+                                     const std::string& header, const std::string& block,
+                                     const std::function<void()>& read_all,
                                      size_t bound = size_t{32} << 20);
+
+// Calls each(value) for every value r.next() gives, and expects the end to be a
+// clean OutOfRange (EOFError), not another error.
+template <typename Reader, typename Each>
+void ForEachUntilEnd(Reader& r, Each&& each) {
+  while (true) {
+    auto v = r.next();
+    if (!v.ok()) {
+      EXPECT_EQ(v.status().code(), absl::StatusCode::kOutOfRange) << v.status();
+      return;
+    }
+    each(*v);
+  }
+}
 
 // Writes `path` by calling `chunk(&buffer)` until the file has at least `bytes`
 // bytes; the buffer is written and cleared after each call, so memory stays small.
