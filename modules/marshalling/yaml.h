@@ -18,8 +18,8 @@
 // !!str, !!int, !!float, !!bool, !!null, !!binary, !!seq and !!map are honoured;
 // any other tag is refused (safe_load's "could not determine a constructor"), so
 // nothing names a Python object. A repeated key keeps its first place and its
-// last value, as Python's dict. Aliases are expanded: MAX values and depth bound
-// what an "alias bomb" can build.
+// last value, as Python's dict. Aliases are expanded: YamlLimits::max_values and
+// max_depth bound what an "alias bomb" can build.
 //
 // Errors: malformed YAML is InvalidArgument with yaml-cpp's message and
 // "line L column C"; more than one document is InvalidArgument (as safe_load);
