@@ -4,7 +4,9 @@
 for the compile flags and link flags (so the defines a `.pc` file requires, such as
 Abseil's `-DNOMINMAX`, come along), or takes the raw link flags given for libraries
 Debian ships without a `.pc` file. The headers stay where Debian put them
-(/usr/include, on the compiler's default search path).
+(/usr/include, on the compiler's default search path); a library whose `.pc` adds
+its own include folder (libxml2's `-I/usr/include/libxml2`) gets that folder
+linked into this repository and exported with `includes`, so its users see it.
 
 Code depends on the aliases in //third_party:BUILD, never on this repository directly.
 """
@@ -32,19 +34,31 @@ def _debian_libs_impl(repository_ctx):
         copts = []
         linkopts = []
         deps = []
+        includes = []
         for item in spec.split(" "):
             if not item:
                 continue
             if item.startswith("pc:"):
-                copts += [f for f in _pkg_config(repository_ctx, "--cflags", item[3:]) if f.startswith("-D")]
+                cflags = _pkg_config(repository_ctx, "--cflags", item[3:])
+                copts += [f for f in cflags if f.startswith("-D")]
+                for f in cflags:
+                    if f.startswith("-I"):
+                        link = "include_%s/%s" % (name, f[2:].rstrip("/").split("/")[-1])
+                        repository_ctx.symlink(f[2:], link)
+                        includes.append(link)
                 linkopts += _pkg_config(repository_ctx, "--libs", item[3:])
             elif item.startswith(":"):
                 deps.append(item)
+            elif item.startswith("-D"):
+                copts.append(item)
             else:
                 linkopts.append(item)
         lines.append("cc_library(")
         lines.append("    name = {},".format(repr(name)))
         lines.append("    defines = {},".format(repr([c[2:] for c in copts])))
+        if includes:
+            lines.append("    hdrs = glob({}),".format(repr([i + "/**/*.h" for i in includes])))
+            lines.append("    includes = {},".format(repr(includes)))
         lines.append("    linkopts = {},".format(repr(linkopts)))
         lines.append("    deps = {},".format(repr(deps)))
         lines.append(")")
@@ -56,7 +70,8 @@ debian_libs = repository_rule(
     implementation = _debian_libs_impl,
     attrs = {
         # target name -> space-separated items: "pc:<module>" (pkg-config),
-        # ":<target>" (another target here), or a raw linker flag such as "-lgdbm".
+        # ":<target>" (another target here), or a raw linker flag such as "-lgdbm";
+        # "-D<define>" is a define the users of the library get.
         "libs": attr.string_dict(mandatory = True),
     },
     local = True,

@@ -61,6 +61,7 @@ packages=(
   libtomlplusplus-dev
   libmsgpack-cxx-dev
   libxml2-dev
+  libcsv-dev
   python3-yaml
   python3-lxml
   clang-16
