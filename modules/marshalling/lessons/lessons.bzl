@@ -123,6 +123,8 @@ LESSONS = [
             "C++ worker: served 4 jobs, authenticated with HMAC-MD5, pickles both ways",
             "python: worker exit code 0",
             "python: the worker has gone, as it should",
+        ],
+    ),
     # Module 4's json cells: json.dumps of a dict (Python's text, byte for byte),
     # json.loads, a tuple that comes back a list; then a JSON file with a big int.
     lesson(
