@@ -248,9 +248,10 @@ class Worker {
     live_.open.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  void Send(size_t index) {
+  // `now`: the caller's clock reading, when it has one (an answer's arrival).
+  void Send(size_t index, int64_t now = 0) {
     Conn& c = conns_[index];
-    c.sent_at = NowNs();
+    c.sent_at = now != 0 ? now : NowNs();
     c.out_off = 0;
     c.got = 0;
     SendRest(index);
@@ -346,7 +347,7 @@ class Worker {
     if (draining_) {
       Close(index);
     } else {
-      Send(index);
+      Send(index, now);
     }
   }
 
