@@ -1,155 +1,37 @@
 /* Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
  *
  * c_epoll_http: the machine's limit for the sockets chapter's HTTP keep-alive
- * row. The smallest responder `wrk` accepts: one thread, level-triggered epoll,
- * non-blocking sockets; every request head (up to the blank line) is answered
- * with the page conc's HttpProtocol serves at "/", with the same headers, and
- * the connection is kept. It parses nothing else: no method, path, header or
- * body is looked at, there are no limits beyond a 64 KiB head, no timeouts,
- * no counters. A connection whose answer does not fit the send buffer at once
- * is closed (wrk sends one request at a time per connection and reads each
- * answer).
+ * row. The smallest responder `wrk` accepts: every request head (up to the
+ * blank line) is answered with the page conc's HttpProtocol serves at "/", with
+ * the same headers, and the connection is kept (the loop: c_epoll_loop.h). It
+ * parses nothing else: no method, path, header or body is looked at; no limits
+ * beyond a 64 KiB head, no timeouts, no counters.
  *
  *   bazel run //tools/peers:c_epoll_http -- --port=0    # listening on 127.0.0.1:PORT
- *
- * First stdout line `listening on 127.0.0.1:PORT`, like //modules/sockets:serve;
- * SIGTERM or SIGINT end it.
  */
-#define _GNU_SOURCE /* accept4, memmem */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#define HEAD_MAX_BYTES (64 * 1024)
+#include "tools/peers/c_epoll_loop.h"
 
 /* modules/sockets/http.cc's kIndex and Respond(), byte for byte. */
 #define PAGE                                                  \
   "<!doctype html>\n<html><head><title>conc</title></head>\n" \
   "<body><h1>Hello from conc</h1><p>The sockets chapter's HTTP page.</p></body></html>\n"
-static char answer[512];
-static size_t answer_len;
+static char page_answer[512];
+static size_t page_answer_len;
 
-struct conn {
-  char* buf; /* HEAD_MAX_BYTES, allocated at accept */
-  size_t len;
-};
-
-static struct conn* conns; /* indexed by descriptor */
-static size_t nconns;
-
-static int listen_on(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  struct sockaddr_in a;
-  socklen_t len = sizeof(a);
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-      bind(fd, (struct sockaddr*)&a, sizeof(a)) < 0 || listen(fd, 4096) < 0 ||
-      getsockname(fd, (struct sockaddr*)&a, &len) < 0) {
-    perror("c_epoll_http: listen");
-    exit(1);
-  }
-  printf("listening on 127.0.0.1:%d\n", ntohs(a.sin_port));
-  fflush(stdout);
-  return fd;
-}
-
-static void drop(int ep, int fd) {
-  epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
-  close(fd);
-  free(conns[fd].buf);
-  conns[fd].buf = NULL;
-  conns[fd].len = 0;
-}
-
-static void accept_all(int ep, int lfd) {
-  for (;;) {
-    int one = 1, fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    struct epoll_event e;
-    if (fd < 0) return; /* EAGAIN, or out of descriptors: try at the next wake-up */
-    if ((size_t)fd >= nconns) {
-      size_t n = (size_t)fd * 2 + 64;
-      conns = realloc(conns, n * sizeof(*conns));
-      memset(conns + nconns, 0, (n - nconns) * sizeof(*conns));
-      nconns = n;
-    }
-    conns[fd].buf = malloc(HEAD_MAX_BYTES);
-    conns[fd].len = 0;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    e.events = EPOLLIN;
-    e.data.fd = fd;
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
-  }
-}
-
-/* One read; one answer per complete head ("\r\n\r\n"); a partial head stays. */
-static void serve(int ep, int fd) {
-  struct conn* c = &conns[fd];
-  ssize_t n = read(fd, c->buf + c->len, HEAD_MAX_BYTES - c->len);
+static long answer_heads(int fd, const char* buf, size_t len) {
   size_t start = 0;
-  char* end;
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (n <= 0) {
-    drop(ep, fd);
-    return;
+  const char* end;
+  while ((end = memmem(buf + start, len - start, "\r\n\r\n", 4)) != NULL) {
+    if (write(fd, page_answer, page_answer_len) != (ssize_t)page_answer_len) return -1;
+    start = (size_t)(end - buf) + 4;
   }
-  c->len += (size_t)n;
-  while ((end = memmem(c->buf + start, c->len - start, "\r\n\r\n", 4)) != NULL) {
-    if (write(fd, answer, answer_len) != (ssize_t)answer_len) {
-      drop(ep, fd);
-      return;
-    }
-    start = (size_t)(end - c->buf) + 4;
-  }
-  if (start == 0 && c->len == HEAD_MAX_BYTES) {
-    drop(ep, fd); /* a head too long */
-    return;
-  }
-  memmove(c->buf, c->buf + start, c->len - start);
-  c->len -= start;
+  return (long)start;
 }
 
 int main(int argc, char** argv) {
-  int port = 0, i, ep, lfd;
-  struct epoll_event e, events[256];
-  for (i = 1; i < argc; ++i) {
-    if (strncmp(argv[i], "--port=", 7) == 0) {
-      port = atoi(argv[i] + 7);
-    } else {
-      fprintf(stderr, "usage: %s [--port=N]: the minimal epoll HTTP/1.1 keep-alive responder on 127.0.0.1\n",
-              argv[0]);
-      return strcmp(argv[i], "--help") == 0 ? 0 : 2;
-    }
-  }
-  answer_len = (size_t)snprintf(answer, sizeof(answer),
-                                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                                "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n%s",
-                                sizeof(PAGE) - 1, PAGE);
-  signal(SIGPIPE, SIG_IGN);
-  lfd = listen_on(port);
-  ep = epoll_create1(EPOLL_CLOEXEC);
-  e.events = EPOLLIN;
-  e.data.fd = lfd;
-  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &e);
-  for (;;) {
-    int n = epoll_wait(ep, events, 256, -1);
-    for (i = 0; i < n; ++i) {
-      if (events[i].data.fd == lfd) {
-        accept_all(ep, lfd);
-      } else {
-        serve(ep, events[i].data.fd);
-      }
-    }
-  }
+  page_answer_len = (size_t)snprintf(page_answer, sizeof(page_answer),
+                                     "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                                     "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n%s",
+                                     sizeof(PAGE) - 1, PAGE);
+  return serve_forever(argc, argv, "the minimal epoll HTTP/1.1 keep-alive responder", answer_heads);
 }
