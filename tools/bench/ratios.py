@@ -29,9 +29,10 @@ Server rows (the sockets chapter): any side ("cpp", "python", "limit") may inste
 a server measurement, a side with a "server" command, which tools/bench/server_rig.py
 runs (its docstring has every key): the server is started, loaded for a few seconds by
 //modules/sockets:load (ping-pong) or wrk, and stopped; the side's "metric" picks
-what the row compares, "ns_per_op" (1e9 / requests per second) or "p99_ns" (the p99
-latency). Both are lower-is-better, so the ratios and targets above read the same:
-"vs_python": 3 on a p99 row means CPython's p99 / C++'s p99 >= 3.
+what the row compares, "ns_per_op" (1e9 / requests per second), "p99_ns" (the p99
+latency) or "cpu_ns_per_op" (the server's CPU time per request). All are
+lower-is-better, so the ratios and targets above read the same: "vs_python": 3 on a
+p99 row means CPython's p99 / C++'s p99 >= 3.
 
     {"workload": "line echo, 50 connections, 64 B: reactor vs uvloop",
      "cpp":    {"server": ["modules/sockets/serve", "--model=reactor"], "load": "line"},

@@ -5,7 +5,8 @@
     bazel run //tools/bench:report -- --only=sync --rounds=5
 
 One invocation runs every chapter's modules/<chapter>/benchmarks/ratios.json rows (the
-C++ benchmarks, their CPython peers, their limits) and the machine's limits
+C++ benchmarks, their CPython peers, their limits, and the server measurements of server
+rows: ratios.py's docstring) and the machine's limits
 (tools/bench/limits.json, measured by limits_benchmark), interleaved: each round runs
 every job once, in the same order, so a machine that drifts hurts both sides alike. Each
 row reports the median of the rounds and their min-max; a row whose spread (max / min,

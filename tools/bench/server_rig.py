@@ -7,7 +7,12 @@ generator (//modules/sockets:load, ping-pong on N connections) or with `wrk`
 (HTTP keep-alive), stops it with SIGTERM (SIGKILL 10 s later), and returns
 
     {"case": ..., "ns_per_op": 1e9 / requests_per_second, "p99_ns": ..., "p50_ns": ...,
-     "requests_per_second": ..., "errors": ...}
+     "cpu_ns_per_op": ..., "requests_per_second": ..., "errors": ...}
+
+cpu_ns_per_op is the server process's CPU time (user + system, all its threads, from
+/proc/PID/stat, while the load ran) per request answered: what a request costs the
+server, which a busy machine disturbs far less than the rate (the rate needs free
+cores; the cost per request does not).
 
 A server row side in ratios.json is such a measurement (ratios.py's docstring):
 
@@ -22,8 +27,8 @@ A server row side in ratios.json is such a measurement (ratios.py's docstring):
   connections   default 50; message_size (line only) default 64; threads default 1
   seconds       default 2; scaled down with ratios.py's --min-time below 0.5 s
                 (quick runs), never below 0.2 s
-  metric        what the row compares: "ns_per_op" (default) or "p99_ns"; both are
-                lower-is-better, so a row's ratios read as for any other row.
+  metric        what the row compares: "ns_per_op" (default), "p99_ns" or
+                "cpu_ns_per_op"; all are lower-is-better, so a row's ratios read as for any other row.
                 Every key but "metric" names the measurement: two rows that differ
                 only in it share one run per round.
 
@@ -118,6 +123,13 @@ def stop_server(proc):
         proc.stdout.close()
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk_time_ns(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s)$", text).groups()
     return float(value) * {"us": 1e3, "ms": 1e6, "s": 1e9}[unit]
@@ -133,15 +145,16 @@ def run_wrk(port, connections, threads, seconds):
         raise RigError("%s failed (%d): %s" % (cmd, out.returncode, out.stderr.strip()))
     text = out.stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    count = re.search(r"(\d+) requests in", text)
     p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
-    if not (rate and p50 and p99):
+    if not (rate and count and p50 and p99):
         raise RigError("%s: cannot read its output:\n%s" % (cmd, text))
     errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
     errors += int(non2xx.group(1)) if non2xx else 0
-    return {"requests_per_second": float(rate.group(1)), "p50_ns": wrk_time_ns(p50.group(1)),
-            "p99_ns": wrk_time_ns(p99.group(1)), "errors": errors}
+    return {"requests_per_second": float(rate.group(1)), "requests": int(count.group(1)),
+            "p50_ns": wrk_time_ns(p50.group(1)), "p99_ns": wrk_time_ns(p99.group(1)), "errors": errors}
 
 
 def run_load(root, port, side, seconds):
@@ -155,8 +168,8 @@ def run_load(root, port, side, seconds):
         raise RigError("%s failed (%d): %s" % (cmd, out.returncode, out.stderr.strip()[-500:]))
     r = json.loads(lines[-1])
     errors = r["connect_errors"] + r["resets"] + r["server_closes"] + r["bad_responses"]
-    return {"requests_per_second": r["requests_per_second"], "p50_ns": r["p50_ns"], "p99_ns": r["p99_ns"],
-            "errors": errors}
+    return {"requests_per_second": r["requests_per_second"], "requests": r["requests"], "p50_ns": r["p50_ns"],
+            "p99_ns": r["p99_ns"], "errors": errors}
 
 
 def measure(root, side, min_time=0.5, case=None):
@@ -166,11 +179,13 @@ def measure(root, side, min_time=0.5, case=None):
     with tempfile.TemporaryFile() as err:
         proc, port = start_server(cmd, err)
         try:
+            cpu_before = cpu_seconds(proc.pid)
             if side.get("load", "line") == "wrk":
                 result = run_wrk(port, side.get("connections", 50), side.get("threads", 1), seconds)
             else:
                 result = run_load(root, port, side, seconds)
-        except (RigError, subprocess.TimeoutExpired) as e:
+            cpu = cpu_seconds(proc.pid) - cpu_before
+        except (RigError, subprocess.TimeoutExpired, OSError) as e:
             stop_server(proc)
             err.seek(0)
             raise RigError("%s\nserver %s stderr: %s" % (e, cmd, err.read().decode(errors="replace")[-500:]))
@@ -178,6 +193,7 @@ def measure(root, side, min_time=0.5, case=None):
     if result["requests_per_second"] <= 0:
         raise RigError("%s answered no request" % cmd)
     result["ns_per_op"] = 1e9 / result["requests_per_second"]
+    result["cpu_ns_per_op"] = cpu * 1e9 / max(result["requests"], 1)
     result["case"] = case or " ".join(side["server"])
     return result
 
