@@ -21,7 +21,8 @@ counts 1e9 / items_per_second, otherwise its real time per iteration; a peer pri
 one JSON object per line, {"case": NAME, "ns_per_op": X}.
 
 Targets: "vs_python": N means CPython's time / C++'s time >= N; "vs_limit": F means
-the limit's time / C++'s time >= F (a fraction of the physical limit's speed).
+the limit's time / C++'s time >= F (a fraction of the physical limit's speed). A row
+may carry both; it meets its target when it meets each.
 A missed target is reported, never an error: benchmarks are not tests.
 
 Rows that measure something else than time say so with "unit" (today only
@@ -31,6 +32,25 @@ number in the user counter "value" (state.counters["value"]), the peer prints
 is still better, so CPython ÷ C++ and the targets read the same way. A row whose
 peer is not plain CPython (uvloop's loop, say) names it in "versus", which the
 target column prints instead of "CPython".
+
+Server rows (the sockets chapter): any side ("cpp", "python", "limit") may instead be
+a server measurement, a side with a "server" command, which tools/bench/server_rig.py
+runs (its docstring has every key): the server is started, loaded for a few seconds by
+//modules/sockets:load (ping-pong) or wrk, and stopped; the side's "metric" picks
+what the row compares, "ns_per_op" (1e9 / requests per second), "p99_ns" (the p99
+latency) or "cpu_ns_per_op" (the server's CPU time per request). All are
+lower-is-better, so the ratios and targets above read the same: "vs_python": 3 on a
+p99 row means CPython's p99 / C++'s p99 >= 3.
+
+    {"workload": "line echo, 50 connections, 64 B: reactor vs uvloop",
+     "cpp":    {"server": ["modules/sockets/serve", "--model=reactor"], "load": "line"},
+     "python": {"server": ["python3", "tools/peers/sockets_asyncio_echo.py", "--loop=uvloop"],
+                "load": "line"},
+     "limit":  {"server": ["tools/peers/c_epoll_echo"], "load": "line"},
+     "target": {"vs_python": 2, "vs_limit": 0.85}}
+
+Sides that differ only in "metric" are one measurement per round, shared by the rows
+that name it (a throughput row and a p99 row of the same server cost one run).
 """
 
 import argparse
@@ -41,6 +61,9 @@ import platform
 import statistics
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import server_rig  # noqa: E402  (server rows: one measurement of a server)
 
 PYTHON = "/usr/bin/python3"  # Debian's interpreter: its modules (grpcio, msgpack...) are there.
 
@@ -107,6 +130,63 @@ def run_peer(root, peer, case, min_time):
             if record.get("case") == case:
                 return float(record["ns_per_op"] if "ns_per_op" in record else record["value"])
     sys.exit("ratios: %s printed no result for case %s" % (peer, case))
+
+
+def is_server(side):
+    return bool(side) and "server" in side
+
+
+def row_jobs(rows):
+    """What the rows name: ({binary: {benchmark}}, {(peer, case)}, {measurement key: server side})."""
+    cpp_jobs, peer_jobs, server_jobs = {}, set(), {}
+    for row in rows:
+        for slot in ("cpp", "python", "limit"):
+            side = row.get(slot)
+            if not side:
+                continue
+            if is_server(side):
+                server_jobs[server_rig.measurement_key(side)] = side
+            elif slot == "python":
+                peer_jobs.add((side["peer"], side["case"]))
+            else:
+                cpp_jobs.setdefault(side["binary"], set()).add(side["benchmark"])
+    return cpp_jobs, peer_jobs, server_jobs
+
+
+def job_binaries(root, cpp_jobs, server_jobs):
+    """The C++ (and C) binaries a run executes, for the build-mode check."""
+    binaries = list(cpp_jobs)
+    for side in server_jobs.values():
+        if os.path.exists(os.path.join(root, side["server"][0])):
+            binaries.append(side["server"][0])
+    return binaries
+
+
+def side_samples(slot, side, samples):
+    """The ns samples of one side of a row, or None. `samples` holds "cpp"
+    ({(binary, name): [ns]}), "peer" ({(peer, case): [ns]}) and "server"
+    ({measurement key: [result dicts]})."""
+    if not side:
+        return None
+    if is_server(side):
+        runs = samples["server"].get(server_rig.measurement_key(side))
+        return [r[side.get("metric", "ns_per_op")] for r in runs] if runs else None
+    if slot == "python":
+        return samples["peer"].get((side["peer"], side["case"]))
+    return samples["cpp"].get((side["binary"], side["benchmark"]))
+
+
+def evaluate_target(target, speedup, of_limit, versus="CPython"):
+    """(met: True/False/None when there is no target, the target as text). `versus`
+    names the peer the row compares with (a row's "versus", e.g. uvloop)."""
+    checks, texts = [], []
+    if "vs_python" in target:
+        checks.append(speedup is not None and speedup >= target["vs_python"])
+        texts.append("≥ %gx %s" % (target["vs_python"], versus))
+    if "vs_limit" in target:
+        checks.append(of_limit is not None and of_limit >= target["vs_limit"])
+        texts.append("≥ %gx the limit" % target["vs_limit"])
+    return (all(checks) if checks else None), ("; ".join(texts) or "-")
 
 
 def human_time(ns):
@@ -241,44 +321,31 @@ def main():
     if args.quick:
         args.rounds, args.min_time = 1, 0.05
 
-    # What to run: each binary once per round with all its benchmarks; each peer case.
-    cpp_jobs = {}
-    peer_jobs = []
-    for row in spec["rows"]:
-        for side in ("cpp", "limit"):
-            if row.get(side):
-                cpp_jobs.setdefault(row[side]["binary"], set()).add(row[side]["benchmark"])
-        peer_jobs.append((row["python"]["peer"], row["python"]["case"]))
-    peer_jobs = sorted(set(peer_jobs))
-
-    modes = {build_mode(os.path.join(root, b)) for b in cpp_jobs}
-    cpp_samples, peer_samples = {}, {}
+    # What to run: each binary once per round with all its benchmarks; each peer
+    # case; each server measurement.
+    cpp_jobs, peer_jobs, server_jobs = row_jobs(spec["rows"])
+    modes = {build_mode(os.path.join(root, b)) for b in job_binaries(root, cpp_jobs, server_jobs)}
+    samples = {"cpp": {}, "peer": {}, "server": {}}
     for r in range(args.rounds):
         print("round %d/%d ..." % (r + 1, args.rounds), file=sys.stderr, flush=True)
         for binary, names in sorted(cpp_jobs.items()):
             for name, ns in run_cpp(root, binary, names, args.min_time).items():
-                cpp_samples.setdefault((binary, name), []).append(ns)
-        for peer, case in peer_jobs:
-            peer_samples.setdefault((peer, case), []).append(run_peer(root, peer, case, args.min_time))
+                samples["cpp"].setdefault((binary, name), []).append(ns)
+        for peer, case in sorted(peer_jobs):
+            samples["peer"].setdefault((peer, case), []).append(run_peer(root, peer, case, args.min_time))
+        for key, side in sorted(server_jobs.items()):
+            samples["server"].setdefault(key, []).append(server_rig.measure(root, side, args.min_time))
 
-    def median(samples, key):
-        return statistics.median(samples[key]) if key in samples else None
+    def median(slot, side):
+        values = side_samples(slot, side, samples)
+        return statistics.median(values) if values else None
 
     rows = []
     for row in spec["rows"]:
-        cpp = median(cpp_samples, (row["cpp"]["binary"], row["cpp"]["benchmark"]))
-        py = median(peer_samples, (row["python"]["peer"], row["python"]["case"]))
-        limit = median(cpp_samples, (row["limit"]["binary"], row["limit"]["benchmark"])) if row.get("limit") else None
+        cpp, py, limit = (median(slot, row.get(slot)) for slot in ("cpp", "python", "limit"))
         speedup, of_limit = ratio(py, cpp), ratio(limit, cpp)
-        target, met = row.get("target") or {}, None
-        if "vs_python" in target:
-            met = speedup is not None and speedup >= target["vs_python"]
-            target_text = "≥ %gx %s" % (target["vs_python"], row.get("versus", "CPython"))
-        elif "vs_limit" in target:
-            met = of_limit is not None and of_limit >= target["vs_limit"]
-            target_text = "≥ %gx the limit" % target["vs_limit"]
-        else:
-            target_text = "-"
+        target = row.get("target") or {}
+        met, target_text = evaluate_target(target, speedup, of_limit, row.get("versus", "CPython"))
         rows.append(dict(workload=row["workload"], unit=row.get("unit"), cpp=cpp, py=py, limit=limit, speedup=speedup,
                          of_limit=of_limit, target=target_text,
                          target_speedup=target.get("vs_python"),

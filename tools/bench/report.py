@@ -5,7 +5,8 @@
     bazel run //tools/bench:report -- --only=sync --rounds=5
 
 One invocation runs every chapter's modules/<chapter>/benchmarks/ratios.json rows (the
-C++ benchmarks, their CPython peers, their limits) and the machine's limits
+C++ benchmarks, their CPython peers, their limits, and the server measurements of server
+rows: ratios.py's docstring) and the machine's limits
 (tools/bench/limits.json, measured by limits_benchmark), interleaved: each round runs
 every job once, in the same order, so a machine that drifts hurts both sides alike. Each
 row reports the median of the rounds and their min-max; a row whose spread (max / min,
@@ -91,25 +92,16 @@ class Progress:
 
 
 def run(root, specs, limits, rounds, min_time):
-    """Every job once per round; returns ({(binary, name): [ns]}, {(peer, case): [ns]})."""
-    cpp_jobs, peer_jobs = {}, set()
-    for spec in specs:
-        for row in spec["rows"]:
-            for side in ("cpp", "limit"):
-                if row.get(side):
-                    cpp_jobs.setdefault(row[side]["binary"], set()).add(row[side]["benchmark"])
-            peer_jobs.add((row["python"]["peer"], row["python"]["case"]))
+    """Every job once per round; returns ({"cpp", "peer", "server": samples}, modes) (ratios.side_samples)."""
+    rows = [row for spec in specs for row in spec["rows"]]
+    cpp_jobs, peer_jobs, server_jobs = ratios.row_jobs(rows)
     for lim in limits:
         cpp_jobs.setdefault(lim["binary"], set()).add(lim["benchmark"])
-    # Interleaved: a C++ binary, a peer, a C++ binary, ... in a fixed order.
-    cpp_list, peer_list = sorted(cpp_jobs.items()), sorted(peer_jobs)
-    order = []
-    for i in range(max(len(cpp_list), len(peer_list))):
-        if i < len(cpp_list):
-            order.append(("cpp", cpp_list[i]))
-        if i < len(peer_list):
-            order.append(("py", peer_list[i]))
-    cpp_samples, peer_samples = {}, {}
+    # Interleaved: a C++ binary, a peer, a server, a C++ binary, ... in a fixed order.
+    lists = [[("cpp", j) for j in sorted(cpp_jobs.items())], [("py", j) for j in sorted(peer_jobs)],
+             [("server", j) for j in sorted(server_jobs.items())]]
+    order = [l[i] for i in range(max(len(l) for l in lists)) for l in lists if i < len(l)]
+    samples = {"cpp": {}, "peer": {}, "server": {}}
     progress = Progress(rounds * len(order))
     for r in range(rounds):
         for kind, job in order:
@@ -117,34 +109,31 @@ def run(root, specs, limits, rounds, min_time):
                 binary, names = job
                 progress.step("round %d: %s" % (r + 1, binary))
                 for name, ns in ratios.run_cpp(root, binary, names, min_time).items():
-                    cpp_samples.setdefault((binary, name), []).append(ns)
-            else:
+                    samples["cpp"].setdefault((binary, name), []).append(ns)
+            elif kind == "py":
                 peer, case = job
                 progress.step("round %d: %s %s" % (r + 1, os.path.basename(peer), case))
-                peer_samples.setdefault(job, []).append(ratios.run_peer(root, peer, case, min_time))
+                samples["peer"].setdefault(job, []).append(ratios.run_peer(root, peer, case, min_time))
+            else:
+                key, side = job
+                progress.step("round %d: server %s" % (r + 1, " ".join(os.path.basename(a) for a in side["server"])))
+                samples["server"].setdefault(key, []).append(ratios.server_rig.measure(root, side, min_time))
     progress.finish()
-    modes = {ratios.build_mode(os.path.join(root, b)) for b in cpp_jobs}
-    return cpp_samples, peer_samples, modes
+    modes = {ratios.build_mode(os.path.join(root, b)) for b in ratios.job_binaries(root, cpp_jobs, server_jobs)}
+    return samples, modes
 
 
-def evaluate(specs, limits, cpp_samples, peer_samples):
+def evaluate(specs, limits, samples):
     chapters = []
     for spec in specs:
         rows = []
         for row in spec["rows"]:
-            cpp = summary(cpp_samples.get((row["cpp"]["binary"], row["cpp"]["benchmark"])))
-            py = summary(peer_samples.get((row["python"]["peer"], row["python"]["case"])))
-            lim = (summary(cpp_samples.get((row["limit"]["binary"], row["limit"]["benchmark"])))
-                   if row.get("limit") else None)
+            cpp, py, lim = (summary(ratios.side_samples(slot, row.get(slot), samples))
+                            for slot in ("cpp", "python", "limit"))
             med = lambda s: s["median"] if s else None  # noqa: E731
             speedup, of_limit = ratios.ratio(med(py), med(cpp)), ratios.ratio(med(lim), med(cpp))
-            target, met, target_text = row.get("target") or {}, None, "-"
-            if "vs_python" in target:
-                met = speedup is not None and speedup >= target["vs_python"]
-                target_text = "≥ %gx %s" % (target["vs_python"], row.get("versus", "CPython"))
-            elif "vs_limit" in target:
-                met = of_limit is not None and of_limit >= target["vs_limit"]
-                target_text = "≥ %gx the limit" % target["vs_limit"]
+            target = row.get("target") or {}
+            met, target_text = ratios.evaluate_target(target, speedup, of_limit, row.get("versus", "CPython"))
             spreads = [s for s in (spread(cpp), spread(py), spread(lim)) if s]
             bound = row.get("bound")
             if met is False and not bound and lim and med(py):
@@ -163,7 +152,7 @@ def evaluate(specs, limits, cpp_samples, peer_samples):
                 "bound": bound, "spread": max(spreads) if spreads else None,
             })
         chapters.append({"chapter": spec["chapter"], "rows": rows})
-    limit_rows = [{"name": l["name"], "time": summary(cpp_samples.get((l["binary"], l["benchmark"])))}
+    limit_rows = [{"name": l["name"], "time": summary(samples["cpp"].get((l["binary"], l["benchmark"])))}
                   for l in limits]
     return chapters, limit_rows
 
@@ -283,9 +272,9 @@ def main():
         limits = json.load(f)["limits"]
 
     load_before = load_average()
-    cpp_samples, peer_samples, modes = run(root, specs, limits, rounds, min_time)
+    samples, modes = run(root, specs, limits, rounds, min_time)
     load_after = load_average()
-    chapters, limit_rows = evaluate(specs, limits, cpp_samples, peer_samples)
+    chapters, limit_rows = evaluate(specs, limits, samples)
     load_limit = max(1.0, (os.cpu_count() or 2) / 2)
     run_info = {
         "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
