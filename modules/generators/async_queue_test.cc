@@ -209,7 +209,7 @@ TEST(AsyncQueueTest, ShutdownFailsPutsAndLetsGettersDrainThenFails) {
     co_await yield_times(2);
     EXPECT_TRUE(blocked_put.done());
     if (!blocked_put.done()) co_return;
-    EXPECT_TRUE(absl::IsCancelled(*blocked_put.result()));  // QueueShutDown
+    EXPECT_TRUE(absl::IsCancelled(blocked_put.result()));  // QueueShutDown
     EXPECT_TRUE(absl::IsCancelled(q.put_nowait(3)));
     EXPECT_EQ((co_await q.get()).value_or(-1), 1);  // what is left still comes out
     EXPECT_TRUE(absl::IsCancelled((co_await q.get()).status()));

@@ -21,7 +21,7 @@
 //   t = asyncio.create_task(f())          conc::Task<int> t = conc::create_task(loop, f());
 //   x = await t                           int x = co_await t;     // copies; co_await std::move(t) moves
 //   t.cancel(); t.cancelled(); t.done()   same
-//   t.result()                            absl::StatusOr<int> r = t.result();  (absl::Status for Task<void>)
+//   t.result()                            absl::StatusOr<int> r = t.result();  (absl::Status for Task<void>, Task<absl::Status>)
 //   t.exception()                         absl::StatusOr<std::exception_ptr> e = t.exception();
 //
 // Results and failures:
@@ -101,9 +101,13 @@
 
 namespace conc {
 
-// What result() returns: absl::StatusOr<T>, or absl::Status for Task<void>.
+// What result() returns: absl::StatusOr<T>, or absl::Status for Task<void> and
+// for Task<absl::Status> (an absl::StatusOr<absl::Status> would hide the task's
+// failure: abseil keeps a Status given to it as the value, so a timeout or a
+// cancellation would read as an OK outer status).
 template <class T>
-using TaskResult = std::conditional_t<std::is_void_v<T>, absl::Status, absl::StatusOr<T>>;
+using TaskResult = std::conditional_t<std::is_void_v<T> || std::is_same_v<T, absl::Status>, absl::Status,
+                                      absl::StatusOr<T>>;
 
 namespace internal {
 

@@ -117,8 +117,8 @@ class LoopState {
     for (auto& [id, conn] : conns_) {
       if (!conn->in_flight) conn->writer.close();  // idle: closed at once
     }
-    absl::StatusOr<absl::Status> drained = co_await wait_for(server->wait_closed(), shared_.options.shutdown_grace);
-    if (!drained.ok() || !drained->ok()) {  // the grace is over: the rest is closed
+    absl::Status drained = co_await wait_for(server->wait_closed(), shared_.options.shutdown_grace);
+    if (!drained.ok()) {  // the grace is over: the rest is closed
       for (auto& [id, conn] : conns_) conn->writer.abort();
       co_await server->wait_closed();
     }
