@@ -29,6 +29,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -173,6 +174,11 @@ class StreamTransport : public std::enable_shared_from_this<StreamTransport> {
   // --- reading ---
 
   size_t buffered_in() const { return in_.size() - in_head_; }
+  size_t pending_in() const {
+    int queued = 0;
+    if (fd_.valid() && ioctl(fd_.get(), FIONREAD, &queued) != 0) queued = 0;
+    return buffered_in() + static_cast<size_t>(std::max(queued, 0));
+  }
   std::string_view unread() const { return std::string_view(in_).substr(in_head_); }
   bool eof() const { return eof_; }
   const absl::Status& read_error() const { return read_error_; }
@@ -741,6 +747,7 @@ Task<absl::StatusOr<std::string>> StreamReader::readuntil(std::string separator)
   return internal::ReadUntil(t_, std::move(separator), /*readline=*/false);
 }
 bool StreamReader::at_eof() const { return t_->eof() && t_->buffered_in() == 0; }
+size_t StreamReader::pending() const { return t_->pending_in(); }
 
 absl::Status StreamWriter::write(std::string_view data) const { return t_->write(data); }
 Task<absl::Status> StreamWriter::drain() const { return internal::Drain(t_); }

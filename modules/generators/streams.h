@@ -175,6 +175,11 @@ class StreamReader {
   // True once end of stream was seen and the buffer is empty.
   [[nodiscard]] bool at_eof() const;
 
+  // Bytes received and not yet read: those buffered here plus those still in
+  // the socket's receive queue (FIONREAD). For a server deciding whether a
+  // connection is idle (nothing of a request has arrived) at shutdown.
+  [[nodiscard]] size_t pending() const;
+
   explicit operator bool() const { return t_ != nullptr; }
 
  private:

@@ -89,6 +89,7 @@ class LoopState {
 
  private:
   struct Conn {
+    StreamReader reader;
     StreamWriter writer;
     Clock::time_point last;  // of the last complete request (or the connect)
     bool in_flight = false;  // bytes of a request received, or an answer not drained
@@ -115,7 +116,13 @@ class LoopState {
     stopping_ = true;
     server->close();  // new connections are refused from now on
     for (auto& [id, conn] : conns_) {
-      if (!conn->in_flight) conn->writer.close();  // idle: closed at once
+      // Idle: nothing of a request received, not even bytes this loop has not
+      // read yet (closing over unread bytes would reset the connection).
+      if (!conn->in_flight && conn->reader.pending() == 0) {
+        conn->writer.close();
+      } else {
+        conn->in_flight = true;  // it closes itself after its answer
+      }
     }
     absl::Status drained = co_await wait_for(server->wait_closed(), shared_.options.shutdown_grace);
     if (!drained.ok()) {  // the grace is over: the rest is closed
@@ -141,7 +148,7 @@ class LoopState {
     counters.connections.fetch_add(1, std::memory_order_relaxed);
     counters.active.fetch_add(1, std::memory_order_relaxed);
     const uint64_t id = next_id_++;
-    Conn conn{writer, Clock::now()};
+    Conn conn{reader, writer, Clock::now()};
     conns_[id] = &conn;
     struct Leave {  // also when the loop's end cancels this task
       LoopState* self;
