@@ -36,9 +36,13 @@ bin=${BAZEL_BIN:-$PWD/bazel-bin}
 
 flags=(-std=c++20 -fsyntax-only -Wthread-safety -Wthread-safety-beta -Werror=thread-safety
        -Wno-unknown-warning-option -I. -I"$bin"
-       $(pkg-config --cflags absl_base absl_status absl_statusor absl_time absl_strings absl_flags grpc++ protobuf))
+       $(pkg-config --cflags absl_base absl_status absl_statusor absl_time absl_strings absl_flags grpc++ protobuf libxml-2.0))
 
-files=$(git ls-files 'modules/*.cc' | grep -v -e '/lessons/' -e '/benchmarks/')
+if [ $# -gt 0 ]; then
+  files=$(printf '%s\n' "$@")
+else
+  files=$(git ls-files 'modules/*.cc' | grep -v -e '/lessons/' -e '/benchmarks/')
+fi
 count=$(echo "$files" | wc -l)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
