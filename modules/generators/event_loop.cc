@@ -96,7 +96,7 @@ EventLoop::~EventLoop() {
   std::unordered_map<int, Watch> watches = std::move(watches_);
   std::vector<std::function<void()>> threadsafe;
   {
-    std::lock_guard<std::mutex> lock(threadsafe_mu_);
+    internal::MutexLock lock(threadsafe_mu_);
     threadsafe.swap(threadsafe_);
   }
   // Each function is moved out of its Callback before it is destroyed, so a
@@ -155,7 +155,7 @@ Handle EventLoop::call_at(Deadline deadline, std::function<void()> fn) {
 
 void EventLoop::call_soon_threadsafe(std::function<void()> fn) {
   {
-    std::lock_guard<std::mutex> lock(threadsafe_mu_);
+    internal::MutexLock lock(threadsafe_mu_);
     threadsafe_.push_back(std::move(fn));
   }
   // Wake epoll_wait. EAGAIN (the counter is at its maximum) means the eventfd
@@ -300,7 +300,7 @@ void EventLoop::run_once(const Deadline& run_deadline) {
   {
     std::vector<std::function<void()>> incoming;
     {
-      std::lock_guard<std::mutex> lock(threadsafe_mu_);
+      internal::MutexLock lock(threadsafe_mu_);
       incoming.swap(threadsafe_);
     }
     for (auto& fn : incoming) call_soon(std::move(fn));

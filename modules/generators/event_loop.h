@@ -76,7 +76,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <queue>
 #include <string>
@@ -84,10 +83,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "modules/common/timeout.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/generators/internal/task_base.h"
 
 namespace conc {
@@ -328,8 +329,8 @@ class EventLoop {
   std::unordered_map<int, std::function<void()>> signal_handlers_;
   std::unordered_map<int, struct sigaction> previous_actions_;
 
-  std::mutex threadsafe_mu_;
-  std::vector<std::function<void()>> threadsafe_;  // guarded by threadsafe_mu_
+  internal::Mutex threadsafe_mu_;
+  std::vector<std::function<void()>> threadsafe_ ABSL_GUARDED_BY(threadsafe_mu_);
 };
 
 }  // namespace conc

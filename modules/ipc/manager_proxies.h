@@ -67,11 +67,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "modules/common/codec.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_client.h"
 #include "modules/ipc/manager.pb.h"
@@ -367,7 +369,7 @@ class NamespaceProxy : public BaseProxy {
   template <Encodable T>
   [[nodiscard]] absl::StatusOr<T> get(const std::string& name) const {
     if (IsLocal(name)) {
-      std::lock_guard<std::mutex> lock(local_->mu);
+      internal::MutexLock lock(local_->mu);
       auto it = local_->attributes.find(name);
       if (it == local_->attributes.end()) return NoAttribute(name);
       return internal::DecodeManagerValue<T>(it->second, "Namespace." + name);
@@ -382,7 +384,7 @@ class NamespaceProxy : public BaseProxy {
   template <Encodable T>
   [[nodiscard]] absl::Status set(const std::string& name, const T& value) const {
     if (IsLocal(name)) {
-      std::lock_guard<std::mutex> lock(local_->mu);
+      internal::MutexLock lock(local_->mu);
       local_->attributes[name] = Encode(value);
       return absl::OkStatus();
     }
@@ -394,7 +396,7 @@ class NamespaceProxy : public BaseProxy {
   // hasattr(ns, name).
   [[nodiscard]] absl::StatusOr<bool> has(const std::string& name) const {
     if (IsLocal(name)) {
-      std::lock_guard<std::mutex> lock(local_->mu);
+      internal::MutexLock lock(local_->mu);
       return local_->attributes.count(name) != 0;
     }
     managerpb::Op op = NewOp(managerpb::CONTAINS);
@@ -406,7 +408,7 @@ class NamespaceProxy : public BaseProxy {
   // del ns.name.
   [[nodiscard]] absl::Status del(const std::string& name) const {
     if (IsLocal(name)) {
-      std::lock_guard<std::mutex> lock(local_->mu);
+      internal::MutexLock lock(local_->mu);
       if (local_->attributes.erase(name) == 0) return NoAttribute(name);
       return absl::OkStatus();
     }
@@ -435,8 +437,8 @@ class NamespaceProxy : public BaseProxy {
   // The '_' attributes: shared by the copies of one proxy, guarded for use
   // from several threads.
   struct Local {
-    std::mutex mu;
-    std::map<std::string, std::string> attributes;  // name -> encoded value
+    internal::Mutex mu;
+    std::map<std::string, std::string> attributes ABSL_GUARDED_BY(mu);  // name -> encoded value
   };
   std::shared_ptr<Local> local_ = std::make_shared<Local>();
 };

@@ -18,7 +18,7 @@ SharedMemoryManager::SharedMemoryManager(SharedMemoryManagerOptions options)
 SharedMemoryManager::~SharedMemoryManager() { (void)shutdown(); }
 
 absl::Status SharedMemoryManager::start() {
-  std::lock_guard<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   if (state_ != State::kInitial) {
     return MisuseError(state_ == State::kStarted ? "SharedMemoryManager: already started"
                                                  : "SharedMemoryManager: already shut down");
@@ -40,7 +40,7 @@ absl::StatusOr<conc::SharedMemory> SharedMemoryManager::CreateTracked(int64_t si
   if (size <= 0) {
     return ValueError(absl::StrCat("SharedMemoryManager: 'size' must be a positive number, not ", size));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   if (state_ != State::kStarted) {
     return MisuseError(state_ == State::kInitial ? "SharedMemoryManager: not started"
                                                  : "SharedMemoryManager: shut down");
@@ -75,12 +75,12 @@ absl::StatusOr<conc::ShareableList> SharedMemoryManager::ShareableList(
 }
 
 std::vector<std::string> SharedMemoryManager::segment_names() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   return names_;
 }
 
 absl::Status SharedMemoryManager::shutdown() {
-  std::lock_guard<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   if (state_ != State::kStarted) return absl::OkStatus();
   state_ = State::kShutDown;
   absl::Status s = watcher_->Stop(absl::Seconds(10));

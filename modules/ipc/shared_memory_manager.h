@@ -79,6 +79,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/ipc/shareable_list.h"
 #include "modules/ipc/shared_memory.h"
 
@@ -134,7 +135,7 @@ class SharedMemoryManager {
   enum class State { kInitial, kStarted, kShutDown };
 
   const SharedMemoryManagerOptions options_;
-  mutable std::mutex mu_;
+  mutable internal::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_) = State::kInitial;
   std::unique_ptr<internal::ShmWatcher> watcher_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> names_ ABSL_GUARDED_BY(mu_);

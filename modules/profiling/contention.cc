@@ -4,11 +4,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/profiling/timeit.h"
 
 namespace conc {
@@ -16,8 +17,8 @@ namespace internal {
 namespace {
 
 struct Registry {
-  std::mutex mu;
-  std::vector<const ContentionCounters*> live;  // guarded by mu
+  internal::Mutex mu;
+  std::vector<const ContentionCounters*> live ABSL_GUARDED_BY(mu);
 };
 
 Registry& TheRegistry() {
@@ -29,13 +30,13 @@ Registry& TheRegistry() {
 
 ContentionCounters::ContentionCounters(std::string_view name) : name_(name) {
   Registry& r = TheRegistry();
-  std::lock_guard<std::mutex> hold(r.mu);
+  internal::MutexLock hold(r.mu);
   r.live.push_back(this);
 }
 
 ContentionCounters::~ContentionCounters() {
   Registry& r = TheRegistry();
-  std::lock_guard<std::mutex> hold(r.mu);
+  internal::MutexLock hold(r.mu);
   r.live.erase(std::remove(r.live.begin(), r.live.end(), this), r.live.end());
 }
 
@@ -70,7 +71,7 @@ std::vector<ContentionStats> ContentionSnapshot() {
   std::vector<ContentionStats> rows;
   {
     internal::Registry& r = internal::TheRegistry();
-    std::lock_guard<std::mutex> hold(r.mu);
+    internal::MutexLock hold(r.mu);
     for (const internal::ContentionCounters* c : r.live) rows.push_back(c->Snapshot());
   }
   std::stable_sort(rows.begin(), rows.end(), [](const ContentionStats& a, const ContentionStats& b) {

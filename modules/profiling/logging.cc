@@ -8,13 +8,14 @@
 #include <cctype>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/status.h"
 #include "spdlog/async.h"
 #include "spdlog/async_logger.h"
@@ -35,15 +36,17 @@ struct Config {
   std::string format = kDefaultLogFormat;
 };
 
-std::mutex g_mu;
-Config& TheConfig() {
+internal::Mutex g_mu;
+Config& TheConfig() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
   static Config* config = new Config;  // never destroyed: loggers may log during exit
   return *config;
 }
 
 // Async threads of earlier configurations: an async logger holds only a weak
 // pointer to its thread, so a logger got before a re-configuration needs it kept.
-std::vector<std::shared_ptr<spdlog::details::thread_pool>>& RetiredPools() {
+// Guarded by g_mu.
+std::vector<std::shared_ptr<spdlog::details::thread_pool>>& RetiredPools()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
   static auto* pools = new std::vector<std::shared_ptr<spdlog::details::thread_pool>>;
   return *pools;
 }
@@ -116,7 +119,7 @@ absl::Status ConfigureLogging(const LoggingOptions& options) {
     next.sinks.push_back(std::make_shared<spdlog::sinks::null_sink_mt>());
   }
 
-  std::lock_guard<std::mutex> lock(g_mu);
+  internal::MutexLock lock(g_mu);
   // GetLogger makes new loggers from now on; a logger got before stays usable
   // where it was (its async thread, if any, is kept alive for it).
   spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
@@ -128,7 +131,7 @@ absl::Status ConfigureLogging(const LoggingOptions& options) {
 
 std::shared_ptr<spdlog::logger> GetLogger(std::string_view name) {
   const std::string key(name);
-  std::lock_guard<std::mutex> lock(g_mu);
+  internal::MutexLock lock(g_mu);
   if (auto existing = spdlog::get(key)) return existing;
   Config& c = TheConfig();
   EnsureDefaults(c);
@@ -138,7 +141,7 @@ std::shared_ptr<spdlog::logger> GetLogger(std::string_view name) {
 }
 
 void ShutdownLogging() {
-  std::lock_guard<std::mutex> lock(g_mu);
+  internal::MutexLock lock(g_mu);
   spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
   spdlog::drop_all();
   // Destroying the async thread's pool drains its queue and joins the thread.

@@ -21,6 +21,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
 #include "modules/sockets/internal/server_core.h"
@@ -264,14 +265,14 @@ class ThreadServer final : public BlockingServer {
 
  protected:
   void Dispatch(Socket conn) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     for (std::thread& t : finished_) t.join();
     finished_.clear();
     threads_.emplace_front();
     auto it = threads_.begin();
     *it = std::thread([this, it, c = std::move(conn)]() mutable {
       Serve(std::move(c));
-      std::lock_guard<std::mutex> lock(mu_);
+      internal::MutexLock lock(mu_);
       finished_.push_back(std::move(*it));
       threads_.erase(it);
       all_done_.notify_all();
@@ -279,15 +280,15 @@ class ThreadServer final : public BlockingServer {
   }
 
   void JoinWorkers() override {
-    std::unique_lock<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     // Each connection is bounded by shutdown_grace once the stop event is set.
-    all_done_.wait(lock, [this] { return threads_.empty(); });
+    all_done_.wait(lock.native(), [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return threads_.empty(); });
     for (std::thread& t : finished_) t.join();
     finished_.clear();
   }
 
  private:
-  std::mutex mu_;
+  internal::Mutex mu_;
   std::condition_variable all_done_;  // Signalled when a thread leaves threads_.
   std::list<std::thread> threads_ ABSL_GUARDED_BY(mu_);     // Running; each erases itself when done.
   std::vector<std::thread> finished_ ABSL_GUARDED_BY(mu_);  // Done, waiting to be joined.

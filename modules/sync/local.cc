@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "modules/common/internal/mutex.h"
 
 namespace conc {
 namespace local_internal {
@@ -50,7 +51,7 @@ void DestroyAll(const std::vector<Slot>& slots) {
 struct ThreadTable;
 
 struct Registry {
-  std::mutex mu;
+  internal::Mutex mu;
   std::vector<ThreadTable*> tables ABSL_GUARDED_BY(mu);
   std::vector<std::size_t> free_slots ABSL_GUARDED_BY(mu);
   std::size_t next_slot ABSL_GUARDED_BY(mu) = 0;
@@ -64,12 +65,12 @@ Registry& GetRegistry() {
 }
 
 struct ThreadTable {
-  std::mutex mu;
+  internal::Mutex mu;
   std::vector<Slot> slots ABSL_GUARDED_BY(mu);
 
   ThreadTable() {
     Registry& r = GetRegistry();
-    std::lock_guard<std::mutex> lock(r.mu);
+    internal::MutexLock lock(r.mu);
     r.tables.push_back(this);
   }
 
@@ -79,7 +80,7 @@ struct ThreadTable {
     for (;;) {
       std::vector<Slot> taken;
       {
-        std::lock_guard<std::mutex> lock(mu);
+        internal::MutexLock lock(mu);
         taken.swap(slots);
       }
       const bool any = std::any_of(taken.begin(), taken.end(), [](const Slot& s) {
@@ -89,7 +90,7 @@ struct ThreadTable {
       DestroyAll(taken);
     }
     Registry& r = GetRegistry();
-    std::lock_guard<std::mutex> lock(r.mu);
+    internal::MutexLock lock(r.mu);
     r.tables.erase(std::find(r.tables.begin(), r.tables.end(), this));
   }
 };
@@ -103,7 +104,7 @@ ThreadTable& CurrentTable() {
 
 std::size_t AcquireSlot() {
   Registry& r = GetRegistry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  internal::MutexLock lock(r.mu);
   if (!r.free_slots.empty()) {
     const std::size_t slot = r.free_slots.back();
     r.free_slots.pop_back();
@@ -116,9 +117,9 @@ void ReleaseSlot(std::size_t slot) {
   std::vector<Slot> taken;
   Registry& r = GetRegistry();
   {
-    std::lock_guard<std::mutex> lock(r.mu);
+    internal::MutexLock lock(r.mu);
     for (ThreadTable* table : r.tables) {
-      std::lock_guard<std::mutex> table_lock(table->mu);
+      internal::MutexLock table_lock(table->mu);
       if (slot < table->slots.size() && table->slots[slot].value != nullptr) {
         taken.push_back(table->slots[slot]);
         table->slots[slot] = Slot{};
@@ -129,20 +130,20 @@ void ReleaseSlot(std::size_t slot) {
   // slot number is freed only after its values are gone, so a new Local can
   // never find a stale value.
   DestroyAll(taken);
-  std::lock_guard<std::mutex> lock(r.mu);
+  internal::MutexLock lock(r.mu);
   r.free_slots.push_back(slot);
 }
 
 void* Find(std::size_t slot) {
   ThreadTable& table = CurrentTable();
-  std::lock_guard<std::mutex> lock(table.mu);
+  internal::MutexLock lock(table.mu);
   return slot < table.slots.size() ? table.slots[slot].value : nullptr;
 }
 
 void* Install(std::size_t slot, void* value, Destroyer destroy) {
   ThreadTable& table = CurrentTable();
   {
-    std::lock_guard<std::mutex> lock(table.mu);
+    internal::MutexLock lock(table.mu);
     if (slot >= table.slots.size()) table.slots.resize(slot + 1);
     Slot& s = table.slots[slot];
     if (s.value == nullptr) {
@@ -159,7 +160,7 @@ void Erase(std::size_t slot) {
   ThreadTable& table = CurrentTable();
   Slot taken;
   {
-    std::lock_guard<std::mutex> lock(table.mu);
+    internal::MutexLock lock(table.mu);
     if (slot < table.slots.size()) std::swap(taken, table.slots[slot]);
   }
   if (taken.value != nullptr) taken.destroy(taken.value);

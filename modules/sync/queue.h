@@ -135,7 +135,6 @@
 #include <concepts>
 #include <condition_variable>
 #include <cstddef>
-#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -217,7 +216,7 @@ class Queue {
       T item, bool block = true,
       std::optional<absl::Duration> timeout = std::nullopt)
       ABSL_LOCKS_EXCLUDED(mu_, get_mu_) {
-    std::unique_lock<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     if (is_shutdown_) return ShutDownError("Queue.put: the queue is shut down");
     if (maxsize_ > 0) {
       if (!block) {
@@ -264,8 +263,8 @@ class Queue {
       ABSL_LOCKS_EXCLUDED(mu_, get_mu_) {
     if (block && timeout.has_value() && *timeout < absl::ZeroDuration()) {
       // Python checks "shut down and empty" first, then the timeout.
-      std::lock_guard<internal::SpinLock> get_lock(get_mu_);
-      std::lock_guard<internal::SpinLock> lock(mu_);
+      internal::SpinLockHolder get_lock(get_mu_);
+      internal::SpinLockHolder lock(mu_);
       if (is_shutdown_ && Size() == 0) {
         return ShutDownError("Queue.get: the queue is shut down");
       }
@@ -277,9 +276,14 @@ class Queue {
                                       : Deadline::Infinite());
     bool spun = false;
     while (true) {
-      std::unique_lock<internal::SpinLock> get_lock(get_mu_);
+      internal::SpinLockHolder get_lock(get_mu_);
       if constexpr (kBatching) {
-        if (!head_.empty()) return PopHead(get_lock);
+        if (!head_.empty()) {
+          T item = PopHead();
+          get_lock.unlock();
+          WakePutter();
+          return item;
+        }
       }
       if (!spun && !tail_nonempty_.load(std::memory_order_relaxed) && !deadline.expired()) {
         // Nothing queued: poll for a put before taking the producers' lock
@@ -289,7 +293,7 @@ class Queue {
         (void)spin_.Spin([this] { return tail_nonempty_.load(std::memory_order_relaxed); });
         continue;
       }
-      std::unique_lock<internal::SpinLock> lock(mu_);
+      internal::SpinLockHolder lock(mu_);
       if (storage_.size() > 0) {
         if constexpr (kBatching) {
           // Take everything the producers queued in one hand-over.
@@ -297,7 +301,10 @@ class Queue {
           head_size_.store(head_.size(), std::memory_order_seq_cst);
           tail_nonempty_.store(false, std::memory_order_relaxed);
           lock.unlock();
-          return PopHead(get_lock);
+          T item = PopHead();
+          get_lock.unlock();
+          WakePutter();
+          return item;
         } else {
           T item = storage_.get();
           if (storage_.size() == 0) {
@@ -341,7 +348,7 @@ class Queue {
   // Returns `FailedPrecondition` ("task_done() called too many times", Python's
   // ValueError) if there is no unfinished task; nothing changes then.
   [[nodiscard]] absl::Status task_done() ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     if (unfinished_tasks_ == 0) {
       return MisuseError("Queue.task_done: task_done() called too many times");
     }
@@ -355,7 +362,7 @@ class Queue {
   // (returns at once if there is none). Shutdown does not end it by itself;
   // see the table above.
   void join() ABSL_LOCKS_EXCLUDED(mu_) {
-    std::unique_lock<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     while (unfinished_tasks_ > 0) {
       ++joiners_waiting_;
       all_tasks_done_.wait(lock);
@@ -367,7 +374,7 @@ class Queue {
   // Returns true if the unfinished-task count reached zero, false on timeout.
   [[nodiscard]] bool join(absl::Duration timeout) ABSL_LOCKS_EXCLUDED(mu_) {
     const Deadline deadline = Deadline::FromTimeout(timeout);
-    std::unique_lock<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     while (unfinished_tasks_ > 0) {
       if (deadline.expired()) return false;
       ++joiners_waiting_;
@@ -390,8 +397,8 @@ class Queue {
     // The dropped items are destroyed after the locks are released, so that
     // a destructor that touches this queue does not deadlock.
     std::vector<T> dropped;
-    std::lock_guard<internal::SpinLock> get_lock(get_mu_);
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder get_lock(get_mu_);
+    internal::SpinLockHolder lock(mu_);
     is_shutdown_ = true;
     if (immediate) {
       while (!head_.empty()) dropped.push_back(head_.pop_front());
@@ -410,7 +417,7 @@ class Queue {
   // The number of queued items. Approximate: other threads may change it
   // before the caller acts on it (Python: "not reliable!").
   std::size_t qsize() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     return Size();
   }
 
@@ -420,7 +427,7 @@ class Queue {
   // True if a bounded queue holds maxsize items (never for an unbounded one),
   // with the same caveat.
   bool full() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     return maxsize_ > 0 && Size() >= capacity();
   }
 
@@ -429,28 +436,28 @@ class Queue {
 
   // True after `shutdown()`. Python's `is_shutdown` attribute.
   bool is_shutdown() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     return is_shutdown_;
   }
 
   // Puts counted but not yet task_done'd. Python's `unfinished_tasks`.
   std::size_t unfinished_tasks() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     return unfinished_tasks_;
   }
 
   // Diagnostics (tests use them to know a thread is blocked without
   // sleeping): how many threads are waiting in `get`, `put` and `join` now.
   std::size_t getters_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     return getters_waiting_;
   }
   std::size_t putters_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     return putters_waiting_.load(std::memory_order_relaxed);
   }
   std::size_t joiners_waiting() const ABSL_LOCKS_EXCLUDED(mu_) {
-    std::lock_guard<internal::SpinLock> lock(mu_);
+    internal::SpinLockHolder lock(mu_);
     return joiners_waiting_;
   }
 
@@ -468,7 +475,7 @@ class Queue {
   // size: a getter that takes from head_ (without mu_) stores the new size and
   // then reads the count, so one of the two sees the other (both seq_cst), and
   // a getter that sees the count notifies under mu_, after this wait began.
-  void WaitForRoom(std::unique_lock<internal::SpinLock>& lock, const Deadline& deadline)
+  void WaitForRoom(internal::SpinLockHolder& lock, const Deadline& deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     putters_waiting_.fetch_add(1, std::memory_order_seq_cst);
     if (Size() >= capacity()) {
@@ -493,23 +500,27 @@ class Queue {
     }
   }
 
-  // Hands out the oldest item of the consumers' batch.
-  T PopHead(std::unique_lock<internal::SpinLock>& get_lock)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(get_mu_) {
+  // Takes the oldest item of the consumers' batch. The caller then drops
+  // get_mu_ and calls WakePutter.
+  T PopHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(get_mu_) {
     T item = head_.pop_front();
     if (maxsize_ <= 0) {
       // Unbounded: no putter ever waits, so no ordering is needed; qsize()
       // reads a snapshot either way.
       head_size_.store(head_.size(), std::memory_order_relaxed);
-      return item;
-    }
-    head_size_.store(head_.size(), std::memory_order_seq_cst);
-    get_lock.unlock();
-    if (putters_waiting_.load(std::memory_order_seq_cst) > 0) {
-      std::lock_guard<internal::SpinLock> lock(mu_);
-      not_full_.notify_one();
+    } else {
+      head_size_.store(head_.size(), std::memory_order_seq_cst);
     }
     return item;
+  }
+
+  // After a PopHead, with get_mu_ released: wakes a putter of a bounded queue
+  // that waits for the room the getter just made (see WaitForRoom).
+  void WakePutter() ABSL_LOCKS_EXCLUDED(mu_, get_mu_) {
+    if (maxsize_ > 0 && putters_waiting_.load(std::memory_order_seq_cst) > 0) {
+      internal::SpinLockHolder lock(mu_);
+      not_full_.notify_one();
+    }
   }
 
   // Two locks, so that producers and consumers rarely meet (Michael and

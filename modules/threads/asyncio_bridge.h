@@ -51,6 +51,7 @@
 #include <utility>
 
 #include "absl/time/time.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/generators/event_loop.h"
 #include "modules/generators/internal/task_base.h"
 #include "modules/generators/task.h"
@@ -68,7 +69,7 @@ namespace internal {
 // an awaiter is registered. The pool thread reads `loop` under the mutex; the
 // loop thread clears it before the awaiter (or the loop) goes.
 struct FutureBridge {
-  std::mutex mu;
+  internal::Mutex mu;
   EventLoop* loop = nullptr;  // guarded by mu
   Suspension* awaiter = nullptr;  // loop thread only
   TaskBase* root = nullptr;       // loop thread only
@@ -100,7 +101,7 @@ class FutureAwaiter final : public Suspension {
     // May run at once, here, if the future finished meanwhile: then it only
     // posts the wake-up to this loop, which is fine.
     future_.add_done_callback([bridge = bridge_](const Future<T>&) {
-      std::lock_guard<std::mutex> lock(bridge->mu);
+      internal::MutexLock lock(bridge->mu);
       if (bridge->loop == nullptr) return;  // the awaiter (or the loop) is gone
       bridge->loop->call_soon_threadsafe([bridge] {
         if (bridge->awaiter == nullptr) return;  // cancelled meanwhile
@@ -129,7 +130,7 @@ class FutureAwaiter final : public Suspension {
   bool unregister() {
     if (!bridge_ || bridge_->awaiter == nullptr) return false;
     bridge_->awaiter = nullptr;
-    std::lock_guard<std::mutex> lock(bridge_->mu);
+    internal::MutexLock lock(bridge_->mu);
     bridge_->loop = nullptr;
     return true;
   }

@@ -30,7 +30,7 @@ const char* PhaseName(FutureStateBase::Phase phase) {
 }  // namespace
 
 void Waiter::Add(std::size_t index, bool failed) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   completed_.push_back(index);
   if (failed) ++failed_;
   cv_.notify_all();
@@ -38,56 +38,58 @@ void Waiter::Add(std::size_t index, bool failed) {
 
 bool Waiter::WaitFor(const Deadline& deadline,
                      const std::function<bool(std::size_t, std::size_t)>& pred) {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto ready = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return pred(completed_.size(), failed_); };
+  MutexLock lock(mu_);
+  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return pred(completed_.size(), failed_); };
   if (deadline.is_infinite()) {
-    cv_.wait(lock, ready);
+    cv_.wait(lock.native(), ready);
     return true;
   }
-  return cv_.wait_until(lock, deadline.to_steady_time_point(), ready);
+  return cv_.wait_until(lock.native(), deadline.to_steady_time_point(), ready);
 }
 
 std::optional<std::size_t> Waiter::Take(const Deadline& deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
-  auto ready = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return taken_ < completed_.size(); };
+  MutexLock lock(mu_);
+  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return taken_ < completed_.size(); };
   if (deadline.is_infinite()) {
-    cv_.wait(lock, ready);
-  } else if (!cv_.wait_until(lock, deadline.to_steady_time_point(), ready)) {
+    cv_.wait(lock.native(), ready);
+  } else if (!cv_.wait_until(lock.native(), deadline.to_steady_time_point(), ready)) {
     return std::nullopt;
   }
   return completed_[taken_++];
 }
 
 std::vector<std::size_t> Waiter::Completed() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return completed_;
 }
 
 bool FutureStateBase::Cancel() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (phase_ == Phase::kRunning || phase_ == Phase::kFinished) return false;
   if (phase_ == Phase::kCancelled) return true;
-  FinishLocked(lock, Phase::kCancelled);
+  Finished finished = FinishLocked(Phase::kCancelled);
+  lock.unlock();
+  ReportFinished(std::move(finished));
   return true;
 }
 
 bool FutureStateBase::Cancelled() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return phase_ == Phase::kCancelled;
 }
 
 bool FutureStateBase::Running() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return phase_ == Phase::kRunning;
 }
 
 bool FutureStateBase::Done() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return phase_ == Phase::kCancelled || phase_ == Phase::kFinished;
 }
 
 bool FutureStateBase::SetRunningOrNotifyCancel() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (phase_ != Phase::kPending) return false;
   phase_ = Phase::kRunning;
   return true;
@@ -95,25 +97,31 @@ bool FutureStateBase::SetRunningOrNotifyCancel() {
 
 absl::Status FutureStateBase::SetException(std::exception_ptr e) {
   if (!e) return absl::InvalidArgumentError("set_exception: null exception_ptr");
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (absl::Status s = CheckCanFinishLocked(); !s.ok()) return s;
   exception_ = std::move(e);
-  FinishLocked(lock, Phase::kFinished);
+  Finished finished = FinishLocked(Phase::kFinished);
+  lock.unlock();
+  ReportFinished(std::move(finished));
   return absl::OkStatus();
 }
 
 absl::Status FutureStateBase::SetStatus(absl::Status status) {
   if (status.ok()) return absl::InvalidArgumentError("set_status: the status must be an error");
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (absl::Status s = CheckCanFinishLocked(); !s.ok()) return s;
   status_ = std::move(status);
-  FinishLocked(lock, Phase::kFinished);
+  Finished finished = FinishLocked(Phase::kFinished);
+  lock.unlock();
+  ReportFinished(std::move(finished));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::exception_ptr> FutureStateBase::Exception(std::optional<absl::Duration> timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  absl::Status s = WaitLocked(lock, timeout, "exception");
+  const Deadline deadline = Deadline::FromTimeout(timeout);
+  SpinUntilDone(deadline);
+  MutexLock lock(mu_);
+  absl::Status s = WaitLocked(lock, deadline, "exception");
   if (exception_) return exception_;
   if (!s.ok()) return s;
   return std::exception_ptr();
@@ -121,7 +129,7 @@ absl::StatusOr<std::exception_ptr> FutureStateBase::Exception(std::optional<absl
 
 void FutureStateBase::AddDoneCallback(Callback cb) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (phase_ != Phase::kCancelled && phase_ != Phase::kFinished) {
       callbacks_.push_back(std::move(cb));
       return;
@@ -136,7 +144,7 @@ void FutureStateBase::AddDoneCallback(Callback cb) {
 }
 
 void FutureStateBase::AddWaiter(const std::shared_ptr<Waiter>& waiter, std::size_t index) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (phase_ == Phase::kCancelled || phase_ == Phase::kFinished) {
     waiter->Add(index, phase_ == Phase::kFinished && (exception_ || !status_.ok()));
     return;
@@ -145,27 +153,18 @@ void FutureStateBase::AddWaiter(const std::shared_ptr<Waiter>& waiter, std::size
 }
 
 void FutureStateBase::RemoveWaiter(const Waiter* waiter) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::erase_if(waiters_, [waiter](const auto& entry) { return entry.first.get() == waiter; });
 }
 
-absl::Status FutureStateBase::WaitLocked(std::unique_lock<std::mutex>& lock,
-                                         std::optional<absl::Duration> timeout, const char* what) const {
-  const Deadline deadline = Deadline::FromTimeout(timeout);
-  auto done = [this]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+absl::Status FutureStateBase::WaitLocked(MutexLock& lock, const Deadline& deadline,
+                                         const char* what) const {
+  auto done = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return phase_ == Phase::kCancelled || phase_ == Phase::kFinished;
   };
-  if (!done() && !deadline.expired()) {
-    // A result that is microseconds away (a pool running short tasks) is
-    // cheaper to wait for by spinning briefly than by sleeping on the futex:
-    // a sleep and wake-up across CPUs costs tens of microseconds on a VM.
-    lock.unlock();
-    SpinUntilDone();
-    lock.lock();
-  }
   if (deadline.is_infinite()) {
-    cv_.wait(lock, done);
-  } else if (!cv_.wait_until(lock, deadline.to_steady_time_point(), done)) {
+    cv_.wait(lock.native(), done);
+  } else if (!cv_.wait_until(lock.native(), deadline.to_steady_time_point(), done)) {
     return absl::DeadlineExceededError(absl::StrCat("Future.", what, ": timed out, the future is ",
                                                     PhaseName(phase_)));
   }
@@ -185,7 +184,11 @@ absl::Status FutureStateBase::CheckCanFinishLocked() const {
   return absl::OkStatus();
 }
 
-void FutureStateBase::SpinUntilDone() const {
+void FutureStateBase::SpinUntilDone(const Deadline& deadline) const {
+  // A result that is microseconds away (a pool running short tasks) is
+  // cheaper to wait for by spinning briefly than by sleeping on the futex:
+  // a sleep and wake-up across CPUs costs tens of microseconds on a VM.
+  if (done_hint_.load(std::memory_order_acquire) || deadline.expired()) return;
   for (int i = 0; i < 256; ++i) {
     if (done_hint_.load(std::memory_order_acquire)) return;
 #if defined(__x86_64__) || defined(__i386__)
@@ -198,20 +201,22 @@ void FutureStateBase::SpinUntilDone() const {
   }
 }
 
-void FutureStateBase::FinishLocked(std::unique_lock<std::mutex>& lock, Phase phase) {
+FutureStateBase::Finished FutureStateBase::FinishLocked(Phase phase) {
   phase_ = phase;
   done_hint_.store(true, std::memory_order_release);
-  const bool failed = phase == Phase::kFinished && (exception_ || !status_.ok());
-  std::vector<Callback> callbacks;
-  callbacks.swap(callbacks_);
-  std::vector<std::pair<std::shared_ptr<Waiter>, std::size_t>> waiters;
-  waiters.swap(waiters_);
+  Finished finished;
+  finished.failed = phase == Phase::kFinished && (exception_ || !status_.ok());
+  finished.callbacks.swap(callbacks_);
+  finished.waiters.swap(waiters_);
   cv_.notify_all();
-  lock.unlock();
-  for (const auto& [waiter, index] : waiters) waiter->Add(index, failed);
-  if (callbacks.empty()) return;
+  return finished;
+}
+
+void FutureStateBase::ReportFinished(Finished finished) {
+  for (const auto& [waiter, index] : finished.waiters) waiter->Add(index, finished.failed);
+  if (finished.callbacks.empty()) return;
   const std::shared_ptr<FutureStateBase> self = shared_from_this();
-  for (Callback& cb : callbacks) {
+  for (Callback& cb : finished.callbacks) {
     try {
       cb(self);
     } catch (...) {

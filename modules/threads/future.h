@@ -67,7 +67,6 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -80,6 +79,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "modules/common/timeout.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/generators/generator.h"
 
 namespace conc {
@@ -104,7 +104,7 @@ class Waiter {
   std::vector<std::size_t> Completed();
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
   std::vector<std::size_t> completed_ ABSL_GUARDED_BY(mu_);
   std::size_t taken_ ABSL_GUARDED_BY(mu_) = 0;
@@ -133,18 +133,30 @@ class FutureStateBase : public std::enable_shared_from_this<FutureStateBase> {
   void RemoveWaiter(const Waiter* waiter);
 
  protected:
+  // Whom a future that just finished tells, once mu_ is released.
+  struct Finished {
+    bool failed = false;
+    std::vector<Callback> callbacks;
+    std::vector<std::pair<std::shared_ptr<Waiter>, std::size_t>> waiters;
+  };
+
   // Waits (with `lock` held on mu_) until done or the deadline; returns the
   // outcome as a status (see the top of future.h); `what` names the call.
-  absl::Status WaitLocked(std::unique_lock<std::mutex>& lock, std::optional<absl::Duration> timeout,
-                          const char* what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Spins (then yields) briefly until done_hint_ is set; gives up silently.
-  void SpinUntilDone() const;
+  // The caller has called SpinUntilDone(deadline) before taking the lock.
+  absl::Status WaitLocked(MutexLock& lock, const Deadline& deadline, const char* what) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Unless the deadline has passed, spins (then yields) briefly until
+  // done_hint_ is set; gives up silently.
+  void SpinUntilDone(const Deadline& deadline) const ABSL_LOCKS_EXCLUDED(mu_);
   // FailedPrecondition unless PENDING or RUNNING (Python's InvalidStateError).
   absl::Status CheckCanFinishLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Enters `phase`, notifies, releases the lock, then reports to waiters and callbacks.
-  void FinishLocked(std::unique_lock<std::mutex>& lock, Phase phase) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Enters `phase` and notifies; returns whom to tell (ReportFinished, after
+  // the caller releases mu_).
+  Finished FinishLocked(Phase phase) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reports to the waiters and callbacks of FinishLocked.
+  void ReportFinished(Finished finished) ABSL_LOCKS_EXCLUDED(mu_);
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   mutable std::condition_variable cv_;  // Notified on entering CANCELLED or FINISHED.
   // Set (release) when entering CANCELLED or FINISHED, with mu_ held; read
   // without the lock only as a hint, by the brief spin before a blocking wait.
@@ -162,9 +174,11 @@ class FutureState final : public FutureStateBase {
   using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
   using ResultType = std::conditional_t<std::is_void_v<T>, absl::Status, absl::StatusOr<T>>;
 
-  ResultType Result(std::optional<absl::Duration> timeout) const {
-    std::unique_lock<std::mutex> lock(mu_);
-    absl::Status s = WaitLocked(lock, timeout, "result");
+  ResultType Result(std::optional<absl::Duration> timeout) const ABSL_LOCKS_EXCLUDED(mu_) {
+    const Deadline deadline = Deadline::FromTimeout(timeout);
+    SpinUntilDone(deadline);
+    MutexLock lock(mu_);
+    absl::Status s = WaitLocked(lock, deadline, "result");
     if (!s.ok()) return s;
     if constexpr (std::is_void_v<T>) {
       return absl::OkStatus();
@@ -173,11 +187,13 @@ class FutureState final : public FutureStateBase {
     }
   }
 
-  absl::Status SetResult(Stored value) {
-    std::unique_lock<std::mutex> lock(mu_);
+  absl::Status SetResult(Stored value) ABSL_LOCKS_EXCLUDED(mu_) {
+    MutexLock lock(mu_);
     if (absl::Status s = CheckCanFinishLocked(); !s.ok()) return s;
     value_.emplace(std::move(value));
-    FinishLocked(lock, Phase::kFinished);
+    Finished finished = FinishLocked(Phase::kFinished);
+    lock.unlock();
+    ReportFinished(std::move(finished));
     return absl::OkStatus();
   }
 

@@ -26,6 +26,7 @@
 #include "modules/common/codec.h"
 #include "modules/common/fd.h"
 #include "modules/common/framed.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
 #include "modules/common/internal/exception.h"
@@ -75,7 +76,7 @@ struct ProcessState {
   std::function<void()> body;   // Fork: the callable.
   pid_t fixed_pid = 0;          // kCurrent/kParent: the pid.
 
-  mutable std::mutex mu;
+  mutable internal::Mutex mu;
   bool daemon ABSL_GUARDED_BY(mu) = false;
   Phase phase ABSL_GUARDED_BY(mu) = Phase::kInitial;
   bool closed ABSL_GUARDED_BY(mu) = false;
@@ -117,7 +118,7 @@ namespace {
 
 // The process-wide table (Python's `_current_process`, `_children`).
 struct Globals {
-  std::mutex mu;
+  internal::Mutex mu;
   bool main_called ABSL_GUARDED_BY(mu) = false;
   std::string argv0 ABSL_GUARDED_BY(mu) = "conc-process";
   std::shared_ptr<ProcessState> current ABSL_GUARDED_BY(mu);
@@ -140,7 +141,7 @@ std::shared_ptr<ProcessState> MakeCurrentLocked(std::string name, std::string id
   s->name = std::move(name);
   s->identity = std::move(identity);
   s->fixed_pid = ::getpid();
-  std::lock_guard<std::mutex> lock(s->mu);
+  internal::MutexLock lock(s->mu);
   s->daemon = daemon;
   return s;
 }
@@ -203,7 +204,7 @@ void ReportException(const std::string& name, std::exception_ptr e) {
     request = *std::move(got);
   }
   {
-    std::lock_guard<std::mutex> lock(G().mu);
+    internal::MutexLock lock(G().mu);
     G().current = MakeCurrentLocked(request.name, request.identity, request.daemon);
     SetParentLocked(static_cast<pid_t>(request.parent_pid), request.parent_name);
   }
@@ -243,17 +244,17 @@ std::string DescribeExitCode(int exitcode) {
 bool CurrentIsDaemon() {
   std::shared_ptr<ProcessState> current;
   {
-    std::lock_guard<std::mutex> lock(G().mu);
+    internal::MutexLock lock(G().mu);
     current = CurrentLocked();
   }
-  std::lock_guard<std::mutex> lock(current->mu);
+  internal::MutexLock lock(current->mu);
   return current->daemon;
 }
 
 std::shared_ptr<ProcessState> NewChildState(ProcessOptions options) {
   auto s = std::make_shared<ProcessState>();
   {
-    std::lock_guard<std::mutex> lock(G().mu);
+    internal::MutexLock lock(G().mu);
     std::shared_ptr<ProcessState> current = CurrentLocked();
     const int n = ++G().counter;
     s->identity =
@@ -263,7 +264,7 @@ std::shared_ptr<ProcessState> NewChildState(ProcessOptions options) {
   s->pass_fds = std::move(options.pass_fds);
   // Python: the child's config is a copy of the creator's, daemon included.
   const bool daemon = options.daemon.has_value() ? *options.daemon : CurrentIsDaemon();
-  std::lock_guard<std::mutex> lock(s->mu);
+  internal::MutexLock lock(s->mu);
   s->daemon = daemon;
   return s;
 }
@@ -307,7 +308,7 @@ absl::Status StartSpawn(ProcessState& s, bool daemon) ABSL_EXCLUSIVE_LOCKS_REQUI
   std::string parent_name;
   std::string identity;
   {
-    std::lock_guard<std::mutex> lock(G().mu);
+    internal::MutexLock lock(G().mu);
     if (!G().main_called) {
       return absl::FailedPreconditionError(
           "Process.start: the spawn start method needs conc::ProcessMain(argc, argv) at the top "
@@ -371,7 +372,7 @@ absl::Status StartFork(ProcessState& s, bool daemon) ABSL_EXCLUSIVE_LOCKS_REQUIR
   internal::FlushStdio();  // Or buffered output would be printed twice.
   // Fork while holding the table's lock, so that no other thread holds it in
   // the child (where that thread does not exist); both sides release it.
-  std::unique_lock<std::mutex> table(G().mu);
+  internal::MutexLock table(G().mu);
   const pid_t parent = ::getpid();
   const std::string parent_name = internal::CurrentLocked()->name;
   const pid_t pid = ::fork();
@@ -412,7 +413,7 @@ absl::Status StartFork(ProcessState& s, bool daemon) ABSL_EXCLUSIVE_LOCKS_REQUIR
 }
 
 void Forget(const std::shared_ptr<ProcessState>& s) {
-  std::lock_guard<std::mutex> lock(G().mu);
+  internal::MutexLock lock(G().mu);
   std::erase(G().children, s);
 }
 
@@ -422,7 +423,7 @@ absl::Status Process::start() {
   ProcessState& s = *state_;
   if (s.kind != ProcessState::Kind::kChild) return NotAChild(s, "start");
   const bool caller_is_daemon = internal::CurrentIsDaemon();  // Before s.mu: lock order.
-  std::unique_lock<std::mutex> lock(s.mu);
+  internal::MutexLock lock(s.mu);
   if (s.closed) return Closed("Process.start");
   if (s.phase != ProcessState::Phase::kInitial) {
     return absl::FailedPreconditionError("Process.start: cannot start a process twice");
@@ -437,7 +438,7 @@ absl::Status Process::start() {
       s.method == StartMethod::kSpawn ? StartSpawn(s, s.daemon) : StartFork(s, s.daemon);
   if (!started.ok()) return started;
   lock.unlock();
-  std::lock_guard<std::mutex> table(G().mu);
+  internal::MutexLock table(G().mu);
   G().children.push_back(state_);
   internal::RegisterAtexitLocked();
   return absl::OkStatus();
@@ -449,7 +450,7 @@ absl::Status Process::join(std::optional<absl::Duration> timeout) {
   const Deadline deadline = Deadline::FromTimeout(timeout);
   int pidfd;
   {
-    std::lock_guard<std::mutex> lock(s.mu);
+    internal::MutexLock lock(s.mu);
     if (s.closed) return Closed("Process.join");
     if (s.phase == ProcessState::Phase::kInitial) {
       return absl::FailedPreconditionError("Process.join: can only join a started process");
@@ -471,7 +472,7 @@ absl::Status Process::join(std::optional<absl::Duration> timeout) {
           std::min<int64_t>(1000, absl::ToInt64Microseconds(deadline.remaining()))));
     }
     {
-      std::lock_guard<std::mutex> lock(s.mu);
+      internal::MutexLock lock(s.mu);
       if (s.PollLocked()) break;
     }
     if (deadline.expired()) {
@@ -495,7 +496,7 @@ bool Process::is_alive() const {
   }
   bool ended;
   {
-    std::lock_guard<std::mutex> lock(s.mu);
+    internal::MutexLock lock(s.mu);
     if (s.phase == ProcessState::Phase::kInitial || s.closed) return false;
     ended = s.PollLocked();
   }
@@ -506,7 +507,7 @@ bool Process::is_alive() const {
 std::optional<int> Process::exitcode() const {
   ProcessState& s = *state_;
   if (s.kind != ProcessState::Kind::kChild) return std::nullopt;
-  std::lock_guard<std::mutex> lock(s.mu);
+  internal::MutexLock lock(s.mu);
   if (!s.closed) s.PollLocked();
   return s.exitcode;
 }
@@ -514,7 +515,7 @@ std::optional<int> Process::exitcode() const {
 std::optional<pid_t> Process::pid() const {
   ProcessState& s = *state_;
   if (s.kind != ProcessState::Kind::kChild) return s.fixed_pid;
-  std::lock_guard<std::mutex> lock(s.mu);
+  internal::MutexLock lock(s.mu);
   if (s.phase == ProcessState::Phase::kInitial) return std::nullopt;
   return s.pid;
 }
@@ -525,7 +526,7 @@ absl::StatusOr<int> Process::sentinel() const {
     return absl::FailedPreconditionError(
         absl::StrCat("Process.sentinel: ", s.name, " is not a child of this process"));
   }
-  std::lock_guard<std::mutex> lock(s.mu);
+  internal::MutexLock lock(s.mu);
   if (s.closed) return Closed("Process.sentinel");
   if (s.phase == ProcessState::Phase::kInitial) {
     return ValueError("Process.sentinel: process not started");
@@ -537,12 +538,12 @@ absl::StatusOr<int> Process::sentinel() const {
 const std::string& Process::name() const { return state_->name; }
 
 bool Process::daemon() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   return state_->daemon;
 }
 
 absl::Status Process::set_daemon(bool daemon) {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   if (state_->kind != ProcessState::Kind::kChild ||
       state_->phase != ProcessState::Phase::kInitial) {
     return absl::FailedPreconditionError(
@@ -557,7 +558,7 @@ StartMethod Process::start_method() const { return state_->method; }
 namespace {
 absl::Status SendSignal(ProcessState& s, int sig, const char* what) {
   if (s.kind != ProcessState::Kind::kChild) return NotAChild(s, what);
-  std::lock_guard<std::mutex> lock(s.mu);
+  internal::MutexLock lock(s.mu);
   if (s.closed) return Closed(what);
   if (s.phase == ProcessState::Phase::kInitial) {
     return absl::FailedPreconditionError(absl::StrCat(what, ": the process has not been started"));
@@ -576,7 +577,7 @@ absl::Status Process::close() {
   ProcessState& s = *state_;
   if (s.kind != ProcessState::Kind::kChild) return NotAChild(s, "close");
   {
-    std::lock_guard<std::mutex> lock(s.mu);
+    internal::MutexLock lock(s.mu);
     if (s.closed) return absl::OkStatus();
     if (s.phase == ProcessState::Phase::kStarted && !s.PollLocked()) {
       return ValueError("Process.close: cannot close a process while it is still running; "
@@ -595,24 +596,24 @@ absl::Status Process::close() {
 void ProcessMain(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], internal::kSpawnMarker) == 0) {
     {
-      std::lock_guard<std::mutex> lock(G().mu);
+      internal::MutexLock lock(G().mu);
       G().main_called = true;
       G().argv0 = argv[0];
     }
     internal::RunSpawnedChild(std::atoi(argv[2]));
   }
-  std::lock_guard<std::mutex> lock(G().mu);
+  internal::MutexLock lock(G().mu);
   G().main_called = true;
   if (argc >= 1 && argv[0] != nullptr) G().argv0 = argv[0];
 }
 
 Process current_process() {
-  std::lock_guard<std::mutex> lock(G().mu);
+  internal::MutexLock lock(G().mu);
   return Process(internal::CurrentLocked());
 }
 
 std::optional<Process> parent_process() {
-  std::lock_guard<std::mutex> lock(G().mu);
+  internal::MutexLock lock(G().mu);
   if (G().parent == nullptr) return std::nullopt;
   return Process(G().parent);
 }
@@ -620,7 +621,7 @@ std::optional<Process> parent_process() {
 std::vector<Process> active_children() {
   std::vector<std::shared_ptr<ProcessState>> children;
   {
-    std::lock_guard<std::mutex> lock(G().mu);
+    internal::MutexLock lock(G().mu);
     children = G().children;
   }
   std::vector<Process> alive;

@@ -35,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "modules/common/fd.h"
 #include "modules/common/framed.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/status.h"
 #include "modules/common/internal/exception.h"
 #include "modules/threads/internal/process_registry.h"
@@ -247,7 +248,7 @@ class ProcessPoolCore {
   void Enqueue(PoolTask task) {
     absl::Status refused;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      internal::MutexLock lock(mu_);
       if (max_workers_ < 1) {
         refused = ValueError(absl::StrCat(
             "ProcessPoolExecutor: max_workers must be greater than 0, got ", max_workers_));
@@ -275,7 +276,7 @@ class ProcessPoolCore {
     std::deque<PoolTask> cancelled;
     bool started;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      internal::MutexLock lock(mu_);
       shutdown_ = true;
       if (cancel_futures) cancelled.swap(queue_);
       started = started_;
@@ -285,17 +286,17 @@ class ProcessPoolCore {
     }
     Wake();
     if (!wait || !started) return;
-    std::lock_guard<std::mutex> join_lock(join_mu_);
+    internal::MutexLock join_lock(join_mu_);
     if (manager_.joinable() && manager_.get_id() != std::this_thread::get_id()) manager_.join();
   }
 
   bool Broken() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     return broken_started_;
   }
 
   std::vector<pid_t> Pids() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     return pids_;
   }
 
@@ -342,7 +343,7 @@ class ProcessPoolCore {
       w.pidfd = FileDescriptor(static_cast<int>(::syscall(SYS_pidfd_open, w.pid, 0)));
       ::fcntl(w.result_r.get(), F_SETFL, O_NONBLOCK);
       workers_.push_back(std::move(w));
-      std::lock_guard<std::mutex> lock(mu_);
+      internal::MutexLock lock(mu_);
       pids_.push_back(workers_.back().pid);
     }
     return absl::OkStatus();
@@ -351,7 +352,7 @@ class ProcessPoolCore {
   // Moves queued tasks to workers with room. Returns true when shut down and
   // nothing is left to do.
   bool Dispatch() {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     bool room = true;
     while (room && !queue_.empty()) {
       room = false;
@@ -439,7 +440,7 @@ class ProcessPoolCore {
   void Break(absl::Status status) {
     std::deque<PoolTask> pending;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      internal::MutexLock lock(mu_);
       broken_ = status;
       broken_started_ = true;
       pending.swap(queue_);
@@ -525,7 +526,7 @@ class ProcessPoolCore {
   const std::string initializer_;  // A registered function's name; empty for none.
   const std::string initargs_;     // Its arguments, encoded.
 
-  mutable std::mutex mu_;
+  mutable internal::Mutex mu_;
   std::deque<PoolTask> queue_ ABSL_GUARDED_BY(mu_);  // Submitted, not yet sent.
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
   bool started_ ABSL_GUARDED_BY(mu_) = false;  // The manager thread exists.
@@ -533,7 +534,7 @@ class ProcessPoolCore {
   bool broken_started_ ABSL_GUARDED_BY(mu_) = false;  // broken() (not a bad constructor).
   std::vector<pid_t> pids_ ABSL_GUARDED_BY(mu_);
   std::thread manager_;  // Assigned under mu_ before started_ is set.
-  std::mutex join_mu_;   // One joiner at a time.
+  internal::Mutex join_mu_;   // One joiner at a time.
   FileDescriptor wake_r_, wake_w_;  // Wake-ups for the manager.
 
   // Owned by the manager thread.

@@ -17,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/timeout.h"
 #include "modules/sync/event.h"
 #include "modules/common/internal/exception.h"
@@ -40,7 +41,7 @@ struct ThreadState {
   explicit ThreadState(Kind k) : kind(k) {}
 
   const Kind kind;
-  mutable std::mutex mu;
+  mutable internal::Mutex mu;
   // Set once the thread has finished (phase kFinished): what join() waits on.
   // An Event rather than `cv`: a wait on a condition variable re-takes `mu`
   // marked contended, so every join paid one more futex call; and the Event
@@ -86,7 +87,7 @@ bool OnMainThread() { return gettid() == getpid(); }
 // unregister.
 struct Registry {
   Registry() : main(std::make_shared<ThreadState>(Kind::kMain)) {
-    std::lock_guard<std::mutex> state_lock(main->mu);
+    internal::MutexLock state_lock(main->mu);
     main->name = "MainThread";
     main->phase = Phase::kStarted;
     main->native_id.store(getpid(), std::memory_order_relaxed);
@@ -96,7 +97,7 @@ struct Registry {
     active.push_back(main);
   }
 
-  std::mutex mu;
+  internal::Mutex mu;
   std::condition_variable cv;  // Notified when non_daemon_alive drops.
   std::vector<std::shared_ptr<ThreadState>> active ABSL_GUARDED_BY(mu);
   int non_daemon_alive ABSL_GUARDED_BY(mu) = 0;  // Started, not finished, not daemon.
@@ -120,7 +121,7 @@ Registry& GetRegistry() {
 
 void Unregister(const std::shared_ptr<ThreadState>& state, bool counted_non_daemon) {
   Registry& r = GetRegistry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  internal::MutexLock lock(r.mu);
   auto it = std::find(r.active.begin(), r.active.end(), state);
   if (it != r.active.end()) r.active.erase(it);
   if (counted_non_daemon && --r.non_daemon_alive == 0) r.cv.notify_all();
@@ -148,7 +149,7 @@ void ShutdownAtExit() {
     // Newest first, one at a time, each marked as running so that an owner
     // unregistering it meanwhile (an executor destroyed on another thread)
     // waits until it has returned instead of freeing what it uses.
-    std::unique_lock<std::mutex> lock(r.mu);
+    internal::MutexLock lock(r.mu);
     while (!r.atexit_fns.empty()) {
       std::function<void()> fn = std::move(r.atexit_fns.back().second);
       r.running_atexit_id = r.atexit_fns.back().first;
@@ -163,18 +164,18 @@ void ShutdownAtExit() {
     }
   }
   {
-    std::lock_guard<std::mutex> lock(r.main->mu);
+    internal::MutexLock lock(r.main->mu);
     r.main->phase = Phase::kFinished;
   }
   r.main->finished.set();
   // If exit() was called from a non-daemon conc thread, do not wait for it.
   int self = 0;
   if (ThreadState* me = tls_current_raw; me && me->kind == Kind::kOrdinary) {
-    std::lock_guard<std::mutex> lock(me->mu);
+    internal::MutexLock lock(me->mu);
     if (!me->daemon && me->phase == Phase::kStarted) self = 1;
   }
-  std::unique_lock<std::mutex> lock(r.mu);
-  r.cv.wait(lock, [&] { return r.non_daemon_alive <= self; });
+  internal::MutexLock lock(r.mu);
+  r.cv.wait(lock.native(), [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.mu) { return r.non_daemon_alive <= self; });
 }
 
 // What start() hands the new thread. `daemon` travels here rather than being
@@ -207,7 +208,7 @@ void* Bootstrap(void* raw_arg) {
   self->target = internal::UniqueFunction();
   Unregister(self, !daemon);
   {
-    std::lock_guard<std::mutex> lock(self->mu);
+    internal::MutexLock lock(self->mu);
     self->phase = Phase::kFinished;
   }
   self->finished.set();
@@ -216,7 +217,7 @@ void* Bootstrap(void* raw_arg) {
 
 // The installed excepthook. Never destroyed, so that a daemon thread throwing
 // during exit still finds it.
-std::mutex g_hook_mu;
+internal::Mutex g_hook_mu;
 ExceptHook& g_hook ABSL_GUARDED_BY(g_hook_mu) = *new ExceptHook;
 
 }  // namespace
@@ -228,7 +229,7 @@ Thread::Thread(ThreadOptions options) : Thread(std::move(options), internal::Uni
 Thread::Thread(ThreadOptions options, internal::UniqueFunction target)
     : state_(std::make_shared<ThreadState>(Kind::kOrdinary)) {
   const bool daemon = options.daemon.has_value() ? *options.daemon : current_thread().daemon();
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   state_->name = options.name.empty() ? NewName("Thread-") : std::move(options.name);
   state_->daemon = daemon;
   state_->target = std::move(target);
@@ -237,7 +238,7 @@ Thread::Thread(ThreadOptions options, internal::UniqueFunction target)
 absl::Status Thread::start() {
   bool daemon;
   {
-    std::lock_guard<std::mutex> lock(state_->mu);
+    internal::MutexLock lock(state_->mu);
     if (state_->kind != Kind::kOrdinary || state_->phase != Phase::kNew) {
       return absl::FailedPreconditionError("threads can only be started once");
     }
@@ -247,7 +248,7 @@ absl::Status Thread::start() {
   Registry& r = GetRegistry();
   std::call_once(r.hook_once, [] { std::atexit(ShutdownAtExit); });
   {
-    std::lock_guard<std::mutex> lock(r.mu);
+    internal::MutexLock lock(r.mu);
     r.active.push_back(state_);
     if (!daemon) ++r.non_daemon_alive;
   }
@@ -261,7 +262,7 @@ absl::Status Thread::start() {
   if (err != 0) {
     delete arg;
     Unregister(state_, !daemon);
-    std::lock_guard<std::mutex> lock(state_->mu);
+    internal::MutexLock lock(state_->mu);
     state_->phase = Phase::kNew;
     return absl::ResourceExhaustedError(absl::StrCat("can't start new thread: ", std::strerror(err)));
   }
@@ -278,7 +279,7 @@ absl::Status Thread::join(std::optional<absl::Duration> timeout) const {
   if (self) {
     return absl::FailedPreconditionError("cannot join current thread");
   }
-  std::unique_lock<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   if (state_->phase == Phase::kNew) {
     return absl::FailedPreconditionError("cannot join thread before it is started");
   }
@@ -289,17 +290,17 @@ absl::Status Thread::join(std::optional<absl::Duration> timeout) const {
 }
 
 bool Thread::is_alive() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   return state_->phase == Phase::kStarted;
 }
 
 std::string Thread::name() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   return state_->name;
 }
 
 void Thread::set_name(std::string name) {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   state_->name = std::move(name);
 }
 
@@ -307,7 +308,7 @@ uint64_t Thread::ident() const { return state_->ident.load(std::memory_order_acq
 
 int64_t Thread::native_id() const {
   {
-    std::lock_guard<std::mutex> lock(state_->mu);
+    internal::MutexLock lock(state_->mu);
     if (state_->phase == Phase::kNew) return 0;
   }
   // Started: the new thread publishes its id first thing.
@@ -316,12 +317,12 @@ int64_t Thread::native_id() const {
 }
 
 bool Thread::daemon() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   return state_->daemon;
 }
 
 absl::Status Thread::set_daemon(bool daemon) {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  internal::MutexLock lock(state_->mu);
   if (state_->phase != Phase::kNew) {
     return absl::FailedPreconditionError("cannot set daemon status of active thread");
   }
@@ -333,7 +334,7 @@ Thread current_thread() {
   if (tls_current.state) return Thread(tls_current.state);
   Registry& r = GetRegistry();
   if (OnMainThread()) {
-    std::lock_guard<std::mutex> lock(r.main->mu);
+    internal::MutexLock lock(r.main->mu);
     if (r.main->ident.load(std::memory_order_relaxed) == 0) {
       r.main->ident.store(SelfIdent(), std::memory_order_relaxed);
     }
@@ -342,7 +343,7 @@ Thread current_thread() {
   // A thread conc did not start: Python's _DummyThread.
   auto dummy = std::make_shared<ThreadState>(Kind::kDummy);
   {
-    std::lock_guard<std::mutex> lock(dummy->mu);
+    internal::MutexLock lock(dummy->mu);
     dummy->name = NewName("Dummy-");
     dummy->daemon = true;
     dummy->phase = Phase::kStarted;
@@ -350,7 +351,7 @@ Thread current_thread() {
     dummy->native_id.store(gettid(), std::memory_order_relaxed);
   }
   {
-    std::lock_guard<std::mutex> lock(r.mu);
+    internal::MutexLock lock(r.mu);
     r.active.push_back(dummy);
   }
   tls_current.state = dummy;
@@ -362,7 +363,7 @@ Thread main_thread() { return Thread(GetRegistry().main); }
 
 std::vector<Thread> enumerate() {
   Registry& r = GetRegistry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  internal::MutexLock lock(r.mu);
   std::vector<Thread> threads;
   threads.reserve(r.active.size());
   for (const auto& state : r.active) threads.push_back(Thread(state));
@@ -371,7 +372,7 @@ std::vector<Thread> enumerate() {
 
 int active_count() {
   Registry& r = GetRegistry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  internal::MutexLock lock(r.mu);
   return static_cast<int>(r.active.size());
 }
 
@@ -387,7 +388,7 @@ void default_excepthook(const ExceptHookArgs& args) {
 }
 
 ExceptHook set_excepthook(ExceptHook hook) {
-  std::lock_guard<std::mutex> lock(g_hook_mu);
+  internal::MutexLock lock(g_hook_mu);
   ExceptHook previous = std::move(g_hook);
   g_hook = std::move(hook);
   if (!previous) previous = default_excepthook;
@@ -397,7 +398,7 @@ ExceptHook set_excepthook(ExceptHook hook) {
 void excepthook(const ExceptHookArgs& args) {
   ExceptHook hook;
   {
-    std::lock_guard<std::mutex> lock(g_hook_mu);
+    internal::MutexLock lock(g_hook_mu);
     hook = g_hook;
   }
   try {
@@ -417,7 +418,7 @@ namespace internal {
 
 int RegisterAtexit(std::function<void()> fn) {
   Registry& r = GetRegistry();
-  std::lock_guard<std::mutex> lock(r.mu);
+  internal::MutexLock lock(r.mu);
   const int id = ++r.next_atexit_id;
   r.atexit_fns.emplace_back(id, std::move(fn));
   return id;
@@ -425,12 +426,12 @@ int RegisterAtexit(std::function<void()> fn) {
 
 void UnregisterAtexit(int id) {
   Registry& r = GetRegistry();
-  std::unique_lock<std::mutex> lock(r.mu);
+  internal::MutexLock lock(r.mu);
   std::erase_if(r.atexit_fns, [id](const auto& entry) { return entry.first == id; });
   // The exit hook may be running this very callback on another thread: wait
   // until it returns, so that the caller may destroy what it captured. (On the
   // hook's own thread, the callback is the caller: no wait.)
-  r.cv.wait(lock, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  r.cv.wait(lock.native(), [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(r.mu) {
     return r.running_atexit_id != id || r.running_atexit_thread == std::this_thread::get_id();
   });
 }

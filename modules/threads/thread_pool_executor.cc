@@ -39,7 +39,7 @@ ThreadPoolExecutor::~ThreadPoolExecutor() {
 }
 
 absl::Status ThreadPoolExecutor::Enqueue(std::vector<WorkItem> items) {
-  std::unique_lock<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   if (!broken_.ok()) return broken_;
   if (shutdown_) return absl::FailedPreconditionError("cannot schedule new futures after shutdown");
   for (WorkItem& item : items) queue_.push_back(std::move(item));
@@ -76,7 +76,7 @@ absl::Status ThreadPoolExecutor::StartWorkersLocked(std::size_t idle) {
 
 absl::Status ThreadPoolExecutor::EnqueueBatch(std::shared_ptr<MapBatchBase> batch) {
   const std::size_t runners = std::min<std::size_t>(static_cast<std::size_t>(max_workers_), batch->size());
-  std::unique_lock<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   if (!broken_.ok()) return broken_;
   if (shutdown_) return absl::FailedPreconditionError("cannot schedule new futures after shutdown");
   if (runners == 0) return absl::OkStatus();
@@ -102,7 +102,7 @@ void ThreadPoolExecutor::RunBatch(const std::shared_ptr<MapBatchBase>& batch) {
   batch->RunRunner();
   if (batch->runners.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     // The last runner: every item is claimed (or the batch stopped).
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     std::erase(batches_, batch);
   }
 }
@@ -126,7 +126,7 @@ void ThreadPoolExecutor::MapBatchBase::TryRun(std::size_t i) {
   // image (store waiting_for_, load the state), so one of them sees the other.
   states_[i].store(kDone, std::memory_order_seq_cst);
   if (waiting_for_.load(std::memory_order_seq_cst) == i) {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     cv_.notify_all();
   }
 }
@@ -148,20 +148,20 @@ void ThreadPoolExecutor::MapBatchBase::RunRunner() {
 
 void ThreadPoolExecutor::MapBatchBase::Stop() {
   stopped_.store(true, std::memory_order_seq_cst);
-  std::lock_guard<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   cv_.notify_all();
 }
 
 void ThreadPoolExecutor::MapBatchBase::Break(absl::Status status) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     stop_status_ = std::move(status);
   }
   Stop();
 }
 
 absl::Status ThreadPoolExecutor::MapBatchBase::StopStatus() {
-  std::lock_guard<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   if (!stop_status_.ok()) return stop_status_;
   return absl::CancelledError("Future.result: the future was cancelled");
 }
@@ -180,7 +180,7 @@ ThreadPoolExecutor::MapBatchBase::State ThreadPoolExecutor::MapBatchBase::Await(
     st = state();
     if (st == kDone) return st;
   }
-  std::unique_lock<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   waiting_for_.store(i, std::memory_order_seq_cst);
   while (true) {
     st = static_cast<State>(states_[i].load(std::memory_order_seq_cst));
@@ -194,8 +194,8 @@ ThreadPoolExecutor::MapBatchBase::State ThreadPoolExecutor::MapBatchBase::Await(
       continue;  // A runner started it first.
     }
     if (deadline.is_infinite()) {
-      cv_.wait(lock);
-    } else if (cv_.wait_until(lock, deadline.to_steady_time_point()) == std::cv_status::timeout) {
+      cv_.wait(lock.native());
+    } else if (cv_.wait_until(lock.native(), deadline.to_steady_time_point()) == std::cv_status::timeout) {
       st = static_cast<State>(states_[i].load(std::memory_order_acquire));
       if (st == kDone) break;
       if (deadline.expired()) break;
@@ -209,7 +209,7 @@ void ThreadPoolExecutor::BreakPool(absl::Status why) {
   std::deque<WorkItem> failed;
   std::vector<std::shared_ptr<MapBatchBase>> batches;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     if (broken_.ok()) broken_ = std::move(why);
     failed.swap(queue_);
     batches.swap(batches_);
@@ -239,7 +239,7 @@ void ThreadPoolExecutor::WorkerLoop() {
       return;
     }
   }
-  std::unique_lock<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   while (true) {
     if (!queue_.empty()) {
       WorkItem item = std::move(queue_.front());
@@ -252,7 +252,7 @@ void ThreadPoolExecutor::WorkerLoop() {
     }
     if (shutdown_) return;
     ++idle_;
-    cv_.wait(lock);
+    cv_.wait(lock.native());
     --idle_;
   }
 }
@@ -261,7 +261,7 @@ void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
   std::vector<Thread> workers;
   std::deque<WorkItem> cancelled;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     shutdown_ = true;
     if (cancel_futures) {
       cancelled.swap(queue_);

@@ -72,6 +72,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/timeout.h"
 #include "modules/generators/generator.h"
 #include "modules/threads/future.h"
@@ -326,7 +327,7 @@ class ThreadPoolExecutor {
     alignas(64) std::atomic<std::size_t> next_{0};  // Next index to claim.
     alignas(64) std::atomic<bool> stopped_{false};
     std::atomic<std::size_t> waiting_for_;  // The slot the consumer sleeps on.
-    std::mutex mu_;
+    internal::Mutex mu_;
     std::condition_variable cv_;
     absl::Status stop_status_ ABSL_GUARDED_BY(mu_);  // Set by Break.
   };
@@ -414,7 +415,7 @@ class ThreadPoolExecutor {
   const Initializer initializer_;  // Null without one.
   int atexit_id_ = 0;
 
-  std::mutex mu_;
+  internal::Mutex mu_;
   std::condition_variable cv_;  // Work queued or shutdown.
   std::deque<WorkItem> queue_ ABSL_GUARDED_BY(mu_);
   std::vector<Thread> workers_ ABSL_GUARDED_BY(mu_);

@@ -42,6 +42,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/timeout.h"
 #include "modules/threads/internal/unique_function.h"
 #include "modules/threads/thread.h"
@@ -51,7 +52,7 @@ namespace conc {
 namespace internal {
 // Python's Timer.finished Event.
 struct TimerFlag {
-  std::mutex mu;
+  internal::Mutex mu;
   std::condition_variable cv;
   bool finished ABSL_GUARDED_BY(mu) = false;
 };
@@ -74,7 +75,7 @@ class Timer : public Thread {
 
   // Stops the timer if it has not fired yet (see Guarantees above).
   void cancel() {
-    std::lock_guard<std::mutex> lock(flag_->mu);
+    internal::MutexLock lock(flag_->mu);
     flag_->finished = true;
     flag_->cv.notify_all();
   }
@@ -92,12 +93,12 @@ class Timer : public Thread {
   // in which case the flag is set so that a later cancel() changes nothing.
   static bool Wait(internal::TimerFlag& flag, absl::Duration interval) {
     const Deadline deadline = Deadline::FromTimeout(interval);
-    std::unique_lock<std::mutex> lock(flag.mu);
-    auto cancelled = [&flag]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return flag.finished; };
+    internal::MutexLock lock(flag.mu);
+    auto cancelled = [&flag]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flag.mu) { return flag.finished; };
     if (deadline.is_infinite()) {
-      flag.cv.wait(lock, cancelled);
+      flag.cv.wait(lock.native(), cancelled);
     } else {
-      flag.cv.wait_until(lock, deadline.to_steady_time_point(), cancelled);
+      flag.cv.wait_until(lock.native(), deadline.to_steady_time_point(), cancelled);
     }
     if (flag.finished) return false;
     flag.finished = true;

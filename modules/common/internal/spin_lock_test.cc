@@ -4,12 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <future>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "gtest/gtest.h"
 
 namespace conc::internal {
@@ -26,7 +27,7 @@ TEST(SpinLockTest, ExcludesAndPublishesWhatTheHolderWrote) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kPerThread; ++i) {
-        std::lock_guard<SpinLock> lock(mu);
+        SpinLockHolder lock(mu);
         ++counter;
       }
     });
@@ -37,7 +38,9 @@ TEST(SpinLockTest, ExcludesAndPublishesWhatTheHolderWrote) {
 
 TEST(SpinLockTest, TryLockFailsWhileHeld) {
   SpinLock mu;
-  ASSERT_TRUE(mu.try_lock());
+  // Not ASSERT_TRUE(mu.try_lock()): -Wthread-safety follows a try_lock only
+  // through a branch on its result.
+  if (!mu.try_lock()) GTEST_FAIL() << "try_lock failed on a free lock";
   EXPECT_FALSE(std::async(std::launch::async, [&] { return mu.try_lock(); }).get());
   mu.unlock();
   EXPECT_TRUE(std::async(std::launch::async, [&] {
@@ -52,7 +55,7 @@ TEST(SpinLockTest, WaiterGetsTheLockWhenTheHolderReleasesIt) {
   mu.lock();
   std::atomic<bool> acquired{false};
   std::thread waiter([&] {
-    std::lock_guard<SpinLock> lock(mu);  // Polls, then yields.
+    SpinLockHolder lock(mu);  // Polls, then yields.
     acquired.store(true);
   });
   // Only a negative can be checked without a bound on the scheduler: the
@@ -62,6 +65,52 @@ TEST(SpinLockTest, WaiterGetsTheLockWhenTheHolderReleasesIt) {
   mu.unlock();
   waiter.join();
   EXPECT_TRUE(acquired.load());
+}
+
+TEST(SpinLockHolderTest, UnlockAndLockDropAndRetakeTheLockInsideTheScope) {
+  SpinLock mu;
+  auto free_now = [&] {
+    const bool got = mu.try_lock();
+    if (got) mu.unlock();
+    return got;
+  };
+  {
+    SpinLockHolder hold(mu);
+    EXPECT_FALSE(free_now());
+    hold.unlock();
+    EXPECT_TRUE(free_now());
+    hold.lock();
+    EXPECT_FALSE(free_now());
+  }
+  EXPECT_TRUE(free_now());
+  {
+    SpinLockHolder hold(mu);
+    hold.unlock();
+  }  // Not unlocked twice.
+  EXPECT_TRUE(free_now());
+}
+
+TEST(SpinLockHolderTest, ConditionVariableAnyWaitsOnTheHolder) {
+  struct {
+    SpinLock mu;
+    std::condition_variable_any changed;
+    int value ABSL_GUARDED_BY(mu) = 0;
+  } s;
+  std::thread setter([&] {
+    SpinLockHolder hold(s.mu);
+    s.value = 1;
+    s.changed.notify_one();
+  });
+  {
+    SpinLockHolder hold(s.mu);
+    // Bounded: a lost wake-up fails the test instead of hanging it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (s.value == 0 &&
+           s.changed.wait_until(hold, deadline) == std::cv_status::no_timeout) {
+    }
+    EXPECT_EQ(s.value, 1);
+  }
+  setter.join();
 }
 
 }  // namespace

@@ -213,7 +213,7 @@ absl::StatusOr<std::unique_ptr<LocalManagerClient>> LocalManagerClient::Connect(
       new LocalManagerClient(name, authkey, call_timeout, std::move(display)));
   absl::StatusOr<FileDescriptor> first = client->Open();
   if (!first.ok()) return first.status();
-  std::lock_guard<std::mutex> lock(client->mu_);
+  internal::MutexLock lock(client->mu_);
   client->idle_.push_back(*std::move(first));
   return client;
 }
@@ -269,7 +269,7 @@ absl::StatusOr<managerpb::LocalReply> LocalManagerClient::RoundTrip(
   const Deadline deadline = Deadline::FromTimeout(budget);
   FileDescriptor fd;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     if (!idle_.empty()) {
       fd = std::move(idle_.back());
       idle_.pop_back();
@@ -309,7 +309,7 @@ absl::StatusOr<managerpb::LocalReply> LocalManagerClient::RoundTrip(
   if (reply.code() != 0) {
     return absl::Status(static_cast<absl::StatusCode>(reply.code()), reply.message());
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  internal::MutexLock lock(mu_);
   idle_.push_back(std::move(fd));
   return reply;
 }
@@ -355,7 +355,7 @@ LocalManagerServer::~LocalManagerServer() {
   if (acceptor_.joinable()) acceptor_.join();
   std::map<int64_t, std::thread> threads;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     // Wakes every thread blocked reading or writing its connection; each
     // closes its own descriptor (so none is reused under another's feet).
     for (int fd : live_) (void)::shutdown(fd, SHUT_RDWR);
@@ -367,7 +367,7 @@ LocalManagerServer::~LocalManagerServer() {
 void LocalManagerServer::ReapFinished() {
   std::vector<std::thread> done;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     for (int64_t id : finished_) {
       auto it = threads_.find(id);
       if (it == threads_.end()) continue;
@@ -388,12 +388,12 @@ void LocalManagerServer::AcceptLoop() {
     if (ready <= 0) continue;
     const int fd = accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;  // EAGAIN, ECONNABORTED, EMFILE: try again later.
-    std::lock_guard<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     live_.insert(fd);
     const int64_t id = next_thread_++;
     threads_.emplace(id, std::thread([this, fd, id] {
                        Serve(fd);
-                       std::lock_guard<std::mutex> done(mu_);
+                       internal::MutexLock done(mu_);
                        live_.erase(fd);
                        ::close(fd);
                        finished_.push_back(id);

@@ -67,6 +67,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "modules/common/fd.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/ipc/manager.pb.h"
 
 namespace conc::internal {
@@ -148,7 +149,7 @@ class LocalManagerClient {
   const std::string authkey_;
   const absl::Duration call_timeout_;
   const std::string display_;
-  std::mutex mu_;
+  internal::Mutex mu_;
   std::vector<FileDescriptor> idle_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -175,7 +176,7 @@ class LocalManagerServer {
   ManagerDispatch* const dispatch_;
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
-  std::mutex mu_;
+  internal::Mutex mu_;
   std::set<int> live_ ABSL_GUARDED_BY(mu_);  // Connections being served.
   std::map<int64_t, std::thread> threads_ ABSL_GUARDED_BY(mu_);
   std::vector<int64_t> finished_ ABSL_GUARDED_BY(mu_);

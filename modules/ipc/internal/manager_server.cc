@@ -47,6 +47,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "modules/common/fd.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_auth.h"
 #include "modules/ipc/internal/manager_local.h"
@@ -221,13 +222,13 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
 
   void Execute(const managerpb::ExecuteRequest& request, const CallContext& context,
                managerpb::ExecuteReply* reply) override {
-    std::unique_lock<std::mutex> lock(mu_);
+    internal::MutexLock lock(mu_);
     for (const Op& op : request.ops()) *reply->add_results() = Apply(op, context, lock);
   }
 
   void RequestShutdown() override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      internal::MutexLock lock(mu_);
       shutting_down_ = true;
     }
     changed_.notify_all();
@@ -235,8 +236,8 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
 
   // Blocks until a client has called Shutdown.
   void WaitForShutdown() {
-    std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [&] { return shutting_down_; });
+    internal::MutexLock lock(mu_);
+    changed_.wait(lock.native(), [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return shutting_down_; });
   }
 
  private:
@@ -258,7 +259,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
   // down. Wakes every 100 ms to notice a cancelled call: gRPC does not signal
   // our condition variable when a client disappears.
   template <typename Ready>
-  Result WaitFor(std::unique_lock<std::mutex>& lock, const CallContext& context,
+  Result WaitFor(internal::MutexLock& lock, const CallContext& context,
                  int64_t timeout_us, std::string_view what, Ready ready)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     // Any int64 may arrive (INT64_MAX included): absl::Duration arithmetic and
@@ -277,7 +278,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
         return Error(absl::StatusCode::kDeadlineExceeded, std::string(what));
       }
       // now() + 100 ms cannot overflow: the steady clock counts from boot.
-      changed_.wait_until(lock, std::min(deadline.to_steady_time_point(),
+      changed_.wait_until(lock.native(), std::min(deadline.to_steady_time_point(),
                                          Clock::now() + std::chrono::milliseconds(100)));
     }
     return Ok();
@@ -310,7 +311,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
     return Bytes(id);
   }
 
-  Result Apply(const Op& op, const CallContext& context, std::unique_lock<std::mutex>& lock)
+  Result Apply(const Op& op, const CallContext& context, internal::MutexLock& lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (op.kind() == managerpb::CREATE) return Create(op);
     auto it = objects_.find(op.object());
@@ -488,7 +489,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
   }
 
   Result ApplyQueue(const Op& op, Object& o, const CallContext& context,
-                    std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                    internal::MutexLock& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     switch (op.kind()) {
       case managerpb::PUT: {
         Result waited = WaitFor(lock, context, op.timeout_us(), "queue.Full: Queue.put timed out",
@@ -517,7 +518,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
   }
 
   Result ApplyLock(const Op& op, Object& o, const CallContext& context,
-                   std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                   internal::MutexLock& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     switch (op.kind()) {
       case managerpb::ACQUIRE: {
         Result waited = WaitFor(lock, context, op.timeout_us(), "Lock.acquire timed out",
@@ -543,7 +544,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
   }
 
   Result ApplyEvent(const Op& op, Object& o, const CallContext& context,
-                    std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                    internal::MutexLock& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     switch (op.kind()) {
       case managerpb::EVENT_SET:
         o.flag = true;
@@ -572,7 +573,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
   const std::string server_nonce_;
   const std::string token_;
 
-  std::mutex mu_;
+  internal::Mutex mu_;
   // Signalled on every change a blocked call may wait for (queue put/get, lock
   // release, event set) and on shutdown. One condition for all objects: waiters
   // re-check their own predicate, which is cheap at a manager's scale.

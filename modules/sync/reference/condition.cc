@@ -85,7 +85,7 @@ bool Condition::Wait(std::optional<absl::Duration> timeout) {
   auto waiter = std::make_shared<Lock>();  // waiter = _allocate_lock()
   (void)waiter->acquire();                 // waiter.acquire()
   {
-    std::lock_guard<std::mutex> gil(waiters_mu_);
+    internal::MutexLock gil(waiters_mu_);
     waiters_.push_back(waiter);            // self._waiters.append(waiter)
   }
   const uint64_t saved_state = ReleaseSave();  // saved_state = self._release_save()
@@ -100,7 +100,7 @@ bool Condition::Wait(std::optional<absl::Duration> timeout) {
   }
   AcquireRestore(saved_state);                 // finally: self._acquire_restore(saved_state)
   if (!gotit) {                                // if not gotit:
-    std::lock_guard<std::mutex> gil(waiters_mu_);
+    internal::MutexLock gil(waiters_mu_);
     auto it = std::find(waiters_.begin(), waiters_.end(), waiter);
     if (it != waiters_.end()) {
       waiters_.erase(it);                      //   self._waiters.remove(waiter)
@@ -114,13 +114,23 @@ bool Condition::Wait(std::optional<absl::Duration> timeout) {
   return gotit;                                // return gotit
 }
 
+namespace {
+
+// waiter.release(), by the notifier: a waiter's lock is a one-shot semaphore,
+// acquired by the waiting thread and released by another, which
+// -Wthread-safety (a lock is released by the thread that holds it) cannot
+// express.
+bool ReleaseWaiter(Lock& waiter) ABSL_NO_THREAD_SAFETY_ANALYSIS { return waiter.release().ok(); }
+
+}  // namespace
+
 // def notify(self, n=1):
 absl::Status Condition::notify(int64_t n) {
   if (!is_owned()) return NotOwnedError("notify");  // raise RuntimeError(...)
-  std::lock_guard<std::mutex> gil(waiters_mu_);
+  internal::MutexLock gil(waiters_mu_);
   while (!waiters_.empty() && n > 0) {         // while waiters and n > 0:
     std::shared_ptr<Lock> waiter = waiters_.front();  // waiter = waiters[0]
-    if (waiter->release().ok()) {              // try: waiter.release()
+    if (ReleaseWaiter(*waiter)) {              // try: waiter.release()
       --n;                                     // else: n -= 1
     }                                          // except RuntimeError: pass (gh-92530)
     waiters_.pop_front();                      // waiters.remove(waiter)
@@ -134,7 +144,7 @@ absl::Status Condition::notify_all() {
   if (!is_owned()) return NotOwnedError("notify_all");
   std::size_t n;
   {
-    std::lock_guard<std::mutex> gil(waiters_mu_);
+    internal::MutexLock gil(waiters_mu_);
     n = waiters_.size();
   }
   return notify(static_cast<int64_t>(n));

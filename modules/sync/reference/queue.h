@@ -42,6 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
 
@@ -70,7 +71,7 @@ class Queue {
 
   [[nodiscard]] absl::Status put(T item, bool block = true,
                                  std::optional<absl::Duration> timeout = std::nullopt) {
-    std::unique_lock<std::mutex> lock(mutex_);                 // with self.not_full:
+    internal::MutexLock lock(mutex_);                 // with self.not_full:
     if (is_shutdown_) return ShutDownError("Queue.put: the queue is shut down");  // raise ShutDown
     if (maxsize_ > 0) {                                        // if self.maxsize > 0:
       if (!block) {                                            //   if not block:
@@ -99,7 +100,7 @@ class Queue {
 
   [[nodiscard]] absl::StatusOr<T> get(bool block = true,
                                       std::optional<absl::Duration> timeout = std::nullopt) {
-    std::unique_lock<std::mutex> lock(mutex_);                 // with self.not_empty:
+    internal::MutexLock lock(mutex_);                 // with self.not_empty:
     if (is_shutdown_ && Qsize() == 0) {                        // if self.is_shutdown and not self._qsize():
       return ShutDownError("Queue.get: the queue is shut down");
     }
@@ -129,7 +130,7 @@ class Queue {
   [[nodiscard]] absl::StatusOr<T> get_nowait() { return get(false); }
 
   [[nodiscard]] absl::Status task_done() {
-    std::lock_guard<std::mutex> lock(mutex_);                  // with self.all_tasks_done:
+    internal::MutexLock lock(mutex_);                  // with self.all_tasks_done:
     const int64_t unfinished = unfinished_tasks_ - 1;          // unfinished = self.unfinished_tasks - 1
     if (unfinished <= 0) {                                     // if unfinished <= 0:
       if (unfinished < 0) {                                    //   if unfinished < 0: raise ValueError(...)
@@ -142,7 +143,7 @@ class Queue {
   }
 
   void join() {
-    std::unique_lock<std::mutex> lock(mutex_);                 // with self.all_tasks_done:
+    internal::MutexLock lock(mutex_);                 // with self.all_tasks_done:
     while (unfinished_tasks_ != 0) {                           //   while self.unfinished_tasks:
       Wait(all_tasks_done_, lock, joiners_waiting_, Deadline::Infinite());  // self.all_tasks_done.wait()
     }
@@ -151,7 +152,7 @@ class Queue {
   // conc::Queue's extension: join() that gives up after `timeout`.
   [[nodiscard]] bool join(absl::Duration timeout) {
     const Deadline endtime = Deadline::FromTimeout(timeout);
-    std::unique_lock<std::mutex> lock(mutex_);
+    internal::MutexLock lock(mutex_);
     while (unfinished_tasks_ != 0) {
       if (endtime.expired()) return false;
       Wait(all_tasks_done_, lock, joiners_waiting_, endtime);
@@ -161,7 +162,7 @@ class Queue {
 
   void shutdown(bool immediate = false) {
     std::vector<T> dropped;  // Destroyed after `lock` is released.
-    std::lock_guard<std::mutex> lock(mutex_);                  // with self.mutex:
+    internal::MutexLock lock(mutex_);                  // with self.mutex:
     is_shutdown_ = true;                                       // self.is_shutdown = True
     if (immediate) {                                           // if immediate:
       while (Qsize() != 0) {                                   //   while self._qsize():
@@ -175,24 +176,24 @@ class Queue {
   }
 
   std::size_t qsize() const {
-    std::lock_guard<std::mutex> lock(mutex_);                  // with self.mutex:
+    internal::MutexLock lock(mutex_);                  // with self.mutex:
     return Qsize();                                            //   return self._qsize()
   }
   bool empty() const {
-    std::lock_guard<std::mutex> lock(mutex_);                  // with self.mutex:
+    internal::MutexLock lock(mutex_);                  // with self.mutex:
     return Qsize() == 0;                                       //   return not self._qsize()
   }
   bool full() const {
-    std::lock_guard<std::mutex> lock(mutex_);                  // with self.mutex:
+    internal::MutexLock lock(mutex_);                  // with self.mutex:
     return 0 < maxsize_ && Maxsize() <= Qsize();               //   return 0 < self.maxsize <= self._qsize()
   }
   int maxsize() const { return maxsize_; }                     // self.maxsize
   bool is_shutdown() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    internal::MutexLock lock(mutex_);
     return is_shutdown_;                                       // self.is_shutdown
   }
   std::size_t unfinished_tasks() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    internal::MutexLock lock(mutex_);
     return static_cast<std::size_t>(unfinished_tasks_);       // self.unfinished_tasks
   }
   std::size_t getters_waiting() const { return Count(getters_waiting_); }  // len(not_empty._waiters)
@@ -204,24 +205,24 @@ class Queue {
   std::size_t Maxsize() const { return static_cast<std::size_t>(maxsize_); }  // only when > 0
 
   // cond.wait(remaining) (infinite deadline: cond.wait()), counted in `waiting`.
-  static void Wait(std::condition_variable& cond, std::unique_lock<std::mutex>& lock,
+  static void Wait(std::condition_variable& cond, internal::MutexLock& lock,
                    std::size_t& waiting, const Deadline& deadline) {
     ++waiting;
     if (deadline.is_infinite()) {
-      cond.wait(lock);
+      cond.wait(lock.native());
     } else {
-      cond.wait_until(lock, deadline.to_steady_time_point());
+      cond.wait_until(lock.native(), deadline.to_steady_time_point());
     }
     --waiting;
   }
   std::size_t Count(const std::size_t& waiting) const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    internal::MutexLock lock(mutex_);
     return waiting;
   }
 
   const int maxsize_;
   Storage queue_;                                  // guarded by mutex_ (self.queue)
-  mutable std::mutex mutex_;                       // self.mutex = threading.Lock()
+  mutable internal::Mutex mutex_;                       // self.mutex = threading.Lock()
   std::condition_variable not_empty_;              // threading.Condition(self.mutex)
   std::condition_variable not_full_;               // threading.Condition(self.mutex)
   std::condition_variable all_tasks_done_;         // threading.Condition(self.mutex)
