@@ -18,7 +18,7 @@
 #include "absl/time/time.h"
 #include "modules/common/status.h"
 #include "modules/common/internal/robust_mutex.h"
-#include "modules/common/internal/cpu_relax.h"
+#include "modules/common/internal/spin.h"
 
 namespace conc::internal {
 namespace {
@@ -31,17 +31,27 @@ void ResetTidInChild() { cached_tid = 0; }
     ::pthread_atfork(nullptr, nullptr, &ResetTidInChild);
 
 
-// A contended Acquire first spins, re-reading the lock word with an
-// exponential backoff (1, 2, 4 ... kMaxBackoff pauses between reads) for up to
-// kSpinRounds reads, then yields the CPU for up to kYieldFor, and only then sleeps in
-// the kernel. Why: the critical sections under these locks (one increment of
-// a Value) last tens of nanoseconds, while a futex sleep costs its sleeper
-// microseconds and, worse, makes every later unlock a futex-wake system call.
-// The backoff keeps the spinner from pulling the lock's cache line away from
-// the holder on every read (each pull costs the holder a cache miss).
-constexpr int kSpinRounds = 48;
-constexpr uint32_t kMaxBackoff = 128;
+// A contended Acquire first spins (AdaptiveSpin, the one policy of
+// common/internal/spin.h, re-reading the lock word and trying the lock only when
+// the word shows no owner), then yields the CPU for up to kYieldFor, and only
+// then sleeps in the kernel. Why: the critical sections under these locks (one
+// increment of a Value) last tens of nanoseconds, while a futex sleep costs its
+// sleeper microseconds and, worse, makes every later unlock a futex-wake system
+// call. The spin reads the word and tries the compare-and-swap only when the
+// word is free, so a spinner does not pull the line away from the holder with
+// failing writes. The yield phase is the lock's own: across processes the
+// holder is often preempted on a busy machine, and a holder in a tight
+// acquire/release loop is caught between two iterations without anyone
+// sleeping in the kernel.
 constexpr absl::Duration kYieldFor = absl::Milliseconds(1);
+
+// Process-local, as an AdaptiveSpin must be (the LockCore itself is in shared
+// memory); one for all the process's mp locks: the budget is a hint about how
+// long this machine's holders keep these locks, which they share.
+conc::internal::AdaptiveSpin& LockSpin() {
+  static conc::internal::AdaptiveSpin spin;
+  return spin;
+}
 
 absl::Status FromErrno(int rc, const char* what) {
   switch (rc) {
@@ -139,17 +149,13 @@ absl::Status LockCore::AcquireSlow(int rc, bool blocking, const Deadline& deadli
   }
   if (rc == EBUSY && blocking && !deadline.expired()) {
     // Spin while the holder is (probably) inside a short critical section.
-    uint32_t backoff = 1;
-    for (int round = 0; round < kSpinRounds && rc == EBUSY; ++round) {
-      for (uint32_t i = 0; i < backoff; ++i) CpuRelax();
-      if (backoff < kMaxBackoff) backoff <<= 1;
+    LockSpin().Spin([&] {
       if ((static_cast<uint32_t>(LockWord()) & FUTEX_TID_MASK) == 0) {
         rc = ::pthread_mutex_trylock(&mu_);
       }
-    }
-    // Then yield for up to kYieldFor: on a busy machine the holder may have
-    // been preempted (let it run), and a holder in a tight acquire/release loop
-    // is caught between two iterations without anyone sleeping in the kernel.
+      return rc != EBUSY;
+    });
+    // Then yield for up to kYieldFor (see above).
     if (rc == EBUSY) {
       const Deadline stop_yielding = Deadline::FromTimeout(kYieldFor);
       while (rc == EBUSY && !stop_yielding.expired() && !deadline.expired()) {

@@ -16,9 +16,10 @@
 //     owner's kernel tid in its low 30 bits, and the kernel clears them when the
 //     owner dies), so "is it mine" is exact even after a holder died and its tid
 //     was reused: a dead owner's word holds FUTEX_OWNER_DIED and no tid.
-// Before sleeping in the kernel, a contended Acquire spins briefly, watching
-// the word: the critical sections under these locks (one increment of a Value)
-// are far shorter than a futex sleep and wake-up.
+// Before sleeping in the kernel, a contended Acquire spins briefly (the one
+// AdaptiveSpin policy of common/internal/spin.h), watching the word, then
+// yields for up to a millisecond: the critical sections under these locks (one
+// increment of a Value) are far shorter than a futex sleep and wake-up.
 //
 // Region layout (all offsets from the start of the mapping):
 //   0             MpRegionHeader (magic, kind, lock kind, element size, ...)
