@@ -25,8 +25,21 @@
 //                                  the same writes in one Transaction (no Python
 //                                  counterpart: shelve has no transactions)
 //
+// The heap: with glibc's defaults an 8 MB buffer is an mmap of its own, given
+// back to the kernel when freed, so every round of the million-int rows
+// faults in fresh pages, which costs far more than the copies (and the ~200
+// MB of PyValues of the pickle row are trimmed and faulted in again). A
+// long-running program keeps its heap: the ratio rows call KeepHeap() (as the
+// JSON rows do, json_benchmark.cc; GLIBC_TUNABLES=glibc.malloc.mmap_max=0:
+// glibc.malloc.trim_threshold=... does the same from outside). CPython's
+// side does not change under the same settings (pymalloc keeps its arenas).
+// BM_Codec_DumpLoadMillionInts_GlibcDefaultHeap, registered first so that it
+// runs before anything changes the setting, shows the cost.
+//
 //   bazel run //modules/marshalling/benchmarks:marshalling_benchmark
 //   bazel run //tools/bench:ratios -- --chapter=marshalling
+
+#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -54,7 +67,15 @@ struct Record {
   CONC_CODEC_FIELDS(id, value, name);
 };
 
-void BM_Codec_DumpLoadMillionInts(benchmark::State& state) {
+// Keeps freed memory in the heap (see the top of the file): large blocks come
+// from the heap too (no mmap per block; the ~200 MB arena of the pickle row is
+// above any mmap threshold mallopt accepts) and the top is not trimmed.
+void KeepHeap() {
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+void DumpLoadMillionInts(benchmark::State& state) {
   std::vector<int64_t> ints(kMillion);
   std::iota(ints.begin(), ints.end(), 0);
   for (auto _ : state) {
@@ -64,6 +85,13 @@ void BM_Codec_DumpLoadMillionInts(benchmark::State& state) {
     benchmark::DoNotOptimize(back);
   }
   state.SetItemsProcessed(state.iterations() * kMillion);
+}
+void BM_Codec_DumpLoadMillionInts_GlibcDefaultHeap(benchmark::State& state) { DumpLoadMillionInts(state); }
+BENCHMARK(BM_Codec_DumpLoadMillionInts_GlibcDefaultHeap)->Unit(benchmark::kMillisecond);
+
+void BM_Codec_DumpLoadMillionInts(benchmark::State& state) {
+  KeepHeap();
+  DumpLoadMillionInts(state);
 }
 BENCHMARK(BM_Codec_DumpLoadMillionInts)->Unit(benchmark::kMillisecond);
 
@@ -94,6 +122,7 @@ std::vector<Record> SmallRecords() {
 }
 
 void BM_Codec_DumpLoadSmallRecords(benchmark::State& state) {
+  KeepHeap();
   const std::vector<Record> records = SmallRecords();
   for (auto _ : state) {
     std::string bytes = conc::Encode(records);
@@ -121,6 +150,7 @@ std::string PythonPickleOfMillionInts() {
 }
 
 void BM_Pickle_LoadMillionIntsFromPython(benchmark::State& state) {
+  KeepHeap();
   static const std::string bytes = PythonPickleOfMillionInts();
   if (bytes.empty()) {
     state.SkipWithError("/usr/bin/python3 did not write the pickle");
@@ -173,7 +203,10 @@ void ShelfWorkload(benchmark::State& state, bool batch) {
   state.SetItemsProcessed(state.iterations() * 2 * kShelfOps);
 }
 
-void BM_Shelf_WritesThenRandomReads(benchmark::State& state) { ShelfWorkload(state, false); }
+void BM_Shelf_WritesThenRandomReads(benchmark::State& state) {
+  KeepHeap();
+  ShelfWorkload(state, false);
+}
 BENCHMARK(BM_Shelf_WritesThenRandomReads)->Unit(benchmark::kMillisecond);
 
 void BM_Shelf_BatchWritesThenRandomReads(benchmark::State& state) { ShelfWorkload(state, true); }
