@@ -168,8 +168,12 @@ absl::StatusOr<std::string> PoolItemOutcome(PoolItemResult item) {
 }
 
 // The worker process's loop: runs the initializer (if any), then tasks until
-// the parent closes the task pipe.
-void PoolWorkerMain(int64_t task_fd, int64_t result_fd, std::string initializer, std::string initargs) {
+// the parent closes the task pipe, or until it has answered `max_tasks` of
+// them (max_tasks_per_child; 0: no limit), when it exits and the parent starts
+// another worker in its place.
+void PoolWorkerMain(int64_t task_fd, int64_t result_fd, std::string initializer, std::string initargs,
+                    int64_t max_tasks) {
+  int64_t answered = 0;
   BufferedFrames in;
   FrameWriter out(static_cast<int>(result_fd));
   if (!initializer.empty()) {
@@ -218,6 +222,7 @@ void PoolWorkerMain(int64_t task_fd, int64_t result_fd, std::string initializer,
       result.payload = Encode(items);
     }
     if (!out.WriteMessage(result).ok()) return;
+    if (max_tasks > 0 && ++answered >= max_tasks) return;  // Python's worker exits the same way.
   }
 }
 
@@ -230,8 +235,11 @@ namespace internal {
 
 class ProcessPoolCore {
  public:
-  ProcessPoolCore(int max_workers, std::string initializer, std::string initargs)
-      : max_workers_(max_workers), initializer_(std::move(initializer)), initargs_(std::move(initargs)) {
+  ProcessPoolCore(int max_workers, std::optional<int> max_tasks_per_child, std::string initializer, std::string initargs)
+      : max_workers_(max_workers),
+        max_tasks_per_child_(max_tasks_per_child),
+        initializer_(std::move(initializer)),
+        initargs_(std::move(initargs)) {
     absl::StatusOr<std::pair<FileDescriptor, FileDescriptor>> wake = MakePipe();
     if (!wake.ok()) {
       broken_ = wake.status();
@@ -252,6 +260,9 @@ class ProcessPoolCore {
       if (max_workers_ < 1) {
         refused = ValueError(absl::StrCat(
             "ProcessPoolExecutor: max_workers must be greater than 0, got ", max_workers_));
+      } else if (max_tasks_per_child_.has_value() && *max_tasks_per_child_ < 1) {
+        refused = ValueError(absl::StrCat("ProcessPoolExecutor: max_tasks_per_child must be >= 1, got ",
+                                          *max_tasks_per_child_));
       } else if (!broken_.ok()) {
         refused = broken_;
       } else if (shutdown_) {
@@ -310,6 +321,7 @@ class ProcessPoolCore {
     FileDescriptor pidfd;     // Readable once the worker has ended.
     BufferedFrames results;
     std::deque<std::pair<uint64_t, PoolTask>> in_flight;  // In the order sent.
+    int64_t sent = 0;         // Tasks given to this worker (max_tasks_per_child counts them).
     std::string out;          // Task frames not yet written.
     size_t out_offset = 0;
   };
@@ -322,31 +334,62 @@ class ProcessPoolCore {
     }
   }
 
+  // Starts the worker process of slot `index` (0-based; its name counts from
+  // 1, as Python's do), with its two pipes.
+  absl::StatusOr<Worker> StartWorker(int index) {
+    absl::StatusOr<std::pair<FileDescriptor, FileDescriptor>> tasks = MakePipe();
+    if (!tasks.ok()) return tasks.status();
+    absl::StatusOr<std::pair<FileDescriptor, FileDescriptor>> results = MakePipe();
+    if (!results.ok()) return results.status();
+    const int task_r = tasks->first.get();
+    const int result_w = results->second.get();
+    Process process({.name = absl::StrCat("ProcessPoolWorker-", index + 1),
+                     .daemon = true,
+                     .pass_fds = {task_r, result_w}},
+                    process_function<PoolWorkerMain>, int64_t{task_r}, int64_t{result_w}, initializer_,
+                    initargs_, int64_t{max_tasks_per_child_.value_or(0)});
+    if (absl::Status s = process.start(); !s.ok()) return s;
+    Worker w(process);
+    w.task_w = std::move(tasks->second);
+    w.result_r = std::move(results->first);
+    ::fcntl(w.task_w.get(), F_SETFL, O_NONBLOCK);
+    w.pidfd = FileDescriptor(static_cast<int>(::syscall(SYS_pidfd_open, w.pid, 0)));
+    ::fcntl(w.result_r.get(), F_SETFL, O_NONBLOCK);
+    internal::MutexLock lock(mu_);
+    pids_.push_back(w.pid);
+    return w;
+  }
+
   absl::Status StartWorkers() {
     for (int i = 0; i < max_workers_; ++i) {
-      absl::StatusOr<std::pair<FileDescriptor, FileDescriptor>> tasks = MakePipe();
-      if (!tasks.ok()) return tasks.status();
-      absl::StatusOr<std::pair<FileDescriptor, FileDescriptor>> results = MakePipe();
-      if (!results.ok()) return results.status();
-      const int task_r = tasks->first.get();
-      const int result_w = results->second.get();
-      Process process({.name = absl::StrCat("ProcessPoolWorker-", i + 1),
-                       .daemon = true,
-                       .pass_fds = {task_r, result_w}},
-                      process_function<PoolWorkerMain>, int64_t{task_r}, int64_t{result_w}, initializer_,
-                      initargs_);
-      if (absl::Status s = process.start(); !s.ok()) return s;
-      Worker w(process);
-      w.task_w = std::move(tasks->second);
-      w.result_r = std::move(results->first);
-      ::fcntl(w.task_w.get(), F_SETFL, O_NONBLOCK);
-      w.pidfd = FileDescriptor(static_cast<int>(::syscall(SYS_pidfd_open, w.pid, 0)));
-      ::fcntl(w.result_r.get(), F_SETFL, O_NONBLOCK);
-      workers_.push_back(std::move(w));
-      internal::MutexLock lock(mu_);
-      pids_.push_back(workers_.back().pid);
+      absl::StatusOr<Worker> w = StartWorker(i);
+      if (!w.ok()) return w.status();
+      workers_.push_back(*std::move(w));
     }
     return absl::OkStatus();
+  }
+
+  // True if `w` has been given its max_tasks_per_child tasks: it gets no more,
+  // and its exit is expected.
+  bool Spent(const Worker& w) const {
+    return max_tasks_per_child_.has_value() && w.sent >= *max_tasks_per_child_;
+  }
+
+  // A spent worker's process ended: true if it retired as it should (every
+  // result read and matched, exit code 0), false if it died otherwise (then
+  // the pool breaks, as for any worker that dies).
+  static bool RetiredCleanly(Worker& w) {
+    absl::Status init_failed;
+    for (bool ok = true; ok;) {
+      const ssize_t n = w.results.Fill(w.result_r.get());
+      if (n == 0 || (n < 0 && errno != EINTR)) break;  // EOF, or nothing more (EAGAIN).
+      while (std::optional<std::string_view> frame = w.results.Next()) {
+        if (!(ok = Complete(w, *frame, &init_failed))) return false;
+      }
+    }
+    if (w.results.corrupt() || !w.in_flight.empty()) return false;
+    if (!w.process.join(absl::Seconds(10)).ok()) return false;
+    return w.process.exitcode().value_or(-1) == 0;
   }
 
   // Moves queued tasks to workers with room. Returns true when shut down and
@@ -358,7 +401,7 @@ class ProcessPoolCore {
       room = false;
       for (Worker& w : workers_) {
         if (queue_.empty()) break;
-        if (w.in_flight.size() >= ProcessPoolExecutor::kMaxInFlightPerWorker) continue;
+        if (w.in_flight.size() >= ProcessPoolExecutor::kMaxInFlightPerWorker || Spent(w)) continue;
         room = true;
         PoolTask task = std::move(queue_.front());
         queue_.pop_front();
@@ -369,6 +412,7 @@ class ProcessPoolCore {
         w.out.append(reinterpret_cast<const char*>(&size), sizeof size);  // Little-endian header.
         w.out.append(payload);
         w.in_flight.emplace_back(id, std::move(task));
+        ++w.sent;
       }
     }
     if (!shutdown_ || !queue_.empty()) return false;
@@ -513,6 +557,16 @@ class ProcessPoolCore {
         bool dead = (pidfd.revents & POLLIN) != 0;
         absl::Status init_failed;
         if (!dead && result.revents != 0) dead = !ReadResults(w, &init_failed);
+        if (dead && init_failed.ok() && Spent(w) && RetiredCleanly(w)) {
+          // max_tasks_per_child: a fresh process takes the slot, as in Python.
+          absl::StatusOr<Worker> fresh = StartWorker(static_cast<int>(i));
+          if (!fresh.ok()) {
+            Break(fresh.status());
+            return;
+          }
+          workers_[i] = *std::move(fresh);
+          continue;
+        }
         if (dead) {
           Break(WorkerDied(w, std::move(init_failed)));
           return;
@@ -523,6 +577,7 @@ class ProcessPoolCore {
   }
 
   const int max_workers_;
+  const std::optional<int> max_tasks_per_child_;  // nullopt: workers live as long as the pool.
   const std::string initializer_;  // A registered function's name; empty for none.
   const std::string initargs_;     // Its arguments, encoded.
 
@@ -545,13 +600,15 @@ class ProcessPoolCore {
 }  // namespace internal
 
 ProcessPoolExecutor::ProcessPoolExecutor(std::optional<int> max_workers)
-    : ProcessPoolExecutor(max_workers, std::string(), std::string()) {}
+    : ProcessPoolExecutor(Options{.max_workers = max_workers}, std::string(), std::string()) {}
 
-ProcessPoolExecutor::ProcessPoolExecutor(std::optional<int> max_workers, std::string initializer,
-                                         std::string initargs)
-    : max_workers_(max_workers.value_or(cpu_count())),
-      core_(std::make_shared<internal::ProcessPoolCore>(max_workers_, std::move(initializer),
-                                                        std::move(initargs))) {}
+ProcessPoolExecutor::ProcessPoolExecutor(Options options)
+    : ProcessPoolExecutor(options, std::string(), std::string()) {}
+
+ProcessPoolExecutor::ProcessPoolExecutor(Options options, std::string initializer, std::string initargs)
+    : max_workers_(options.max_workers.value_or(cpu_count())),
+      core_(std::make_shared<internal::ProcessPoolCore>(max_workers_, options.max_tasks_per_child,
+                                                        std::move(initializer), std::move(initargs))) {}
 
 ProcessPoolExecutor::~ProcessPoolExecutor() { shutdown(/*wait=*/true); }
 

@@ -51,10 +51,9 @@
 // here a value that does not decode, on either side, fails only its own
 // future with DataLoss, and the pool goes on serving the others.
 //
-// Where it differs from Python: map takes one input range (Python zips several
-// iterables) and yields absl::StatusOr<R> (absl::Status for void); the first
-// error is yielded once and ends the results, and the futures not yet consumed
-// are then cancelled. With chunksize > 1 an item that throws fails only its own
+// Where it differs from Python: map yields absl::StatusOr<R> (absl::Status for
+// void); the first error is yielded once and ends the results, and the futures
+// not yet consumed are then cancelled. With chunksize > 1 an item that throws fails only its own
 // result (Python raises for the whole chunk).
 //
 // Lifetime: the destructor is shutdown(wait=true). Workers are daemonic
@@ -87,6 +86,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -99,6 +99,7 @@
 #include "modules/common/timeout.h"
 #include "modules/generators/generator.h"
 #include "modules/threads/future.h"
+#include "modules/threads/internal/map_args.h"
 #include "modules/threads/process.h"
 
 namespace conc {
@@ -144,6 +145,21 @@ class ProcessPoolExecutor {
   // max_workers: nullopt is Python's default, cpu_count().
   explicit ProcessPoolExecutor(std::optional<int> max_workers = std::nullopt);
 
+  // Python's keyword arguments, e.g.
+  //   conc::ProcessPoolExecutor pool({.max_workers = 2, .max_tasks_per_child = 10});
+  struct Options {
+    // nullopt: cpu_count(). < 1: every submit fails with InvalidArgument.
+    std::optional<int> max_workers;
+    // Python's max_tasks_per_child=: a worker that has run this many tasks (a
+    // map chunk counts as one, as in Python) exits, and a fresh process takes
+    // its place, so a task's leaks or global state cannot outlive it. nullopt:
+    // workers live as long as the pool. < 1: every submit fails with
+    // InvalidArgument (Python: ValueError). worker_pids() lists the retired
+    // workers too.
+    std::optional<int> max_tasks_per_child;
+  };
+  explicit ProcessPoolExecutor(Options options);
+
   // Python's initializer=, initargs=: each worker process calls
   // I(initargs...) once when it starts, before its first task (also a worker
   // that gets no task). I is a registered function (CONC_PROCESS_FUNCTION), as
@@ -155,9 +171,14 @@ class ProcessPoolExecutor {
   // process initializer reports failure by throwing.)
   template <auto I, class... Args>
     requires internal::CallableWith<I, Args...>
-  ProcessPoolExecutor(std::optional<int> max_workers, ProcessFunction<I>, Args&&... initargs)
+  ProcessPoolExecutor(std::optional<int> max_workers, ProcessFunction<I> initializer, Args&&... initargs)
+      : ProcessPoolExecutor(Options{.max_workers = max_workers}, initializer,
+                            std::forward<Args>(initargs)...) {}
+  template <auto I, class... Args>
+    requires internal::CallableWith<I, Args...>
+  ProcessPoolExecutor(Options options, ProcessFunction<I>, Args&&... initargs)
       : ProcessPoolExecutor(
-            max_workers, std::string(ProcessFunction<I>::name),
+            options, std::string(ProcessFunction<I>::name),
             Encode(typename ProcessFunction<I>::Traits::ArgsTuple(std::forward<Args>(initargs)...))) {}
   ~ProcessPoolExecutor();  // shutdown(wait=true)
 
@@ -237,6 +258,21 @@ class ProcessPoolExecutor {
     return map(fn, std::forward<Range>(inputs), std::nullopt, chunksize);
   }
 
+  // Python's map(fn, *iterables, timeout=): F(a[i], b[i], ...) for the items
+  // of several input ranges taken in step, stopping at the shortest (Python's
+  // zip); the results as the one-range map yields them. An optional timeout
+  // comes last: map(fn, xs, ys, absl::Seconds(5)). (chunksize: with one range.)
+  template <auto F, std::ranges::input_range R1, class R2, class... Rest>
+    requires std::ranges::input_range<R2> && internal::RangesThenTimeout<Rest...>
+  [[nodiscard]] auto map(ProcessFunction<F> fn, R1&& r1, R2&& r2, Rest&&... rest) {
+    constexpr bool kHasTimeout = internal::EndsWithTimeout<Rest...>();
+    constexpr std::size_t kRanges = 2 + sizeof...(Rest) - (kHasTimeout ? 1 : 0);
+    auto all = std::forward_as_tuple(r1, r2, rest...);
+    std::optional<absl::Duration> timeout;
+    if constexpr (kHasTimeout) timeout = std::get<kRanges>(all);
+    return ZipMap(fn, all, Deadline::FromTimeout(timeout), std::make_index_sequence<kRanges>{});
+  }
+
   // Signals that no more tasks will be submitted. cancel_futures: cancel the
   // tasks no worker has been given yet. A task given to a worker (up to
   // kMaxInFlightPerWorker per worker, the first ones submitted) is RUNNING
@@ -253,11 +289,26 @@ class ProcessPoolExecutor {
 
   [[nodiscard]] int max_workers() const { return max_workers_; }
 
-  // The pids of the worker processes started so far (Python's
-  // `executor._processes`), for tests and lessons.
+  // The pids of the worker processes started so far, in the order started
+  // (with max_tasks_per_child, the retired ones too; Python's
+  // `executor._processes` holds the live ones), for tests and lessons.
   [[nodiscard]] std::vector<pid_t> worker_pids() const;
 
  private:
+  // map over the first sizeof...(I) ranges of `all`, in step: one submit per
+  // tuple of items (submit checks that F takes them).
+  template <auto F, class Tuple, std::size_t... I>
+  auto ZipMap(ProcessFunction<F> fn, Tuple& all, Deadline deadline, std::index_sequence<I...>) {
+    using R = std::decay_t<typename ProcessFunction<F>::Traits::Result>;
+    std::vector<Future<R>> futures;
+    auto its = std::make_tuple(std::ranges::begin(std::get<I>(all))...);
+    while (((std::get<I>(its) != std::ranges::end(std::get<I>(all))) && ...)) {
+      futures.push_back(submit(fn, *std::get<I>(its)...));
+      (++std::get<I>(its), ...);
+    }
+    return MapResults<R>(std::move(futures), std::vector<Future<void>>(), deadline);
+  }
+
   // The completion of a task whose future is `future`: decodes its result.
   template <class R>
   static std::function<void(absl::StatusOr<std::string>)> Completion(Future<R> future) {
@@ -345,7 +396,7 @@ class ProcessPoolExecutor {
     }
   }
 
-  ProcessPoolExecutor(std::optional<int> max_workers, std::string initializer, std::string initargs);
+  ProcessPoolExecutor(Options options, std::string initializer, std::string initargs);
 
   void Enqueue(internal::PoolTask task);
 

@@ -20,6 +20,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <list>
+#include <map>
+#include <numeric>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -67,6 +70,7 @@ std::string echo(std::string s) { return s; }
 
 int64_t worker_pid() { return ::getpid(); }
 int64_t pid_of(int) { return ::getpid(); }
+int64_t weighted_sum(int a, int64_t b, double c) { return a + 10 * b + static_cast<int64_t>(100 * c); }
 
 int fail(std::string message) { throw std::runtime_error(message); }
 
@@ -139,6 +143,7 @@ CONC_PROCESS_FUNCTION(nothing);
 CONC_PROCESS_FUNCTION(echo);
 CONC_PROCESS_FUNCTION(worker_pid);
 CONC_PROCESS_FUNCTION(pid_of);
+CONC_PROCESS_FUNCTION(weighted_sum);
 CONC_PROCESS_FUNCTION(fail);
 CONC_PROCESS_FUNCTION(exit_with);
 CONC_PROCESS_FUNCTION(pause_forever);
@@ -587,6 +592,109 @@ TEST(ProcessPoolExecutorTest, CallbackMaySubmit) {
     ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return submitted; }));
   }
   EXPECT_EQ(second.result(kLong).value_or(-1), 81);
+}
+
+// Python's max_tasks_per_child: each worker runs at most N tasks, then a fresh
+// process takes its slot. 2 workers, N = 3, 30 tasks: at least 10 processes
+// ran them, none more than 3, and every task got its result.
+TEST(ProcessPoolExecutorTest, MaxTasksPerChildReplacesSpentWorkers) {
+  conc::ProcessPoolExecutor pool({.max_workers = 2, .max_tasks_per_child = 3});
+  std::vector<conc::Future<int64_t>> fs;
+  for (int i = 0; i < 30; ++i) fs.push_back(pool.submit(conc::process_function<worker_pid>));
+  std::map<int64_t, int> tasks_per_pid;
+  for (auto& f : fs) {
+    absl::StatusOr<int64_t> pid = f.result(kLong);
+    ASSERT_TRUE(pid.ok()) << pid.status();
+    ++tasks_per_pid[*pid];
+  }
+  EXPECT_GE(tasks_per_pid.size(), 10u);
+  for (const auto& [pid, n] : tasks_per_pid) EXPECT_LE(n, 3) << "worker " << pid;
+  EXPECT_FALSE(pool.broken());
+  const std::vector<pid_t> started = pool.worker_pids();
+  EXPECT_GE(started.size(), tasks_per_pid.size());
+  for (const auto& [pid, n] : tasks_per_pid) {
+    EXPECT_THAT(started, ::testing::Contains(static_cast<pid_t>(pid)));
+  }
+}
+
+// A map chunk counts as one task (as Python's call item does), and a worker
+// replaced after every task still runs the initializer in each new process.
+TEST(ProcessPoolExecutorTest, MaxTasksPerChildOneWithChunksAndInitializer) {
+  const std::string path = TempPath("init_max_tasks");
+  ::unlink(path.c_str());
+  std::set<int64_t> pids;
+  std::vector<pid_t> workers;
+  {
+    conc::ProcessPoolExecutor pool({.max_workers = 1, .max_tasks_per_child = 1},
+                                   conc::process_function<record_init>, path, 7);
+    std::vector<int> xs(12);
+    std::iota(xs.begin(), xs.end(), 0);
+    for (absl::StatusOr<int64_t> pid : pool.map(conc::process_function<pid_of>, xs, /*chunksize=*/4)) {
+      ASSERT_TRUE(pid.ok()) << pid.status();
+      pids.insert(*pid);
+    }
+    EXPECT_EQ(pids.size(), 3u);  // Three chunks, one process each.
+    absl::StatusOr<std::vector<int64_t>> report =
+        pool.submit(conc::process_function<init_report>).result(kLong);
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ((*report)[1], 1) << "the initializer ran once in the new worker";
+    EXPECT_FALSE(pids.contains((*report)[0]));
+    workers = pool.worker_pids();
+  }  // Every worker has exited: all lines are written.
+  EXPECT_GE(workers.size(), 4u);
+  FILE* in = std::fopen(path.c_str(), "r");
+  ASSERT_NE(in, nullptr);
+  std::vector<pid_t> lines;
+  long pid = 0, tag = 0;
+  while (std::fscanf(in, "%ld %ld", &pid, &tag) == 2) lines.push_back(static_cast<pid_t>(pid));
+  std::fclose(in);
+  ::unlink(path.c_str());
+  EXPECT_THAT(lines, ::testing::UnorderedElementsAreArray(workers));  // Once in every process.
+}
+
+// A worker that dies before its quota is spent still breaks the pool.
+TEST(ProcessPoolExecutorTest, MaxTasksPerChildStillBreaksOnADeadWorker) {
+  conc::ProcessPoolExecutor pool({.max_workers = 1, .max_tasks_per_child = 5});
+  absl::Status died = pool.submit(conc::process_function<exit_with>, 3).result(kLong);
+  EXPECT_TRUE(absl::IsAborted(died)) << died;
+  EXPECT_TRUE(pool.broken());
+}
+
+TEST(ProcessPoolExecutorTest, MaxTasksPerChildBelowOneFailsSubmits) {
+  for (int bad : {0, -1}) {
+    conc::ProcessPoolExecutor pool({.max_workers = 1, .max_tasks_per_child = bad});
+    absl::StatusOr<int> r = pool.submit(conc::process_function<square>, 2).result(kLong);
+    EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+    EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("max_tasks_per_child"));
+  }
+}
+
+// Python's map(fn, xs, ys, zs): the items in step, stopping at the shortest.
+TEST(ProcessPoolExecutorTest, MapOverSeveralRangesStopsAtTheShortest) {
+  conc::ProcessPoolExecutor pool(2);
+  const std::vector<int> a = {1, 2, 3, 4, 5};
+  const std::list<int64_t> b = {1, 2, 3};
+  const std::vector<double> c = {1, 2, 3, 4};
+  std::vector<int64_t> got;
+  for (absl::StatusOr<int64_t> r : pool.map(conc::process_function<weighted_sum>, a, b, c)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    got.push_back(*r);
+  }
+  EXPECT_THAT(got, ::testing::ElementsAre(111, 222, 333));
+  // With a timeout last, and an empty range: nothing to yield.
+  int n = 0;
+  for (absl::StatusOr<int64_t> r :
+       pool.map(conc::process_function<weighted_sum>, a, std::vector<int64_t>{}, c, kLong)) {
+    (void)r;
+    ++n;
+  }
+  EXPECT_EQ(n, 0);
+  got.clear();
+  for (absl::StatusOr<int64_t> r : pool.map(conc::process_function<weighted_sum>, a, b, c, kLong)) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    got.push_back(*r);
+  }
+  EXPECT_THAT(got, ::testing::ElementsAre(111, 222, 333));
 }
 
 TEST(ProcessPoolExecutorTest, BadMaxWorkersFailsSubmits) {

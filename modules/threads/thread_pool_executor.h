@@ -77,6 +77,7 @@
 #include "modules/generators/generator.h"
 #include "modules/threads/future.h"
 #include "modules/common/internal/exception.h"
+#include "modules/threads/internal/map_args.h"
 #include "modules/threads/internal/unique_function.h"
 #include "modules/threads/thread.h"
 
@@ -84,41 +85,6 @@ namespace conc {
 
 // Python's os.cpu_count(): the number of online CPUs (at least 1).
 [[nodiscard]] int cpu_count();
-
-namespace internal {
-
-template <class... T>
-using LastOf = std::tuple_element_t<sizeof...(T) - 1, std::tuple<T...>>;
-
-// The trailing arguments of ThreadPoolExecutor::map(fn, r1, r2, rest...):
-// input ranges, the last one maybe a timeout.
-template <class... T>
-constexpr bool RangesThenTimeoutImpl() {
-  if constexpr (sizeof...(T) == 0) {
-    return true;
-  } else {
-    return []<std::size_t... I>(std::index_sequence<I...>) {
-      using Tuple = std::tuple<T...>;
-      return (std::ranges::input_range<std::tuple_element_t<I, Tuple>> && ...) &&
-             (std::ranges::input_range<LastOf<T...>> ||
-              std::is_convertible_v<LastOf<T...>, std::optional<absl::Duration>>);
-    }(std::make_index_sequence<sizeof...(T) - 1>{});
-  }
-}
-template <class... T>
-concept RangesThenTimeout = RangesThenTimeoutImpl<T...>();
-
-// True if the last of T... is the timeout (not a range).
-template <class... T>
-constexpr bool EndsWithTimeout() {
-  if constexpr (sizeof...(T) == 0) {
-    return false;
-  } else {
-    return !std::ranges::input_range<LastOf<T...>>;
-  }
-}
-
-}  // namespace internal
 
 class ThreadPoolExecutor {
  public:
