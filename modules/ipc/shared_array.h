@@ -16,6 +16,7 @@
 //   a[i] = 4.5  # TypeError                  a->set(i, 4.5);   // compile error (see shared_value.h, CONVERSIONS)
 //   Array("i", 10, lock=False)               auto r = conc::mp::Array<int>::Create(10, conc::mp::no_lock);  // a RawArray<int>
 //   RawArray("i", 10)                        auto r = conc::mp::RawArray<int>::Create(10);
+//   Array("i", 10, lock=l)  (l an RLock)     auto a = conc::mp::Array<int>::Create(10, *l);  // shares l
 //   s = Array("c", 8)  (a char array)        auto s = conc::mp::Array<char>::Create(8);
 //   s.value = b"hi"; s.value                 absl::Status ok = s->set_value("hi"); std::string v = s->value();
 //   s.raw = b"..."; s.raw                    absl::Status ok = s->set_raw("..."); std::string r = s->raw();
@@ -86,7 +87,11 @@ namespace conc::mp {
 // What a spawned child needs to attach an Array or RawArray. Encodable.
 struct ArrayHandle {
   int fd = -1;
-  CONC_CODEC_FIELDS(fd);
+  // An Array created with `lock=` an existing RLock: that lock's handle
+  // (lock_fd -1: the Array's lock is in its own region).
+  int lock_fd = -1;
+  uint64_t lock_offset = 0;
+  CONC_CODEC_FIELDS(fd, lock_fd, lock_offset);
 };
 
 namespace internal {
@@ -258,7 +263,7 @@ class RawArray : public internal::ArrayStorage<T> {
     return absl::OkStatus();
   }
 
-  [[nodiscard]] ArrayHandle handle() const { return {this->region_->handle().fd}; }
+  [[nodiscard]] ArrayHandle handle() const { return {.fd = this->region_->handle().fd}; }
   [[nodiscard]] std::vector<int> fds_to_pass() const { return this->region_->fds_to_pass(); }
 
  private:
@@ -295,8 +300,24 @@ class Array : public internal::ArrayStorage<T> {
   }
 
   // The Array<T> a parent passed. InvalidArgument if it holds something else.
+  // Python's `Array(typecode, n_or_init, lock=lock)`: guarded by an existing
+  // RLock instead of one of its own (see Value's, shared_value.h: the same
+  // rules, the same difference from Python).
+  [[nodiscard]] static absl::StatusOr<Array> Create(size_t n, const RLock& lock) {
+    return FromShared(Base::Make(false, {}, n), lock);
+  }
+  [[nodiscard]] static absl::StatusOr<Array> Create(std::initializer_list<T> init, const RLock& lock) {
+    return Create(std::span<const T>(init.begin(), init.size()), lock);
+  }
+  [[nodiscard]] static absl::StatusOr<Array> Create(std::span<const T> init, const RLock& lock) {
+    return FromShared(Base::Make(false, init, init.size()), lock);
+  }
+
   [[nodiscard]] static absl::StatusOr<Array> Attach(ArrayHandle handle) {
-    return From(Base::Map(true, handle.fd));
+    if (handle.lock_fd < 0) return From(Base::Map(true, handle.fd));
+    absl::StatusOr<RLock> lock = RLock::Attach({handle.lock_fd, handle.lock_offset});
+    if (!lock.ok()) return lock.status();
+    return FromShared(Base::Map(false, handle.fd), *lock);
   }
 
   // Python's `a[i]`, under the lock. OutOfRange (IndexError) if i >= size().
@@ -375,12 +396,34 @@ class Array : public internal::ArrayStorage<T> {
     return got.ok() ? absl::OkStatus() : got.status();
   }
 
-  [[nodiscard]] ArrayHandle handle() const { return {this->region_->handle().fd}; }
-  [[nodiscard]] std::vector<int> fds_to_pass() const { return this->region_->fds_to_pass(); }
+  [[nodiscard]] ArrayHandle handle() const {
+    ArrayHandle h{.fd = this->region_->handle().fd};
+    if (shared_lock_) {
+      const LockHandle lock = lock_.handle();
+      h.lock_fd = lock.fd;
+      h.lock_offset = lock.offset;
+    }
+    return h;
+  }
+  [[nodiscard]] std::vector<int> fds_to_pass() const {
+    std::vector<int> fds = this->region_->fds_to_pass();
+    if (shared_lock_) {
+      for (int fd : lock_.fds_to_pass()) fds.push_back(fd);
+    }
+    return fds;
+  }
 
  private:
-  Array(RLock lock, std::shared_ptr<conc::internal::SharedRegion> region, T* data, size_t n)
-      : Base(std::move(region), data, n), lock_(std::move(lock)) {}
+  Array(RLock lock, std::shared_ptr<conc::internal::SharedRegion> region, T* data, size_t n,
+        bool shared_lock = false)
+      : Base(std::move(region), data, n), lock_(std::move(lock)), shared_lock_(shared_lock) {}
+
+  static absl::StatusOr<Array> FromShared(absl::StatusOr<conc::internal::MpRegion> r, const RLock& lock) {
+    if (!r.ok()) return r.status();
+    T* data = reinterpret_cast<T*>(r->data);
+    const size_t n = r->header->count;
+    return Array(lock, std::move(r->region), data, n, /*shared_lock=*/true);
+  }
 
   static absl::StatusOr<Array> From(absl::StatusOr<conc::internal::MpRegion> r) {
     if (!r.ok()) return r.status();
@@ -409,6 +452,7 @@ class Array : public internal::ArrayStorage<T> {
   }
 
   mutable RLock lock_;
+  bool shared_lock_;  // lock_ is another object's (lock=), not in the region.
 };
 
 }  // namespace conc::mp

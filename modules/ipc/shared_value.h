@@ -12,6 +12,7 @@
 //   with v.get_lock(): v.value += 1          { conc::mp::ScopedAcquire g(v->get_lock()); v->set_value(v->value() + 1); }
 //                                            // or in one call: absl::Status s = v->with_lock([](int& x) { ++x; });
 //   Value("i", 0, lock=False)                auto r = conc::mp::Value<int>::Create(0, conc::mp::no_lock);  // a RawValue<int>
+//   l = RLock(); Value("i", 0, lock=l)       auto l = conc::mp::RLock::Create(); auto v = conc::mp::Value<int>::Create(0, *l);
 //   RawValue("i", 0)                         auto r = conc::mp::RawValue<int>::Create(0);
 //   Process(target=f, args=(v,))             conc::Process p({.pass_fds = v->fds_to_pass()}, conc::process_function<f>, v->handle());
 //   def f(v): v.value += 1                   void f(conc::mp::ValueHandle h) { auto v = conc::mp::Value<int>::Attach(h); ... }
@@ -82,7 +83,11 @@ namespace conc::mp {
 // number, passed with ProcessOptions::pass_fds. Encodable.
 struct ValueHandle {
   int fd = -1;
-  CONC_CODEC_FIELDS(fd);
+  // A Value created with `lock=` an existing RLock: that lock's handle
+  // (lock_fd -1: the Value's lock is in its own region).
+  int lock_fd = -1;
+  uint64_t lock_offset = 0;
+  CONC_CODEC_FIELDS(fd, lock_fd, lock_offset);
 };
 
 template <class T>
@@ -135,7 +140,7 @@ class RawValue {
     internal::StoreElement(ptr_, static_cast<T>(x));
   }
 
-  [[nodiscard]] ValueHandle handle() const { return {region_->handle().fd}; }
+  [[nodiscard]] ValueHandle handle() const { return {.fd = region_->handle().fd}; }
   [[nodiscard]] std::vector<int> fds_to_pass() const { return region_->fds_to_pass(); }
 
  private:
@@ -165,6 +170,24 @@ class Value {
     return Value(RLock(r->region, r->lock), std::move(r->region), ptr);
   }
 
+  // Python's `Value(typecode, init, lock=lock)`: guarded by an existing
+  // RLock instead of one of its own, so that several Values and Arrays (and
+  // code that takes the lock itself) share one critical section. The lock
+  // travels with the Value: handle() and fds_to_pass() include it. Where it
+  // differs from Python: the lock must be an mp::RLock (Python also takes a
+  // Lock, with which `with v.get_lock(): v.value += 1` deadlocks: the accessor
+  // takes the lock again); an mp::Lock does not compile.
+  template <class U>
+    requires internal::StorableAs<U, T>
+  [[nodiscard]] static absl::StatusOr<Value> Create(U init, const RLock& lock) {
+    absl::StatusOr<conc::internal::MpRegion> r =
+        conc::internal::CreateMpRegion(internal::ValueLayout<T>(false), "conc-mp-value");
+    if (!r.ok()) return r.status();
+    T* ptr = reinterpret_cast<T*>(r->data);
+    internal::StoreElement(ptr, static_cast<T>(init));
+    return Value(lock, std::move(r->region), ptr, /*shared_lock=*/true);
+  }
+
   // Python's `Value(typecode, init, lock=False)`: a RawValue<T>.
   template <class U>
     requires internal::StorableAs<U, T>
@@ -175,11 +198,15 @@ class Value {
   // The Value<T> a parent passed. InvalidArgument if the descriptor holds
   // something else.
   [[nodiscard]] static absl::StatusOr<Value> Attach(ValueHandle handle) {
+    const bool shared_lock = handle.lock_fd >= 0;
     absl::StatusOr<conc::internal::MpRegion> r =
-        conc::internal::AttachMpRegion(handle.fd, internal::ValueLayout<T>(true));
+        conc::internal::AttachMpRegion(handle.fd, internal::ValueLayout<T>(!shared_lock));
     if (!r.ok()) return r.status();
     T* ptr = reinterpret_cast<T*>(r->data);
-    return Value(RLock(r->region, r->lock), std::move(r->region), ptr);
+    if (!shared_lock) return Value(RLock(r->region, r->lock), std::move(r->region), ptr);
+    absl::StatusOr<RLock> lock = RLock::Attach({handle.lock_fd, handle.lock_offset});
+    if (!lock.ok()) return lock.status();
+    return Value(*std::move(lock), std::move(r->region), ptr, /*shared_lock=*/true);
   }
 
   // Python's `v.value`: takes the lock, loads, releases.
@@ -219,12 +246,26 @@ class Value {
     return got.ok() ? absl::OkStatus() : got.status();
   }
 
-  [[nodiscard]] ValueHandle handle() const { return {region_->handle().fd}; }
-  [[nodiscard]] std::vector<int> fds_to_pass() const { return region_->fds_to_pass(); }
+  [[nodiscard]] ValueHandle handle() const {
+    ValueHandle h{.fd = region_->handle().fd};
+    if (shared_lock_) {
+      const LockHandle lock = lock_.handle();
+      h.lock_fd = lock.fd;
+      h.lock_offset = lock.offset;
+    }
+    return h;
+  }
+  [[nodiscard]] std::vector<int> fds_to_pass() const {
+    std::vector<int> fds = region_->fds_to_pass();
+    if (shared_lock_) {
+      for (int fd : lock_.fds_to_pass()) fds.push_back(fd);
+    }
+    return fds;
+  }
 
  private:
-  Value(RLock lock, std::shared_ptr<conc::internal::SharedRegion> region, T* ptr)
-      : lock_(std::move(lock)), region_(std::move(region)), ptr_(ptr) {}
+  Value(RLock lock, std::shared_ptr<conc::internal::SharedRegion> region, T* ptr, bool shared_lock = false)
+      : lock_(std::move(lock)), region_(std::move(region)), ptr_(ptr), shared_lock_(shared_lock) {}
 
   // Takes the lock for one access unless the caller already holds it; a dead
   // holder's lock is taken over (see LOCKING). True if the access must
@@ -238,6 +279,7 @@ class Value {
   mutable RLock lock_;
   std::shared_ptr<conc::internal::SharedRegion> region_;
   T* ptr_;
+  bool shared_lock_;  // lock_ is another object's (lock=), not in region_.
 };
 
 }  // namespace conc::mp

@@ -78,6 +78,21 @@ void hold_value_lock(ValueHandle v_h, QueueHandle ready_h) {
   if (!ready->put(1).ok()) std::exit(4);
   for (;;) ::pause();
 }
+// lock=: a Value and an Array that share one RLock, changed together under
+// it; under the lock the two are always equal.
+void increment_both(ValueHandle v_h, ArrayHandle a_h, int n) {
+  auto v = Value<int>::Attach(v_h);
+  auto a = Array<int>::Attach(a_h);
+  if (!v.ok() || !a.ok()) std::exit(2);
+  for (int i = 0; i < n; ++i) {
+    conc::mp::ScopedAcquire g(v->get_lock());
+    if (!a->get_lock().is_owned()) std::exit(3);  // The same lock.
+    if (v->value() != *a->get(0)) std::exit(4);
+    v->set_value(v->value() + 1);
+    if (!a->set(0, *a->get(0) + 1).ok()) std::exit(5);
+  }
+}
+CONC_PROCESS_FUNCTION(increment_both);
 CONC_PROCESS_FUNCTION(negate);
 CONC_PROCESS_FUNCTION(increment);
 CONC_PROCESS_FUNCTION(hold_value_lock);
@@ -100,6 +115,13 @@ static_assert(!CanSetElement<Array<int>, double>);           // array('i').appen
 static_assert(!CanSetElement<RawArray<int>, double>);
 static_assert(HasGetLock<Value<int>> && HasGetLock<Array<int>>);
 static_assert(!HasGetLock<RawValue<int>> && !HasGetLock<RawArray<int>>);
+// lock= takes an RLock; a plain Lock does not compile (see shared_value.h).
+template <class L>
+concept ValueTakesLock = requires(const L& l) { Value<int>::Create(0, l); };
+template <class L>
+concept ArrayTakesLock = requires(const L& l) { Array<int>::Create(size_t{3}, l); };
+static_assert(ValueTakesLock<conc::mp::RLock> && ArrayTakesLock<conc::mp::RLock>);
+static_assert(!ValueTakesLock<conc::mp::Lock> && !ArrayTakesLock<conc::mp::Lock>);
 // lock=False gives the raw types.
 static_assert(std::is_same_v<decltype(Value<int>::Create(0, conc::mp::no_lock)),
                              absl::StatusOr<RawValue<int>>>);
@@ -313,6 +335,60 @@ TEST(SharedValueProcessTest, TwoProcessesLoseNoUpdateUnderTheLock) {
   }
   EXPECT_EQ(v.value(), 2 * kEach);
   EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(0, 2 * kEach, 0));
+}
+
+// Python's Value(..., lock=l) and Array(..., lock=l): one RLock for both, in
+// two processes; the handles carry the lock.
+TEST(SharedValueProcessTest, ValueAndArraySharingAnExistingLock) {
+  constexpr int kEach = 5000;
+  conc::mp::RLock lock = Make(conc::mp::RLock::Create());
+  Value<int> v = Make(Value<int>::Create(0, lock));
+  Array<int> a = Make(Array<int>::Create({0, 7}, lock));
+  {
+    conc::mp::ScopedAcquire g(lock);
+    EXPECT_TRUE(v.get_lock().is_owned());
+    EXPECT_TRUE(a.get_lock().is_owned());
+    v.set_value(0);  // Re-entrant: the accessors run under the caller's hold.
+  }
+  EXPECT_FALSE(v.get_lock().is_owned());
+  conc::Process p({.pass_fds = Concat({v.fds_to_pass(), a.fds_to_pass()})},
+                  conc::process_function<increment_both>, v.handle(), a.handle(), kEach);
+  ASSERT_TRUE(p.start().ok());
+  for (int i = 0; i < kEach; ++i) {
+    conc::mp::ScopedAcquire g(lock);
+    ASSERT_EQ(v.value(), *a.get(0));
+    v.set_value(v.value() + 1);
+    ASSERT_TRUE(a.set(0, *a.get(0) + 1).ok());
+  }
+  ASSERT_TRUE(p.join(kLong).ok());
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_EQ(v.value(), 2 * kEach);
+  EXPECT_THAT(a.to_vector(), ::testing::ElementsAre(2 * kEach, 7));
+}
+
+// A handle is checked: without its lock, or naming a plain Lock, Attach says
+// InvalidArgument.
+TEST(SharedValueTest, SharedLockHandlesAreChecked) {
+  conc::mp::RLock lock = Make(conc::mp::RLock::Create());
+  Value<int> v = Make(Value<int>::Create(1, lock));
+  Array<int> a = Make(Array<int>::Create(2, lock));
+  ValueHandle vh = v.handle();
+  ArrayHandle ah = a.handle();
+  EXPECT_EQ(vh.lock_fd, lock.handle().fd);
+  EXPECT_EQ(Make(Value<int>::Attach(vh)).value(), 1);
+  EXPECT_EQ(Make(Array<int>::Attach(ah)).size(), 2u);
+  ValueHandle no_lock = vh;
+  no_lock.lock_fd = -1;
+  EXPECT_TRUE(absl::IsInvalidArgument(Value<int>::Attach(no_lock).status()));
+  ArrayHandle array_no_lock = ah;
+  array_no_lock.lock_fd = -1;
+  EXPECT_TRUE(absl::IsInvalidArgument(Array<int>::Attach(array_no_lock).status()));
+  conc::mp::Lock plain = Make(conc::mp::Lock::Create());
+  vh.lock_fd = plain.handle().fd;
+  vh.lock_offset = plain.handle().offset;
+  EXPECT_TRUE(absl::IsInvalidArgument(Value<int>::Attach(vh).status()));
+  // A Value with its own lock has none in its handle.
+  EXPECT_EQ(Make(Value<int>::Create(0)).handle().lock_fd, -1);
 }
 
 // The fault: a process killed holding a Value's lock.
