@@ -94,11 +94,12 @@ def bare_name(name):
     return name[:-len("/real_time")] if name.endswith("/real_time") else name
 
 
-def run_cpp(root, binary, names, min_time):
-    """Runs one Google Benchmark binary for the named benchmarks; returns {name: ns/op}."""
+def run_cpp(root, binary, names, min_time, prefix=()):
+    """Runs one Google Benchmark binary for the named benchmarks; returns {name: ns/op}.
+    prefix: a command to run it under (e.g. taskset)."""
     wanted = {bare_name(n): n for n in names}
     pattern = "^(%s)(/real_time)?$" % "|".join(sorted(wanted))
-    cmd = [os.path.join(root, binary), "--benchmark_filter=" + pattern,
+    cmd = list(prefix) + [os.path.join(root, binary), "--benchmark_filter=" + pattern,
            "--benchmark_format=json", "--benchmark_min_time=%g" % min_time]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -119,9 +120,9 @@ def run_cpp(root, binary, names, min_time):
     return result
 
 
-def run_peer(root, peer, case, min_time):
+def run_peer(root, peer, case, min_time, prefix=()):
     """Runs one CPython peer case; returns its ns/op (or its "value", for a unit)."""
-    cmd = [PYTHON, os.path.join(root, peer), "--case=" + case, "--min-time=%g" % min_time]
+    cmd = list(prefix) + [PYTHON, os.path.join(root, peer), "--case=" + case, "--min-time=%g" % min_time]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     for line in out.splitlines():
         line = line.strip()

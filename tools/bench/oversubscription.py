@@ -1,0 +1,132 @@
+"""Spinning under oversubscription: do the sync and ipc rows hold when the CPUs are scarce?
+
+    bazel run //tools/bench:oversubscription
+    bazel run //tools/bench:oversubscription -- --rounds=5 --chapter=sync
+
+Every primitive of conc spins for a while before it sleeps (one policy,
+modules/common/internal/spin.h). A spin pays only if the thread it waits for runs at the
+same time on another CPU; when the machine is oversubscribed, a spinner burns the time
+slice the other side needs. This runner measures each row of the sync and ipc ratio tables
+(the C++ benchmark and its CPython peer, from the chapters' ratios.json) under three
+conditions, interleaved round by round:
+
+  quiet    nothing else runs;
+  pinned   both sides pinned to one CPU (taskset -c 0): every thread and process of a
+           ping-pong shares it;
+  loaded   beside one busy loop per CPU (a 2-core machine at load 4).
+
+A row holds when its CPython / C++ ratio under a condition is at least half its quiet ratio
+("within 2x of its quiet value"). CPython is measured under the same condition, so the ratio
+says how conc's waiting compares with CPython's when both are starved. Rows that move bulk
+data (1 MiB, 64 MiB) and the gRPC paths are left out: they do not spin. Like every benchmark
+here, a miss is reported, never an error.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ratios  # noqa: E402  (the runners and the table helpers)
+
+CHAPTERS = ("sync", "ipc")
+SKIP = ("1 MiB", "64 MiB", "gRPC", "The floor under")
+CONDITIONS = ("quiet", "pinned", "loaded")
+
+
+def rows_of(root, chapter):
+    with open(os.path.join(root, "modules", chapter, "benchmarks", "ratios.json")) as f:
+        spec = json.load(f)
+    return [r for r in spec["rows"]
+            if "binary" in r.get("cpp", {}) and "peer" in r.get("python", {})
+            and not any(s in r["workload"] for s in SKIP)]
+
+
+class Load:
+    """One busy loop per CPU while the `loaded` condition runs."""
+
+    def __enter__(self):
+        self.procs = [subprocess.Popen([ratios.PYTHON, "-c", "while True: pass"])
+                      for _ in range(os.cpu_count() or 2)]
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+
+
+def measure(root, rows, condition, min_time, samples):
+    prefix = ("taskset", "-c", "0") if condition == "pinned" else ()
+    cpp = {}
+    for row in rows:
+        cpp.setdefault(row["cpp"]["binary"], set()).add(row["cpp"]["benchmark"])
+    for binary, names in sorted(cpp.items()):
+        for name, ns in ratios.run_cpp(root, binary, sorted(names), min_time, prefix).items():
+            samples.setdefault((condition, "cpp", binary, name), []).append(ns)
+    peers = {(r["python"]["peer"], r["python"]["case"]) for r in rows}
+    for peer, case in sorted(peers):
+        ns = ratios.run_peer(root, peer, case, min_time, prefix)
+        samples.setdefault((condition, "peer", peer, case), []).append(ns)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapter", action="append", choices=CHAPTERS,
+                        help="a chapter (repeatable); default sync and ipc")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
+    parser.add_argument("--min-time", type=float, default=0.3, help="seconds per measurement")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    args = parser.parse_args()
+    root = ratios.runfiles_root()
+    chapters = args.chapter or list(CHAPTERS)
+    rows = [(c, r) for c in chapters for r in rows_of(root, c)]
+    load_before = os.getloadavg()
+    samples = {}
+    for k in range(args.rounds):
+        for condition in CONDITIONS:
+            print("[round %d/%d] %s" % (k + 1, args.rounds, condition), file=sys.stderr, flush=True)
+            chapter_rows = [r for _, r in rows]
+            if condition == "loaded":
+                with Load():
+                    measure(root, chapter_rows, condition, args.min_time, samples)
+            else:
+                measure(root, chapter_rows, condition, args.min_time, samples)
+
+    def med(condition, side, a, b):
+        return statistics.median(samples[(condition, side, a, b)])
+
+    lines = ["## Spinning under oversubscription: sync and ipc", "",
+             *["- " + line for line in ratios.machine_lines()],
+             "- Rounds: %d (median), %g s per measurement; load before %.2f (1 min)" %
+             (args.rounds, args.min_time, load_before[0]), "",
+             "| chapter | workload | C++ quiet | C++ pinned | C++ loaded | CPython ÷ C++ quiet "
+             "| pinned | loaded | holds (≥ ½ the quiet ratio) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    misses = 0
+    for chapter, row in rows:
+        cpp = (row["cpp"]["binary"], row["cpp"]["benchmark"])
+        py = (row["python"]["peer"], row["python"]["case"])
+        t = {c: med(c, "cpp", *cpp) for c in CONDITIONS}
+        r = {c: med(c, "peer", *py) / t[c] for c in CONDITIONS}
+        holds = all(r[c] >= r["quiet"] / 2 for c in ("pinned", "loaded"))
+        misses += not holds
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            chapter, row["workload"], ratios.human_time(t["quiet"]), ratios.human_time(t["pinned"]),
+            ratios.human_time(t["loaded"]), ratios.human_ratio(r["quiet"]),
+            ratios.human_ratio(r["pinned"]), ratios.human_ratio(r["loaded"]),
+            "yes" if holds else "**no**"))
+    lines += ["", "Load after: %.2f (1 min). %d of %d rows hold." %
+              (os.getloadavg()[0], len(rows) - misses, len(rows))]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
