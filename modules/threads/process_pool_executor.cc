@@ -369,6 +369,11 @@ class ProcessPoolCore {
     return absl::OkStatus();
   }
 
+  bool ShutDownAndDrained() const {
+    internal::MutexLock lock(mu_);
+    return shutdown_ && queue_.empty();
+  }
+
   // True if `w` has been given its max_tasks_per_child tasks: it gets no more,
   // and its exit is expected.
   bool Spent(const Worker& w) const {
@@ -558,7 +563,12 @@ class ProcessPoolCore {
         absl::Status init_failed;
         if (!dead && result.revents != 0) dead = !ReadResults(w, &init_failed);
         if (dead && init_failed.ok() && Spent(w) && RetiredCleanly(w)) {
-          // max_tasks_per_child: a fresh process takes the slot, as in Python.
+          // max_tasks_per_child: a fresh process takes the slot, as in Python,
+          // unless the pool is shut down with nothing left to give it.
+          if (ShutDownAndDrained()) {
+            workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(i));
+            break;  // The indexes into fds have moved; poll again.
+          }
           absl::StatusOr<Worker> fresh = StartWorker(static_cast<int>(i));
           if (!fresh.ok()) {
             Break(fresh.status());
@@ -600,7 +610,7 @@ class ProcessPoolCore {
 }  // namespace internal
 
 ProcessPoolExecutor::ProcessPoolExecutor(std::optional<int> max_workers)
-    : ProcessPoolExecutor(Options{.max_workers = max_workers}, std::string(), std::string()) {}
+    : ProcessPoolExecutor(Options{.max_workers = max_workers, .max_tasks_per_child = std::nullopt}, std::string(), std::string()) {}
 
 ProcessPoolExecutor::ProcessPoolExecutor(Options options)
     : ProcessPoolExecutor(options, std::string(), std::string()) {}

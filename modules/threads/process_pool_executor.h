@@ -172,7 +172,7 @@ class ProcessPoolExecutor {
   template <auto I, class... Args>
     requires internal::CallableWith<I, Args...>
   ProcessPoolExecutor(std::optional<int> max_workers, ProcessFunction<I> initializer, Args&&... initargs)
-      : ProcessPoolExecutor(Options{.max_workers = max_workers}, initializer,
+      : ProcessPoolExecutor(Options{.max_workers = max_workers, .max_tasks_per_child = std::nullopt}, initializer,
                             std::forward<Args>(initargs)...) {}
   template <auto I, class... Args>
     requires internal::CallableWith<I, Args...>
