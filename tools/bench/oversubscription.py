@@ -12,7 +12,8 @@ conditions, interleaved round by round:
 
   quiet    nothing else runs;
   pinned   both sides pinned to one CPU (taskset -c 0): every thread and process of a
-           ping-pong shares it;
+           ping-pong shares it (not the rows that place their threads themselves, "one
+           CPU" / "two CPUs": the one-CPU row is this case already);
   loaded   beside one busy loop per CPU (a 2-core machine at load 4).
 
 A row holds when its CPython / C++ ratio under a condition is at least half its quiet ratio
@@ -59,8 +60,16 @@ class Load:
             p.wait()
 
 
+def pins_itself(row):
+    """The ping-pong rows that place their threads on CPUs themselves ("one CPU", "two
+    CPUs"): taskset would contradict them (the one-CPU row is the pinned case already)."""
+    return "CPU" in row["workload"]
+
+
 def measure(root, rows, condition, min_time, samples):
     prefix = ("taskset", "-c", "0") if condition == "pinned" else ()
+    if condition == "pinned":
+        rows = [r for r in rows if not pins_itself(r)]
     cpp = {}
     for row in rows:
         cpp.setdefault(row["cpp"]["binary"], set()).add(row["cpp"]["benchmark"])
@@ -97,7 +106,8 @@ def main():
                 measure(root, chapter_rows, condition, args.min_time, samples)
 
     def med(condition, side, a, b):
-        return statistics.median(samples[(condition, side, a, b)])
+        got = samples.get((condition, side, a, b))
+        return statistics.median(got) if got else None
 
     lines = ["## Spinning under oversubscription: sync and ipc", "",
              *["- " + line for line in ratios.machine_lines()],
@@ -111,12 +121,12 @@ def main():
         cpp = (row["cpp"]["binary"], row["cpp"]["benchmark"])
         py = (row["python"]["peer"], row["python"]["case"])
         t = {c: med(c, "cpp", *cpp) for c in CONDITIONS}
-        r = {c: med(c, "peer", *py) / t[c] for c in CONDITIONS}
-        holds = all(r[c] >= r["quiet"] / 2 for c in ("pinned", "loaded"))
+        r = {c: (med(c, "peer", *py) / t[c]) if t[c] else None for c in CONDITIONS}
+        holds = all(r[c] >= r["quiet"] / 2 for c in ("pinned", "loaded") if r[c] is not None)
         misses += not holds
         lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            chapter, row["workload"], ratios.human_time(t["quiet"]), ratios.human_time(t["pinned"]),
-            ratios.human_time(t["loaded"]), ratios.human_ratio(r["quiet"]),
+            chapter, row["workload"], ratios.human_time(t["quiet"]),
+            ratios.human_time(t["pinned"]) if t["pinned"] else "-", ratios.human_time(t["loaded"]), ratios.human_ratio(r["quiet"]),
             ratios.human_ratio(r["pinned"]), ratios.human_ratio(r["loaded"]),
             "yes" if holds else "**no**"))
     lines += ["", "Load after: %.2f (1 min). %d of %d rows hold." %
