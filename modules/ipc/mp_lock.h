@@ -134,6 +134,25 @@ class LockBase {
   std::shared_ptr<conc::internal::SharedRegion> region_;
   conc::internal::LockCore* core_;
 };
+
+// For an object (a Value, an Array) guarded by `lock`: its handle with the
+// lock's added when the lock is another object's (`shared`, Python's lock=),
+// and the descriptors a child needs for both.
+template <class Handle>
+Handle WithLockHandle(Handle h, const LockBase& lock, bool shared) {
+  if (shared) {
+    const LockHandle l = lock.handle();
+    h.lock_fd = l.fd;
+    h.lock_offset = l.offset;
+  }
+  return h;
+}
+inline std::vector<int> FdsWithLock(std::vector<int> fds, const LockBase& lock, bool shared) {
+  if (shared) {
+    for (int fd : lock.fds_to_pass()) fds.push_back(fd);
+  }
+  return fds;
+}
 }  // namespace internal
 
 class Lock : public internal::LockBase {

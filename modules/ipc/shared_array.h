@@ -397,20 +397,10 @@ class Array : public internal::ArrayStorage<T> {
   }
 
   [[nodiscard]] ArrayHandle handle() const {
-    ArrayHandle h{.fd = this->region_->handle().fd};
-    if (shared_lock_) {
-      const LockHandle lock = lock_.handle();
-      h.lock_fd = lock.fd;
-      h.lock_offset = lock.offset;
-    }
-    return h;
+    return internal::WithLockHandle(ArrayHandle{.fd = this->region_->handle().fd}, lock_, shared_lock_);
   }
   [[nodiscard]] std::vector<int> fds_to_pass() const {
-    std::vector<int> fds = this->region_->fds_to_pass();
-    if (shared_lock_) {
-      for (int fd : lock_.fds_to_pass()) fds.push_back(fd);
-    }
-    return fds;
+    return internal::FdsWithLock(this->region_->fds_to_pass(), lock_, shared_lock_);
   }
 
  private:

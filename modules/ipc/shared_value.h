@@ -247,20 +247,10 @@ class Value {
   }
 
   [[nodiscard]] ValueHandle handle() const {
-    ValueHandle h{.fd = region_->handle().fd};
-    if (shared_lock_) {
-      const LockHandle lock = lock_.handle();
-      h.lock_fd = lock.fd;
-      h.lock_offset = lock.offset;
-    }
-    return h;
+    return internal::WithLockHandle(ValueHandle{.fd = region_->handle().fd}, lock_, shared_lock_);
   }
   [[nodiscard]] std::vector<int> fds_to_pass() const {
-    std::vector<int> fds = region_->fds_to_pass();
-    if (shared_lock_) {
-      for (int fd : lock_.fds_to_pass()) fds.push_back(fd);
-    }
-    return fds;
+    return internal::FdsWithLock(region_->fds_to_pass(), lock_, shared_lock_);
   }
 
  private:
