@@ -385,14 +385,7 @@ class ProcessPoolCore {
   // the pool breaks, as for any worker that dies).
   static bool RetiredCleanly(Worker& w) {
     absl::Status init_failed;
-    for (bool ok = true; ok;) {
-      const ssize_t n = w.results.Fill(w.result_r.get());
-      if (n == 0 || (n < 0 && errno != EINTR)) break;  // EOF, or nothing more (EAGAIN).
-      while (std::optional<std::string_view> frame = w.results.Next()) {
-        if (!(ok = Complete(w, *frame, &init_failed))) return false;
-      }
-    }
-    if (w.results.corrupt() || !w.in_flight.empty()) return false;
+    if (!DrainResults(w, &init_failed) || !w.in_flight.empty()) return false;
     if (!w.process.join(absl::Seconds(10)).ok()) return false;
     return w.process.exitcode().value_or(-1) == 0;
   }
@@ -514,14 +507,22 @@ class ProcessPoolCore {
     }
   }
 
-  // init_failed: set if the worker said its initializer failed.
-  absl::Status WorkerDied(Worker& w, absl::Status init_failed) {
-    // Results it sent before dying still count; EAGAIN or EOF ends them.
-    for (bool ok = init_failed.ok(); ok && w.results.Fill(w.result_r.get()) > 0;) {
+  // Reads what an ended worker left in its result pipe (EAGAIN or EOF ends
+  // it) and completes the tasks it answers. False at a frame that is not the
+  // answer expected next (or says the initializer failed: *init_failed).
+  static bool DrainResults(Worker& w, absl::Status* init_failed) {
+    while (w.results.Fill(w.result_r.get()) > 0) {
       while (std::optional<std::string_view> frame = w.results.Next()) {
-        if (!(ok = Complete(w, *frame, &init_failed))) break;
+        if (!Complete(w, *frame, init_failed)) return false;
       }
     }
+    return !w.results.corrupt();
+  }
+
+  // init_failed: set if the worker said its initializer failed.
+  absl::Status WorkerDied(Worker& w, absl::Status init_failed) {
+    // Results it sent before dying still count.
+    if (init_failed.ok()) (void)DrainResults(w, &init_failed);
     if (!w.process.join(absl::Seconds(10)).ok()) {
       (void)w.process.kill();
       (void)w.process.join();
