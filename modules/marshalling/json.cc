@@ -242,8 +242,8 @@ class Loader {
         for (auto element : array) {
           od::value item;
           if (simdjson::error_code e = element.get(item); e) return e;
-          out.items.emplace_back();
-          if (simdjson::error_code e = Build(item, out.items.back(), depth + 1); e) return e;
+          out.items().emplace_back();
+          if (simdjson::error_code e = Build(item, out.items().back(), depth + 1); e) return e;
         }
         return simdjson::SUCCESS;
       }
@@ -259,8 +259,8 @@ class Loader {
           if (simdjson::error_code e = field.unescaped_key().get(key); e) return e;
           od::value item;
           if (simdjson::error_code e = field.value().get(item); e) return e;
-          size_t slot = internal::DictSlot(out.pairs, keys, key);
-          if (simdjson::error_code e = Build(item, out.pairs[slot].second, depth + 1); e) return e;
+          size_t slot = internal::DictSlot(out.pairs(), keys, key);
+          if (simdjson::error_code e = Build(item, out.pairs()[slot].second, depth + 1); e) return e;
         }
         return simdjson::SUCCESS;
       }
@@ -288,7 +288,7 @@ class Loader {
         std::string_view s;
         if (simdjson::error_code e = v.get_string().get(s); e) return e;
         out.kind = Kind::kStr;
-        out.s.assign(s.data(), s.size());
+        out.s().assign(s.data(), s.size());
         return simdjson::SUCCESS;
       }
       case od::json_type::boolean: {
@@ -327,8 +327,8 @@ class TapeWalker {
         if (depth >= max_depth_) return false;
         simdjson::dom::array array = e.get_array().value_unsafe();
         out.kind = Kind::kList;
-        out.items.resize(array.size());
-        PyValue* slot = out.items.data();
+        out.items().resize(array.size());
+        PyValue* slot = out.items().data();
         for (simdjson::dom::element item : array) {
           if (!Build(item, *slot++, depth + 1)) return false;
         }
@@ -338,11 +338,11 @@ class TapeWalker {
         if (depth >= max_depth_) return false;
         simdjson::dom::object object = e.get_object().value_unsafe();
         out.kind = Kind::kDict;
-        out.pairs.reserve(object.size());
+        out.pairs().reserve(object.size());
         internal::DictKeys keys;
         for (simdjson::dom::key_value_pair field : object) {
-          size_t slot = internal::DictSlot(out.pairs, keys, field.key);
-          if (!Build(field.value, out.pairs[slot].second, depth + 1)) return false;
+          size_t slot = internal::DictSlot(out.pairs(), keys, field.key);
+          if (!Build(field.value, out.pairs()[slot].second, depth + 1)) return false;
         }
         return true;
       }
@@ -367,7 +367,7 @@ class TapeWalker {
       case simdjson::dom::element_type::STRING: {
         std::string_view s = e.get_string().value_unsafe();
         out.kind = Kind::kStr;
-        out.s.assign(s.data(), s.size());
+        out.s().assign(s.data(), s.size());
         return true;
       }
       case simdjson::dom::element_type::BOOL:
@@ -445,36 +445,36 @@ class Dumper {
         return absl::OkStatus();
       }
       case Kind::kBigInt:
-        out_.Raw(internal::BigIntToDecimal(v.s));
+        out_.Raw(internal::BigIntToDecimal(v.s()));
         return absl::OkStatus();
       case Kind::kFloat:
         Float(v.f);
         return absl::OkStatus();
       case Kind::kStr:
-        if (!out_.Str(v.s))
+        if (!out_.Str(v.s()))
           return absl::InvalidArgumentError("json.dumps: a str that is not valid UTF-8");
         return absl::OkStatus();
       case Kind::kList:
       case Kind::kTuple: {
         if (depth >= kMaxDepth) return TooDeep();
         out_.Put('[');
-        for (size_t k = 0; k < v.items.size(); ++k) {
+        for (size_t k = 0; k < v.items().size(); ++k) {
           Separator(k, depth + 1);
-          if (absl::Status s = Value(v.items[k], depth + 1); !s.ok()) return s;
+          if (absl::Status s = Value(v.items()[k], depth + 1); !s.ok()) return s;
         }
-        Close(v.items.empty(), depth, ']');
+        Close(v.items().empty(), depth, ']');
         return absl::OkStatus();
       }
       case Kind::kDict: {
         if (depth >= kMaxDepth) return TooDeep();
         out_.Put('{');
-        for (size_t k = 0; k < v.pairs.size(); ++k) {
+        for (size_t k = 0; k < v.pairs().size(); ++k) {
           Separator(k, depth + 1);
-          if (absl::Status s = Key(v.pairs[k].first); !s.ok()) return s;
+          if (absl::Status s = Key(v.pairs()[k].first); !s.ok()) return s;
           out_.Raw(": ");
-          if (absl::Status s = Value(v.pairs[k].second, depth + 1); !s.ok()) return s;
+          if (absl::Status s = Value(v.pairs()[k].second, depth + 1); !s.ok()) return s;
         }
-        Close(v.pairs.empty(), depth, '}');
+        Close(v.pairs().empty(), depth, '}');
         return absl::OkStatus();
       }
       case Kind::kBytes:
@@ -524,14 +524,14 @@ class Dumper {
   absl::Status Key(const PyValue& key) {
     switch (key.kind) {
       case Kind::kStr:
-        if (!out_.Str(key.s))
+        if (!out_.Str(key.s()))
           return absl::InvalidArgumentError("json.dumps: a key that is not valid UTF-8");
         return absl::OkStatus();
       case Kind::kInt:
         out_.Str(absl::StrCat(key.i));
         return absl::OkStatus();
       case Kind::kBigInt:
-        out_.Str(internal::BigIntToDecimal(key.s));
+        out_.Str(internal::BigIntToDecimal(key.s()));
         return absl::OkStatus();
       case Kind::kFloat: {
         char buf[40];

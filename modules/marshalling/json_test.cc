@@ -51,7 +51,7 @@ TEST(JsonTest, LoadsEveryType) {
       "{'n': None, 't': True, 'f': False, 'i': -7, 'x': 2.5, 's': 'a\"b\xc3\xa9\xf0\x9f\x98\x80', "
       "'l': [], 'o': {}}");
   EXPECT_EQ(JsonLoads("42")->i, 42);
-  EXPECT_EQ(JsonLoads(" \"top\" ")->s, "top");
+  EXPECT_EQ(JsonLoads(" \"top\" ")->s(), "top");
   EXPECT_EQ(JsonLoads("null")->kind, PyValue::Kind::kNone);
 }
 
@@ -62,9 +62,9 @@ TEST(JsonTest, RepeatedKeysKeepTheFirstPlaceAndTheLastValue) {
   absl::StrAppend(&big, "\"k5\": -1, \"k39\": -2}");
   absl::StatusOr<PyValue> v = JsonLoads(big);
   ASSERT_TRUE(v.ok()) << v.status();
-  ASSERT_EQ(v->pairs.size(), 40u);
-  EXPECT_EQ(v->pairs[5].second.i, -1);
-  EXPECT_EQ(v->pairs[39].second.i, -2);
+  ASSERT_EQ(v->pairs().size(), 40u);
+  EXPECT_EQ(v->pairs()[5].second.i, -1);
+  EXPECT_EQ(v->pairs()[39].second.i, -2);
 }
 
 TEST(JsonTest, FloatsAreSpelledAsPythonsRepr) {
@@ -128,10 +128,10 @@ TEST(JsonTest, HugeIntegersBecomeBigInts) {
   absl::StatusOr<PyValue> v =
       JsonLoads("[" + two_to_100 + ", -" + two_to_100 + ", 18446744073709551615]");
   ASSERT_TRUE(v.ok()) << v.status();
-  EXPECT_EQ(v->items[0].kind, PyValue::Kind::kBigInt);
+  EXPECT_EQ(v->items()[0].kind, PyValue::Kind::kBigInt);
   EXPECT_EQ(*JsonDumps(*v), "[" + two_to_100 + ", -" + two_to_100 + ", 18446744073709551615]");
   // 2**100 is 1 followed by 100 zero bits: 13 bytes, sign byte included.
-  EXPECT_EQ(v->items[0].s.size(), 13u);
+  EXPECT_EQ(v->items()[0].s().size(), 13u);
   EXPECT_EQ(internal::BigIntToDecimal(*internal::DecimalToBigInt("-128")), "-128");
   EXPECT_EQ(internal::DecimalToBigInt("-128")->size(), 1u);
   EXPECT_EQ(internal::DecimalToBigInt("128")->size(), 2u);
@@ -246,7 +246,7 @@ TEST(JsonLinesTest, AHundredMegabytesStreamInBoundedMemory) {
     absl::StatusOr<JsonLinesReader> r = JsonLinesReader::Open(path);
     ASSERT_TRUE(r.ok());
     testing::ForEachUntilEnd(*r, [&](const PyValue& v) {
-      id_sum += v.pairs[0].second.i;
+      id_sum += v.pairs()[0].second.i;
       ++count;
     });
   });

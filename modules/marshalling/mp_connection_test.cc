@@ -56,11 +56,11 @@ std::string BigEndian64(uint64_t v) {
 
 // The serve() of mp_peer.py: (op, arg) -> result.
 PyValue Serve(const PyValue& request) {
-  const std::string& op = request.items[0].s;
-  const PyValue& arg = request.items[1];
+  const std::string& op = request.items()[0].s();
+  const PyValue& arg = request.items()[1];
   if (op == "square") return PyValue::Int(arg.i * arg.i);
   if (op == "upper") {
-    std::string s = arg.s;
+    std::string s = arg.s();
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
     return PyValue::Str(s);
   }
@@ -68,7 +68,7 @@ PyValue Serve(const PyValue& request) {
     bool any_float = false;
     double f = 0;
     int64_t i = 0;
-    for (const PyValue& v : arg.items) {
+    for (const PyValue& v : arg.items()) {
       any_float |= v.kind == PyValue::Kind::kFloat;
       f += v.kind == PyValue::Kind::kFloat ? v.f : static_cast<double>(v.i);
       i += v.kind == PyValue::Kind::kInt ? v.i : 0;
@@ -248,7 +248,7 @@ void ServePythonClient(PyConnection& conn) {
     absl::StatusOr<PyValue> request = conn.recv();
     ASSERT_TRUE(request.ok()) << request.status();
     if (request->kind == PyValue::Kind::kNone) return;
-    if (request->items[0].s == "long-form") {
+    if (request->items()[0].s() == "long-form") {
       const std::string pickle = *PickleDumps(PyValue::Str("sent in the long form"), 4);
       WriteRaw(conn.fileno(), "\xff\xff\xff\xff" + BigEndian64(pickle.size()) + pickle);
       absl::StatusOr<std::string> raw = conn.recv_bytes();

@@ -91,11 +91,11 @@ class Builder : public msgpack::null_visitor {
     }
     PyValue& top = *open_.back();
     if (top.kind == Kind::kList) {
-      top.items.push_back(std::move(v));
+      top.items().push_back(std::move(v));
     } else if (key_next_.back()) {
-      top.pairs.emplace_back(std::move(v), PyValue());
+      top.pairs().emplace_back(std::move(v), PyValue());
     } else {
-      top.pairs.back().second = std::move(v);
+      top.pairs().back().second = std::move(v);
     }
     return true;
   }
@@ -103,8 +103,8 @@ class Builder : public msgpack::null_visitor {
   PyValue* Last() {
     if (open_.empty()) return &root_;
     PyValue& top = *open_.back();
-    if (top.kind == Kind::kList) return &top.items.back();
-    return key_next_.back() ? &top.pairs.back().first : &top.pairs.back().second;
+    if (top.kind == Kind::kList) return &top.items().back();
+    return key_next_.back() ? &top.pairs().back().first : &top.pairs().back().second;
   }
 
   bool Open(PyValue container, uint32_t n) {
@@ -116,9 +116,9 @@ class Builder : public msgpack::null_visitor {
     PyValue* c = Last();
     size_t reserve = std::min<size_t>(n, size_);
     if (c->kind == Kind::kList) {
-      c->items.reserve(reserve);
+      c->items().reserve(reserve);
     } else {
-      c->pairs.reserve(reserve / 2);
+      c->pairs().reserve(reserve / 2);
     }
     open_.push_back(c);
     key_next_.push_back(false);
@@ -185,7 +185,7 @@ absl::Status Pack(msgpack::packer<msgpack::sbuffer>& pk, const PyValue& v, size_
       return absl::OkStatus();
     case Kind::kBigInt: {
       uint64_t u = 0;
-      if (!internal::BigIntToUint64(v.s, &u))
+      if (!internal::BigIntToUint64(v.s(), &u))
         return absl::InvalidArgumentError("msgpack.packb: Integer value out of range");
       pk.pack_uint64(u);
       return absl::OkStatus();
@@ -194,32 +194,32 @@ absl::Status Pack(msgpack::packer<msgpack::sbuffer>& pk, const PyValue& v, size_
       pk.pack_double(v.f);
       return absl::OkStatus();
     case Kind::kStr:
-      if (v.s.size() > UINT32_MAX)
+      if (v.s().size() > UINT32_MAX)
         return absl::InvalidArgumentError("msgpack.packb: str is too large");
-      pk.pack_str(static_cast<uint32_t>(v.s.size()));
-      pk.pack_str_body(v.s.data(), static_cast<uint32_t>(v.s.size()));
+      pk.pack_str(static_cast<uint32_t>(v.s().size()));
+      pk.pack_str_body(v.s().data(), static_cast<uint32_t>(v.s().size()));
       return absl::OkStatus();
     case Kind::kBytes:
     case Kind::kByteArray:
-      if (v.s.size() > UINT32_MAX)
+      if (v.s().size() > UINT32_MAX)
         return absl::InvalidArgumentError("msgpack.packb: bytes is too large");
-      pk.pack_bin(static_cast<uint32_t>(v.s.size()));
-      pk.pack_bin_body(v.s.data(), static_cast<uint32_t>(v.s.size()));
+      pk.pack_bin(static_cast<uint32_t>(v.s().size()));
+      pk.pack_bin_body(v.s().data(), static_cast<uint32_t>(v.s().size()));
       return absl::OkStatus();
     case Kind::kList:
     case Kind::kTuple:
-      if (v.items.size() > UINT32_MAX)
+      if (v.items().size() > UINT32_MAX)
         return absl::InvalidArgumentError("msgpack.packb: list is too large");
-      pk.pack_array(static_cast<uint32_t>(v.items.size()));
-      for (const PyValue& item : v.items) {
+      pk.pack_array(static_cast<uint32_t>(v.items().size()));
+      for (const PyValue& item : v.items()) {
         if (absl::Status s = Pack(pk, item, depth + 1); !s.ok()) return s;
       }
       return absl::OkStatus();
     case Kind::kDict:
-      if (v.pairs.size() > UINT32_MAX)
+      if (v.pairs().size() > UINT32_MAX)
         return absl::InvalidArgumentError("msgpack.packb: dict is too large");
-      pk.pack_map(static_cast<uint32_t>(v.pairs.size()));
-      for (const auto& [key, value] : v.pairs) {
+      pk.pack_map(static_cast<uint32_t>(v.pairs().size()));
+      for (const auto& [key, value] : v.pairs()) {
         if (absl::Status s = Pack(pk, key, depth + 1); !s.ok()) return s;
         if (absl::Status s = Pack(pk, value, depth + 1); !s.ok()) return s;
       }

@@ -163,7 +163,7 @@ TEST(MsgpackStreamTest, AHundredMegabytesStreamInBoundedMemory) {
     absl::StatusOr<MsgpackStreamReader> r = MsgpackStreamReader::Open(path);
     ASSERT_TRUE(r.ok());
     testing::ForEachUntilEnd(*r, [&](const PyValue& v) {
-      id_sum += v.pairs[0].second.i;
+      id_sum += v.pairs()[0].second.i;
       ++count;
     });
   });

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/types/span.h"
 
 namespace conc {
 
@@ -51,47 +53,47 @@ PyValue PyValue::Float(double v) {
 }
 PyValue PyValue::Str(std::string v) {
   PyValue p = Make(Kind::kStr);
-  p.s = std::move(v);
+  p.s() = std::move(v);
   return p;
 }
 PyValue PyValue::Bytes(std::string v) {
   PyValue p = Make(Kind::kBytes);
-  p.s = std::move(v);
+  p.s() = std::move(v);
   return p;
 }
 PyValue PyValue::ByteArray(std::string v) {
   PyValue p = Make(Kind::kByteArray);
-  p.s = std::move(v);
+  p.s() = std::move(v);
   return p;
 }
 PyValue PyValue::List(PyList v) {
   PyValue p = Make(Kind::kList);
-  p.items = std::move(v);
+  p.items() = std::move(v);
   return p;
 }
 PyValue PyValue::Tuple(PyList v) {
   PyValue p = Make(Kind::kTuple);
-  p.items = std::move(v);
+  p.items() = std::move(v);
   return p;
 }
 PyValue PyValue::Dict(PyDict v) {
   PyValue p = Make(Kind::kDict);
-  p.pairs = std::move(v);
+  p.pairs() = std::move(v);
   return p;
 }
 PyValue PyValue::Set(PyList v) {
   PyValue p = Make(Kind::kSet);
-  p.items = std::move(v);
+  p.items() = std::move(v);
   return p;
 }
 PyValue PyValue::FrozenSet(PyList v) {
   PyValue p = Make(Kind::kFrozenSet);
-  p.items = std::move(v);
+  p.items() = std::move(v);
   return p;
 }
 PyValue PyValue::BigInt(std::string le) {
   PyValue p = Make(Kind::kBigInt);
-  p.s = std::move(le);
+  p.s() = std::move(le);
   return p;
 }
 
@@ -110,14 +112,14 @@ bool operator==(const PyValue& a, const PyValue& b) {
     case PyValue::Kind::kStr:
     case PyValue::Kind::kBytes:
     case PyValue::Kind::kByteArray:
-      return a.s == b.s;
+      return a.s() == b.s();
     case PyValue::Kind::kList:
     case PyValue::Kind::kTuple:
     case PyValue::Kind::kSet:
     case PyValue::Kind::kFrozenSet:
-      return a.items == b.items;
+      return a.items() == b.items();
     case PyValue::Kind::kDict:
-      return a.pairs == b.pairs;
+      return a.pairs() == b.pairs();
   }
   return false;
 }
@@ -156,7 +158,7 @@ std::string PyValue::Repr() const {
     case Kind::kInt:
       return absl::StrCat(i);
     case Kind::kBigInt:
-      return absl::StrCat("<int of ", s.size(), " bytes>");
+      return absl::StrCat("<int of ", s().size(), " bytes>");
     case Kind::kFloat: {
       // Python's repr: the shortest form that reads back the same, ".0" if integral.
       if (std::isnan(f)) return "nan";
@@ -170,23 +172,23 @@ std::string PyValue::Repr() const {
       return text;
     }
     case Kind::kStr:
-      return "'" + s + "'";
+      return "'" + s() + "'";
     case Kind::kBytes:
-      return "b'" + QuoteBytes(s, '\'') + "'";
+      return "b'" + QuoteBytes(s(), '\'') + "'";
     case Kind::kByteArray:
-      return "bytearray(b'" + QuoteBytes(s, '\'') + "')";
+      return "bytearray(b'" + QuoteBytes(s(), '\'') + "')";
     case Kind::kList:
-      return "[" + JoinRepr(items) + "]";
+      return "[" + JoinRepr(items()) + "]";
     case Kind::kTuple:
-      return "(" + JoinRepr(items) + (items.size() == 1 ? ",)" : ")");
+      return "(" + JoinRepr(items()) + (items().size() == 1 ? ",)" : ")");
     case Kind::kSet:
-      return items.empty() ? "set()" : "{" + JoinRepr(items) + "}";
+      return items().empty() ? "set()" : "{" + JoinRepr(items()) + "}";
     case Kind::kFrozenSet:
-      return "frozenset({" + JoinRepr(items) + "})";
+      return "frozenset({" + JoinRepr(items()) + "})";
     case Kind::kDict: {
       std::string out = "{";
-      for (size_t k = 0; k < pairs.size(); ++k) {
-        absl::StrAppend(&out, k ? ", " : "", pairs[k].first.Repr(), ": ", pairs[k].second.Repr());
+      for (size_t k = 0; k < pairs().size(); ++k) {
+        absl::StrAppend(&out, k ? ", " : "", pairs()[k].first.Repr(), ": ", pairs()[k].second.Repr());
       }
       return out + "}";
     }
@@ -201,17 +203,19 @@ namespace {
 using Kind = PyValue::Kind;
 
 // The builtins protocols 2-4 spell as a call, recognised by name, built here.
-enum class Builtin { kNone, kSet, kFrozenSet, kByteArray, kBytes, kCodecsEncode };
+enum class Builtin : uint8_t { kNone, kSet, kFrozenSet, kByteArray, kBytes, kCodecsEncode };
 
+// A node of the arena: 16 bytes. A string's bytes stay in the input (a view)
+// unless the reader built them (protocol 2's bytes); a container's children
+// are a list of node ids of their own.
 struct Node {
   Kind kind = Kind::kNone;
   Builtin builtin = Builtin::kNone;  // a recognised GLOBAL: only REDUCE may use it
   bool b = false;
-  int64_t i = 0;
-  double f = 0;
-  std::string s;
-  std::vector<uint32_t> kids;  // containers; a dict's are key, value, key, value, ...
+  uint32_t at = 0;  // a string's index in strings_, a container's in kids_
+  int64_t i = 0;    // an int; a float's bits
 };
+static_assert(sizeof(Node) == 16, "a million ints are a million nodes");
 
 const char* OpName(uint8_t op) {
   switch (op) {
@@ -234,6 +238,10 @@ const char* OpName(uint8_t op) {
   }
 }
 
+bool IsContainer(Kind k) {
+  return k == Kind::kList || k == Kind::kTuple || k == Kind::kDict || k == Kind::kSet || k == Kind::kFrozenSet;
+}
+
 class Reader {
  public:
   Reader(std::string_view data, const PickleLimits& limits) : data_(data), limits_(limits) {}
@@ -245,42 +253,61 @@ class Reader {
   absl::Status Bad(std::string_view what) const {
     return absl::InvalidArgumentError(absl::StrCat("pickle: ", absl::string_view(what.data(), what.size()), " (opcode at offset ", op_at_, ")"));
   }
-  absl::Status Need(size_t n) const { return n > data_.size() - pos_ ? Truncated() : absl::OkStatus(); }
+  absl::Status TooMany() const { return absl::ResourceExhaustedError("pickle: too many values"); }
 
-  template <typename T>
-  absl::StatusOr<T> Le(size_t n) {
-    if (absl::Status s = Need(n); !s.ok()) return s;
-    uint64_t v = 0;
-    for (size_t k = 0; k < n; ++k) v |= uint64_t{static_cast<uint8_t>(data_[pos_ + k])} << (8 * k);
+  // n bytes of little-endian argument; false if the input ends first.
+  bool Le(size_t n, uint64_t* v) {
+    if (n > data_.size() - pos_) return false;
+    uint64_t out = 0;
+    for (size_t k = 0; k < n; ++k) out |= uint64_t{static_cast<uint8_t>(data_[pos_ + k])} << (8 * k);
     pos_ += n;
-    return static_cast<T>(v);
+    *v = out;
+    return true;
   }
-  absl::StatusOr<std::string> Take(uint64_t n) {
+  absl::StatusOr<std::string_view> Take(uint64_t n) {
     if (n > limits_.max_input) return absl::ResourceExhaustedError(absl::StrCat("pickle: a length of ", n));
-    if (absl::Status s = Need(static_cast<size_t>(n)); !s.ok()) return s;
-    std::string out(data_.substr(pos_, static_cast<size_t>(n)));
+    if (n > data_.size() - pos_) return Truncated();
+    std::string_view out = data_.substr(pos_, static_cast<size_t>(n));
     pos_ += static_cast<size_t>(n);
     return out;
   }
-  absl::StatusOr<std::string> Line() {
+  absl::StatusOr<std::string_view> Line() {
     const size_t end = data_.find('\n', pos_);
     if (end == std::string_view::npos) return Truncated();
-    std::string out(data_.substr(pos_, end - pos_));
+    std::string_view out = data_.substr(pos_, end - pos_);
     pos_ = end + 1;
     return out;
   }
 
-  absl::StatusOr<uint32_t> New(Node n) {
-    if (nodes_.size() >= limits_.max_values) return absl::ResourceExhaustedError("pickle: too many values");
-    nodes_.push_back(std::move(n));
-    return static_cast<uint32_t>(nodes_.size() - 1);
-  }
   absl::Status Push(Node n) {
-    absl::StatusOr<uint32_t> id = New(std::move(n));
-    if (!id.ok()) return id.status();
-    stack_.push_back(*id);
+    if (nodes_.size() >= limits_.max_values) return TooMany();
+    nodes_.push_back(n);
+    stack_.push_back(static_cast<uint32_t>(nodes_.size() - 1));
     return absl::OkStatus();
   }
+  absl::Status PushInt(int64_t v) {
+    Node n;
+    n.kind = Kind::kInt;
+    n.i = v;
+    return Push(n);
+  }
+  absl::Status PushString(Kind kind, std::string_view s) {
+    Node n;
+    n.kind = kind;
+    n.at = static_cast<uint32_t>(strings_.size());
+    strings_.push_back(s);
+    return Push(n);
+  }
+  absl::Status PushContainer(Kind kind, std::vector<uint32_t> kids) {
+    Node n;
+    n.kind = kind;
+    n.at = static_cast<uint32_t>(kids_.size());
+    kids_.push_back(std::move(kids));
+    return Push(n);
+  }
+  std::string_view StrOf(const Node& n) const { return strings_[n.at]; }
+  std::vector<uint32_t>& KidsOf(const Node& n) { return kids_[n.at]; }
+
   absl::StatusOr<uint32_t> Pop() {
     if (stack_.size() <= Floor()) return Bad("stack underflow");
     const uint32_t v = stack_.back();
@@ -314,7 +341,7 @@ class Reader {
     stack_.push_back(memo_[static_cast<size_t>(index)]);
     return absl::OkStatus();
   }
-  absl::Status Global(const std::string& module, const std::string& name);
+  absl::Status Global(std::string_view module, std::string_view name);
   absl::Status Reduce();
   absl::Status Step(uint8_t op, bool* stop);
   absl::Status ToValue(uint32_t id, size_t depth, PyValue* v);
@@ -324,17 +351,16 @@ class Reader {
   const PickleLimits& limits_;
   size_t pos_ = 0, op_at_ = 0, built_ = 0;
   std::vector<Node> nodes_;
+  std::vector<std::string_view> strings_;  // views of data_ or of owned_
+  std::deque<std::string> owned_;          // bytes the reader built (a deque: views stay valid)
+  std::vector<std::vector<uint32_t>> kids_;
   std::vector<uint32_t> stack_;
   std::vector<size_t> marks_;
   std::vector<uint32_t> memo_;
-  std::vector<bool> on_path_;
+  std::vector<bool> on_path_;  // per container
 };
 
-bool IsContainer(Kind k) {
-  return k == Kind::kList || k == Kind::kTuple || k == Kind::kDict || k == Kind::kSet || k == Kind::kFrozenSet;
-}
-
-absl::Status Reader::Global(const std::string& module, const std::string& name) {
+absl::Status Reader::Global(std::string_view module, std::string_view name) {
   Node n;
   if (module == "__builtin__" || module == "builtins") {
     if (name == "set") n.builtin = Builtin::kSet;
@@ -345,14 +371,15 @@ absl::Status Reader::Global(const std::string& module, const std::string& name) 
     n.builtin = Builtin::kCodecsEncode;
   }
   if (n.builtin == Builtin::kNone) {
-    return Bad(absl::StrCat("refused: it would load ", module, ".", name,
+    return Bad(absl::StrCat("refused: it would load ", absl::string_view(module.data(), module.size()), ".",
+                            absl::string_view(name.data(), name.size()),
                             " (the reader never imports or calls Python code)"));
   }
-  return Push(std::move(n));
+  return Push(n);
 }
 
 // latin-1 text (as UTF-8) back to its bytes: protocol 2's spelling of bytes.
-bool Latin1Bytes(const std::string& utf8, std::string* out) {
+bool Latin1Bytes(std::string_view utf8, std::string* out) {
   for (size_t k = 0; k < utf8.size(); ++k) {
     const unsigned char c = static_cast<unsigned char>(utf8[k]);
     if (c < 0x80) {
@@ -377,106 +404,81 @@ absl::Status Reader::Reduce() {
   const Node args = nodes_[*args_id];
   if (fn.builtin == Builtin::kNone) return Bad("refused: REDUCE of anything but set, frozenset, bytearray, bytes");
   if (args.kind != Kind::kTuple) return Bad("REDUCE without an argument tuple");
-  auto arg = [&](size_t k) -> const Node* { return k < args.kids.size() ? &nodes_[args.kids[k]] : nullptr; };
-  Node out;
+  const std::vector<uint32_t> argv = KidsOf(args);
+  auto arg = [&](size_t k) -> const Node* { return k < argv.size() ? &nodes_[argv[k]] : nullptr; };
   switch (fn.builtin) {
     case Builtin::kSet:
-    case Builtin::kFrozenSet:
-      out.kind = fn.builtin == Builtin::kSet ? Kind::kSet : Kind::kFrozenSet;
-      if (args.kids.size() > 1 || (arg(0) && arg(0)->kind != Kind::kList)) return Bad("set() of something odd");
-      if (arg(0)) out.kids = arg(0)->kids;
-      break;
+    case Builtin::kFrozenSet: {
+      if (argv.size() > 1 || (arg(0) && arg(0)->kind != Kind::kList)) return Bad("set() of something odd");
+      std::vector<uint32_t> kids;
+      if (arg(0)) kids = KidsOf(*arg(0));
+      return PushContainer(fn.builtin == Builtin::kSet ? Kind::kSet : Kind::kFrozenSet, std::move(kids));
+    }
     case Builtin::kBytes:
     case Builtin::kByteArray:
     case Builtin::kCodecsEncode: {
-      out.kind = fn.builtin == Builtin::kByteArray ? Kind::kByteArray : Kind::kBytes;
+      const Kind kind = fn.builtin == Builtin::kByteArray ? Kind::kByteArray : Kind::kBytes;
       const Node* a = arg(0);
-      if (a == nullptr) break;  // bytes() / bytearray()
-      if (a->kind == Kind::kBytes && args.kids.size() == 1) {
-        out.s = a->s;
-      } else if (a->kind == Kind::kStr && args.kids.size() == 2 && arg(1)->kind == Kind::kStr &&
-                 (arg(1)->s == "latin1" || arg(1)->s == "latin-1")) {
-        if (!Latin1Bytes(a->s, &out.s)) return Bad("latin-1 text with a code point above 255");
-      } else {
-        return Bad("bytes() of something odd");
+      if (a == nullptr) return PushString(kind, {});  // bytes() / bytearray()
+      if (a->kind == Kind::kBytes && argv.size() == 1) return PushString(kind, StrOf(*a));
+      if (a->kind == Kind::kStr && argv.size() == 2 && arg(1)->kind == Kind::kStr &&
+          (StrOf(*arg(1)) == "latin1" || StrOf(*arg(1)) == "latin-1")) {
+        std::string& bytes = owned_.emplace_back();
+        if (!Latin1Bytes(StrOf(*a), &bytes)) return Bad("latin-1 text with a code point above 255");
+        return PushString(kind, bytes);
       }
-      break;
+      return Bad("bytes() of something odd");
     }
     case Builtin::kNone:
       break;
   }
-  return Push(std::move(out));
+  return Bad("REDUCE of nothing");
 }
 
 absl::Status Reader::Step(uint8_t op, bool* stop) {
-  auto push_int = [&](int64_t v) {
-    Node n;
-    n.kind = Kind::kInt;
-    n.i = v;
-    return Push(std::move(n));
+  uint64_t arg = 0;
+  auto push_string = [&](Kind kind, size_t length_bytes) -> absl::Status {
+    if (!Le(length_bytes, &arg)) return Truncated();
+    absl::StatusOr<std::string_view> s = Take(arg);
+    return s.ok() ? PushString(kind, *s) : s.status();
   };
-  auto push_bytes = [&](Kind kind, absl::StatusOr<std::string> s) -> absl::Status {
-    if (!s.ok()) return s.status();
-    Node n;
-    n.kind = kind;
-    n.s = *std::move(s);
-    return Push(std::move(n));
-  };
-  auto push_empty = [&](Kind kind) {
-    Node n;
-    n.kind = kind;
-    return Push(std::move(n));
-  };
-  auto add_to = [&](uint32_t target, const std::vector<uint32_t>& items, bool pairs) -> absl::Status {
-    Node& t = nodes_[target];
+  auto push_empty = [&](Kind kind) { return IsContainer(kind) ? PushContainer(kind, {}) : Push(Node{.kind = kind}); };
+  auto add_to = [&](uint32_t target, absl::Span<const uint32_t> items, bool pairs) -> absl::Status {
+    const Node& t = nodes_[target];
     const bool ok = pairs ? t.kind == Kind::kDict
                           : (t.kind == Kind::kList || t.kind == Kind::kSet || t.kind == Kind::kFrozenSet);
     if (!ok) return Bad("adding items to something that is not a container");
     if (pairs && items.size() % 2 != 0) return Bad("SETITEMS with an odd number of values");
-    t.kids.insert(t.kids.end(), items.begin(), items.end());
+    std::vector<uint32_t>& kids = KidsOf(t);
+    kids.insert(kids.end(), items.begin(), items.end());
     return absl::OkStatus();
   };
   switch (op) {
-    case 0x80: {  // PROTO
-      absl::StatusOr<uint8_t> v = Le<uint8_t>(1);
-      if (!v.ok()) return v.status();
-      if (*v < 2 || *v > 5) return Bad(absl::StrCat("protocol ", int{*v}, " (2 to 5 are read)"));
+    case 0x80:  // PROTO
+      if (!Le(1, &arg)) return Truncated();
+      if (arg < 2 || arg > 5) return Bad(absl::StrCat("protocol ", arg, " (2 to 5 are read)"));
       return absl::OkStatus();
-    }
-    case 0x95: {  // FRAME: advisory; its length must fit what is left
-      absl::StatusOr<uint64_t> n = Le<uint64_t>(8);
-      if (!n.ok()) return n.status();
-      return *n > data_.size() - pos_ ? Truncated() : absl::OkStatus();
-    }
+    case 0x95:  // FRAME: advisory; its length must fit what is left
+      if (!Le(8, &arg)) return Truncated();
+      return arg > data_.size() - pos_ ? Truncated() : absl::OkStatus();
     case '.':
       *stop = true;
       return absl::OkStatus();
     case 'N':
       return push_empty(Kind::kNone);
     case 0x88:
-    case 0x89: {
-      Node n;
-      n.kind = Kind::kBool;
-      n.b = op == 0x88;
-      return Push(std::move(n));
-    }
-    case 'J': {
-      absl::StatusOr<uint32_t> v = Le<uint32_t>(4);
-      return v.ok() ? push_int(static_cast<int32_t>(*v)) : v.status();
-    }
-    case 'K': {
-      absl::StatusOr<uint8_t> v = Le<uint8_t>(1);
-      return v.ok() ? push_int(*v) : v.status();
-    }
-    case 'M': {
-      absl::StatusOr<uint16_t> v = Le<uint16_t>(2);
-      return v.ok() ? push_int(*v) : v.status();
-    }
+    case 0x89:
+      return Push(Node{.kind = Kind::kBool, .b = op == 0x88});
+    case 'J':
+      return Le(4, &arg) ? PushInt(static_cast<int32_t>(static_cast<uint32_t>(arg))) : Truncated();
+    case 'K':
+      return Le(1, &arg) ? PushInt(static_cast<int64_t>(arg)) : Truncated();
+    case 'M':
+      return Le(2, &arg) ? PushInt(static_cast<int64_t>(arg)) : Truncated();
     case 0x8a:
     case 0x8b: {  // LONG1, LONG4: two's complement, little-endian
-      absl::StatusOr<uint32_t> n = op == 0x8a ? Le<uint32_t>(1) : Le<uint32_t>(4);
-      if (!n.ok()) return n.status();
-      absl::StatusOr<std::string> bytes = Take(*n);
+      if (!Le(op == 0x8a ? 1 : 4, &arg)) return Truncated();
+      absl::StatusOr<std::string_view> bytes = Take(arg);
       if (!bytes.ok()) return bytes.status();
       if (bytes->size() <= 8) {
         uint64_t v = 0;
@@ -484,49 +486,31 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
         if (!bytes->empty() && bytes->size() < 8 && (static_cast<uint8_t>(bytes->back()) & 0x80)) {
           v |= ~uint64_t{0} << (8 * bytes->size());  // sign-extend
         }
-        return push_int(static_cast<int64_t>(v));
+        return PushInt(static_cast<int64_t>(v));
       }
-      return push_bytes(Kind::kBigInt, *std::move(bytes));
+      return PushString(Kind::kBigInt, *bytes);
     }
     case 'G': {  // BINFLOAT, big-endian
-      absl::Status s = Need(8);
-      if (!s.ok()) return s;
+      if (8 > data_.size() - pos_) return Truncated();
       uint64_t bits = 0;
       for (int k = 0; k < 8; ++k) bits = (bits << 8) | static_cast<uint8_t>(data_[pos_ + k]);
       pos_ += 8;
-      Node n;
-      n.kind = Kind::kFloat;
-      std::memcpy(&n.f, &bits, sizeof bits);
-      return Push(std::move(n));
+      return Push(Node{.kind = Kind::kFloat, .i = static_cast<int64_t>(bits)});
     }
-    case 0x8c: {
-      absl::StatusOr<uint8_t> n = Le<uint8_t>(1);
-      return n.ok() ? push_bytes(Kind::kStr, Take(*n)) : n.status();
-    }
-    case 'X': {
-      absl::StatusOr<uint32_t> n = Le<uint32_t>(4);
-      return n.ok() ? push_bytes(Kind::kStr, Take(*n)) : n.status();
-    }
-    case 0x8d: {
-      absl::StatusOr<uint64_t> n = Le<uint64_t>(8);
-      return n.ok() ? push_bytes(Kind::kStr, Take(*n)) : n.status();
-    }
-    case 'C': {
-      absl::StatusOr<uint8_t> n = Le<uint8_t>(1);
-      return n.ok() ? push_bytes(Kind::kBytes, Take(*n)) : n.status();
-    }
-    case 'B': {
-      absl::StatusOr<uint32_t> n = Le<uint32_t>(4);
-      return n.ok() ? push_bytes(Kind::kBytes, Take(*n)) : n.status();
-    }
-    case 0x8e: {
-      absl::StatusOr<uint64_t> n = Le<uint64_t>(8);
-      return n.ok() ? push_bytes(Kind::kBytes, Take(*n)) : n.status();
-    }
-    case 0x96: {
-      absl::StatusOr<uint64_t> n = Le<uint64_t>(8);
-      return n.ok() ? push_bytes(Kind::kByteArray, Take(*n)) : n.status();
-    }
+    case 0x8c:
+      return push_string(Kind::kStr, 1);
+    case 'X':
+      return push_string(Kind::kStr, 4);
+    case 0x8d:
+      return push_string(Kind::kStr, 8);
+    case 'C':
+      return push_string(Kind::kBytes, 1);
+    case 'B':
+      return push_string(Kind::kBytes, 4);
+    case 0x8e:
+      return push_string(Kind::kBytes, 8);
+    case 0x96:
+      return push_string(Kind::kByteArray, 8);
     case ']':
       return push_empty(Kind::kList);
     case ')':
@@ -544,30 +528,22 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
     case 0x91: {  // TUPLE, LIST, FROZENSET from the items above the mark
       absl::StatusOr<std::vector<uint32_t>> items = PopMark();
       if (!items.ok()) return items.status();
-      Node n;
-      n.kind = op == 't' ? Kind::kTuple : op == 'l' ? Kind::kList : Kind::kFrozenSet;
-      n.kids = *std::move(items);
-      return Push(std::move(n));
+      return PushContainer(op == 't' ? Kind::kTuple : op == 'l' ? Kind::kList : Kind::kFrozenSet, *std::move(items));
     }
     case 'd': {
       absl::StatusOr<std::vector<uint32_t>> items = PopMark();
       if (!items.ok()) return items.status();
       if (items->size() % 2 != 0) return Bad("DICT with an odd number of values");
-      Node n;
-      n.kind = Kind::kDict;
-      n.kids = *std::move(items);
-      return Push(std::move(n));
+      return PushContainer(Kind::kDict, *std::move(items));
     }
     case 0x85:
     case 0x86:
     case 0x87: {  // TUPLE1..3
       const size_t count = op - 0x84u;
       if (stack_.size() < Floor() + count) return Bad("stack underflow");
-      Node n;
-      n.kind = Kind::kTuple;
-      n.kids.assign(stack_.end() - static_cast<ptrdiff_t>(count), stack_.end());
+      std::vector<uint32_t> kids(stack_.end() - static_cast<ptrdiff_t>(count), stack_.end());
       stack_.resize(stack_.size() - count);
-      return Push(std::move(n));
+      return PushContainer(Kind::kTuple, std::move(kids));
     }
     case 'a': {
       absl::StatusOr<uint32_t> item = Pop();
@@ -577,11 +553,14 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
     }
     case 'e':
     case 0x90:
-    case 'u': {  // APPENDS, ADDITEMS, SETITEMS
-      absl::StatusOr<std::vector<uint32_t>> items = PopMark();
-      if (!items.ok()) return items.status();
-      absl::StatusOr<uint32_t> target = Top();
-      return target.ok() ? add_to(*target, *items, op == 'u') : target.status();
+    case 'u': {  // APPENDS, ADDITEMS, SETITEMS: the items above the mark, into the container below it
+      if (marks_.empty()) return Bad("no MARK");
+      const size_t mark = marks_.back();
+      marks_.pop_back();
+      if (mark <= Floor()) return Bad("stack underflow");
+      absl::Status added = add_to(stack_[mark - 1], absl::MakeConstSpan(stack_).subspan(mark), op == 'u');
+      stack_.resize(mark);
+      return added;
     }
     case 's': {
       absl::StatusOr<uint32_t> value = Pop();
@@ -601,34 +580,23 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
       stack_.push_back(*top);
       return absl::OkStatus();
     }
-    case 'q': {
-      absl::StatusOr<uint8_t> index = Le<uint8_t>(1);
-      if (!index.ok()) return index.status();
-      absl::StatusOr<uint32_t> top = Top();
-      return top.ok() ? Memo(*index, *top) : top.status();
-    }
+    case 'q':
     case 'r': {
-      absl::StatusOr<uint32_t> index = Le<uint32_t>(4);
-      if (!index.ok()) return index.status();
+      if (!Le(op == 'q' ? 1 : 4, &arg)) return Truncated();
       absl::StatusOr<uint32_t> top = Top();
-      return top.ok() ? Memo(*index, *top) : top.status();
+      return top.ok() ? Memo(arg, *top) : top.status();
     }
     case 0x94: {
       absl::StatusOr<uint32_t> top = Top();
       return top.ok() ? Memo(memo_.size(), *top) : top.status();
     }
-    case 'h': {
-      absl::StatusOr<uint8_t> index = Le<uint8_t>(1);
-      return index.ok() ? Get(*index) : index.status();
-    }
-    case 'j': {
-      absl::StatusOr<uint32_t> index = Le<uint32_t>(4);
-      return index.ok() ? Get(*index) : index.status();
-    }
+    case 'h':
+    case 'j':
+      return Le(op == 'h' ? 1 : 4, &arg) ? Get(arg) : Truncated();
     case 'c': {
-      absl::StatusOr<std::string> module = Line();
+      absl::StatusOr<std::string_view> module = Line();
       if (!module.ok()) return module.status();
-      absl::StatusOr<std::string> name = Line();
+      absl::StatusOr<std::string_view> name = Line();
       if (!name.ok()) return name.status();
       return Global(*module, *name);
     }
@@ -640,7 +608,7 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
       if (nodes_[*name].kind != Kind::kStr || nodes_[*module].kind != Kind::kStr) {
         return Bad("STACK_GLOBAL of something that is not two strings");
       }
-      return Global(nodes_[*module].s, nodes_[*name].s);
+      return Global(StrOf(nodes_[*module]), StrOf(nodes_[*name]));
     }
     case 'R':
       return Reduce();
@@ -656,30 +624,59 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
 // move through per value: a list of a million ints is a million PyValues).
 absl::Status Reader::ToValue(uint32_t id, size_t depth, PyValue* v) {
   if (depth > limits_.max_depth) return absl::ResourceExhaustedError("pickle: nested deeper than max_depth");
-  if (++built_ > limits_.max_values) return absl::ResourceExhaustedError("pickle: too many values");
+  if (++built_ > limits_.max_values) return TooMany();
   const Node& n = nodes_[id];
   if (n.builtin != Builtin::kNone) return Bad("a builtin left uncalled");
   v->kind = n.kind;
-  v->b = n.b;
-  v->i = n.i;
-  v->f = n.f;
-  if (!n.s.empty()) v->s = n.s;
-  if (!IsContainer(n.kind)) return absl::OkStatus();
-  if (on_path_[id]) return absl::InvalidArgumentError("pickle: a recursive structure (refused: values, not objects)");
-  on_path_[id] = true;
+  switch (n.kind) {
+    case Kind::kNone:
+      return absl::OkStatus();
+    case Kind::kBool:
+      v->b = n.b;
+      return absl::OkStatus();
+    case Kind::kInt:
+      v->i = n.i;
+      return absl::OkStatus();
+    case Kind::kFloat:
+      std::memcpy(&v->f, &n.i, sizeof v->f);
+      return absl::OkStatus();
+    case Kind::kBigInt:
+    case Kind::kStr:
+    case Kind::kBytes:
+    case Kind::kByteArray: {
+      const std::string_view s = StrOf(n);
+      if (!s.empty()) v->s().assign(s.data(), s.size());
+      return absl::OkStatus();
+    }
+    default:
+      break;
+  }
+  // A container. A reference to the kids, not to n: nodes_ does not grow now.
+  const std::vector<uint32_t>& kids = kids_[n.at];
+  if (on_path_[n.at]) return absl::InvalidArgumentError("pickle: a recursive structure (refused: values, not objects)");
+  on_path_[n.at] = true;
   if (n.kind == Kind::kDict) {
-    v->pairs.resize(n.kids.size() / 2);
-    for (size_t k = 0; k + 1 < n.kids.size(); k += 2) {
-      if (absl::Status s = ToValue(n.kids[k], depth + 1, &v->pairs[k / 2].first); !s.ok()) return s;
-      if (absl::Status s = ToValue(n.kids[k + 1], depth + 1, &v->pairs[k / 2].second); !s.ok()) return s;
+    PyDict& pairs = v->pairs();
+    pairs.resize(kids.size() / 2);
+    for (size_t k = 0; k + 1 < kids.size(); k += 2) {
+      if (absl::Status s = ToValue(kids[k], depth + 1, &pairs[k / 2].first); !s.ok()) return s;
+      if (absl::Status s = ToValue(kids[k + 1], depth + 1, &pairs[k / 2].second); !s.ok()) return s;
     }
   } else {
-    v->items.resize(n.kids.size());
-    for (size_t k = 0; k < n.kids.size(); ++k) {
-      if (absl::Status s = ToValue(n.kids[k], depth + 1, &v->items[k]); !s.ok()) return s;
+    PyList& items = v->items();
+    items.resize(kids.size());
+    for (size_t k = 0; k < kids.size(); ++k) {
+      const Node& kid = nodes_[kids[k]];
+      if (kid.kind == Kind::kInt && kid.builtin == Builtin::kNone && built_ < limits_.max_values) {
+        ++built_;  // the common case, without a call
+        items[k].kind = Kind::kInt;
+        items[k].i = kid.i;
+        continue;
+      }
+      if (absl::Status s = ToValue(kids[k], depth + 1, &items[k]); !s.ok()) return s;
     }
   }
-  on_path_[id] = false;
+  on_path_[n.at] = false;
   return absl::OkStatus();
 }
 
@@ -698,10 +695,20 @@ absl::StatusOr<PyValue> Reader::Run() {
     if (pos_ >= data_.size()) return Truncated();
     op_at_ = pos_;
     const uint8_t op = static_cast<uint8_t>(data_[pos_++]);
+    // The small ints, most of a list of numbers, without a call (Step does the same).
+    if ((op == 'J' || op == 'K' || op == 'M') && nodes_.size() < limits_.max_values) {
+      const size_t n = op == 'J' ? 4 : op == 'K' ? 1 : 2;
+      uint64_t v;
+      if (!Le(n, &v)) return Truncated();
+      const int64_t i = op == 'J' ? int64_t{static_cast<int32_t>(static_cast<uint32_t>(v))} : static_cast<int64_t>(v);
+      nodes_.push_back(Node{.kind = Kind::kInt, .i = i});
+      stack_.push_back(static_cast<uint32_t>(nodes_.size() - 1));
+      continue;
+    }
     if (absl::Status s = Step(op, &stop); !s.ok()) return s;
   }
   if (stack_.size() != 1 || !marks_.empty()) return Bad("STOP with other than one value on the stack");
-  on_path_.assign(nodes_.size(), false);
+  on_path_.assign(kids_.size(), false);
   PyValue value;
   if (absl::Status s = ToValue(stack_.back(), 0, &value); !s.ok()) return s;
   return value;
@@ -798,7 +805,7 @@ bool Hashable(const PyValue& v) {
       return false;
     case Kind::kTuple:
     case Kind::kFrozenSet:
-      for (const PyValue& item : v.items) {
+      for (const PyValue& item : v.items()) {
         if (!Hashable(item)) return false;
       }
       return true;
@@ -840,14 +847,14 @@ absl::Status Writer::Write(const PyValue& v, size_t depth) {
       }
       return absl::OkStatus();
     case Kind::kBigInt:
-      if (v.s.size() < 256) {
+      if (v.s().size() < 256) {
         Byte(0x8a);
-        Byte(static_cast<uint8_t>(v.s.size()));
+        Byte(static_cast<uint8_t>(v.s().size()));
       } else {
         Byte(0x8b);
-        Le(v.s.size(), 4);
+        Le(v.s().size(), 4);
       }
-      out_ += v.s;
+      out_ += v.s();
       return absl::OkStatus();
     case Kind::kFloat: {
       uint64_t bits;
@@ -857,83 +864,83 @@ absl::Status Writer::Write(const PyValue& v, size_t depth) {
       return absl::OkStatus();
     }
     case Kind::kStr:
-      Str(v.s);
+      Str(v.s());
       return absl::OkStatus();
     case Kind::kBytes:
       if (protocol_ == 2) {
-        if (v.s.empty()) {
+        if (v.s().empty()) {
           Global("__builtin__", "bytes");
           Byte(')');
           Byte('R');
         } else {
-          Protocol2Bytes(v.s);
+          Protocol2Bytes(v.s());
         }
       } else {
-        BytesOp(v.s);
+        BytesOp(v.s());
       }
       return absl::OkStatus();
     case Kind::kByteArray:
       if (protocol_ >= 5) {
         Byte(0x96);
-        Le(v.s.size(), 8);
-        out_ += v.s;
+        Le(v.s().size(), 8);
+        out_ += v.s();
       } else {
         Global(protocol_ == 2 ? "__builtin__" : "builtins", "bytearray");
         // bytearray(bytes), with protocol 2's spelling of the bytes.
         if (protocol_ == 2) {
-          Protocol2Bytes(v.s);
+          Protocol2Bytes(v.s());
         } else {
-          BytesOp(v.s);
+          BytesOp(v.s());
         }
         Byte(0x85);  // TUPLE1
         Byte('R');
       }
       return absl::OkStatus();
     case Kind::kTuple:
-      if (v.items.empty()) {
+      if (v.items().empty()) {
         Byte(')');
         return absl::OkStatus();
       }
-      if (v.items.size() <= 3) {
-        for (const PyValue& item : v.items) {
+      if (v.items().size() <= 3) {
+        for (const PyValue& item : v.items()) {
           if (absl::Status s = Write(item, depth + 1); !s.ok()) return s;
         }
-        Byte(static_cast<uint8_t>(0x84 + v.items.size()));
+        Byte(static_cast<uint8_t>(0x84 + v.items().size()));
         return absl::OkStatus();
       }
       Byte('(');
-      for (const PyValue& item : v.items) {
+      for (const PyValue& item : v.items()) {
         if (absl::Status s = Write(item, depth + 1); !s.ok()) return s;
       }
       Byte('t');
       return absl::OkStatus();
     case Kind::kList:
       Byte(']');
-      return Items(v.items, depth, 'e');
+      return Items(v.items(), depth, 'e');
     case Kind::kDict:
       Byte('}');
-      for (size_t start = 0; start < v.pairs.size(); start += 1000) {
+      for (size_t start = 0; start < v.pairs().size(); start += 1000) {
         Byte('(');
-        for (size_t k = start; k < v.pairs.size() && k < start + 1000; ++k) {
-          if (!Hashable(v.pairs[k].first)) return absl::InvalidArgumentError("pickle: unhashable dict key");
-          if (absl::Status s = Write(v.pairs[k].first, depth + 1); !s.ok()) return s;
-          if (absl::Status s = Write(v.pairs[k].second, depth + 1); !s.ok()) return s;
+        for (size_t k = start; k < v.pairs().size() && k < start + 1000; ++k) {
+          if (!Hashable(v.pairs()[k].first)) return absl::InvalidArgumentError("pickle: unhashable dict key");
+          if (absl::Status s = Write(v.pairs()[k].first, depth + 1); !s.ok()) return s;
+          if (absl::Status s = Write(v.pairs()[k].second, depth + 1); !s.ok()) return s;
         }
         Byte('u');
       }
       return absl::OkStatus();
     case Kind::kSet:
     case Kind::kFrozenSet:
-      for (const PyValue& item : v.items) {
+      for (const PyValue& item : v.items()) {
         if (!Hashable(item)) return absl::InvalidArgumentError("pickle: unhashable set element");
       }
       if (protocol_ >= 4) {
         if (v.kind == Kind::kSet) {
           Byte(0x8f);
-          return Items(v.items, depth, 0x90);
+          return Items(v.items(), depth, 0x90);
         }
         Byte('(');
-        for (const PyValue& item : v.items) {
+        for (const PyValue& item : v.items()) {
           if (absl::Status s = Write(item, depth + 1); !s.ok()) return s;
         }
         Byte(0x91);
@@ -942,7 +949,7 @@ absl::Status Writer::Write(const PyValue& v, size_t depth) {
       // Protocols 2-3: set(list) / frozenset(list), as CPython spells them.
       Global(protocol_ == 2 ? "__builtin__" : "builtins", v.kind == Kind::kSet ? "set" : "frozenset");
       Byte(']');
-      if (absl::Status s = Items(v.items, depth, 'e'); !s.ok()) return s;
+      if (absl::Status s = Items(v.items(), depth, 'e'); !s.ok()) return s;
       Byte(0x85);
       Byte('R');
       return absl::OkStatus();

@@ -38,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,19 +53,30 @@ struct PyValue;
 using PyList = std::vector<PyValue>;
 using PyDict = std::vector<std::pair<PyValue, PyValue>>;
 
+// A value is 32 bytes: its kind and its scalars inline, and what only strings
+// and containers have (s, items, pairs) on the heap, made on first use (the
+// const accessors of a value without one read an empty one). A list of a
+// million ints is a million of these and nothing more. Copies are deep.
 struct PyValue {
-  enum class Kind { kNone, kBool, kInt, kBigInt, kFloat, kStr, kBytes, kByteArray, kList, kTuple, kDict, kSet,
-                    kFrozenSet };
+  enum class Kind : uint8_t { kNone, kBool, kInt, kBigInt, kFloat, kStr, kBytes, kByteArray, kList, kTuple, kDict,
+                              kSet, kFrozenSet };
 
   Kind kind = Kind::kNone;
   bool b = false;
   int64_t i = 0;
   double f = 0;
-  std::string s;        // str (UTF-8), bytes, bytearray; a big int's two's-complement bytes, little-endian
-  PyList items;         // list, tuple, set, frozenset
-  PyDict pairs;         // dict
 
-  // Declared here, defaulted below the struct: clang (16, with libstdc++ 12)
+  // str (UTF-8), bytes, bytearray; a big int's two's-complement bytes, little-endian.
+  std::string& s();
+  const std::string& s() const;
+  // list, tuple, set, frozenset.
+  PyList& items();
+  const PyList& items() const;
+  // dict: pairs in insertion order.
+  PyDict& pairs();
+  const PyDict& pairs() const;
+
+  // Declared here, defined below the struct: clang (16, with libstdc++ 12)
   // must not instantiate std::pair<PyValue, PyValue>'s constructors, for
   // `pairs`, while PyValue is still incomplete.
   PyValue();
@@ -92,14 +104,44 @@ struct PyValue {
   friend bool operator==(const PyValue& a, const PyValue& b);
   // Python's repr, for messages and lessons: None, True, 1, 1.5, 'a', b'a', [1, 2], ...
   std::string Repr() const;
+
+ private:
+  struct Payload;
+  Payload& Own();
+  static const Payload& Empty();
+  std::unique_ptr<Payload> payload_;
+};
+
+struct PyValue::Payload {
+  std::string s;
+  PyList items;
+  PyDict pairs;
 };
 
 inline PyValue::PyValue() = default;
-inline PyValue::PyValue(const PyValue&) = default;
+inline PyValue::PyValue(const PyValue& o)
+    : kind(o.kind), b(o.b), i(o.i), f(o.f), payload_(o.payload_ ? std::make_unique<Payload>(*o.payload_) : nullptr) {}
 inline PyValue::PyValue(PyValue&&) noexcept = default;
-inline PyValue& PyValue::operator=(const PyValue&) = default;
+inline PyValue& PyValue::operator=(const PyValue& o) {
+  if (this != &o) *this = PyValue(o);
+  return *this;
+}
 inline PyValue& PyValue::operator=(PyValue&&) noexcept = default;
 inline PyValue::~PyValue() = default;
+inline PyValue::Payload& PyValue::Own() {
+  if (!payload_) payload_ = std::make_unique<Payload>();
+  return *payload_;
+}
+inline const PyValue::Payload& PyValue::Empty() {
+  static const Payload empty;
+  return empty;
+}
+inline std::string& PyValue::s() { return Own().s; }
+inline const std::string& PyValue::s() const { return payload_ ? payload_->s : Empty().s; }
+inline PyList& PyValue::items() { return Own().items; }
+inline const PyList& PyValue::items() const { return payload_ ? payload_->items : Empty().items; }
+inline PyDict& PyValue::pairs() { return Own().pairs; }
+inline const PyDict& PyValue::pairs() const { return payload_ ? payload_->pairs : Empty().pairs; }
 
 struct PickleLimits {
   size_t max_input = size_t{1} << 30;     // bytes of pickle accepted

@@ -219,5 +219,28 @@ TEST(PyValueTest, ReprIsPythons) {
   EXPECT_EQ(PyValue::Float(-HUGE_VAL).Repr(), "-inf");
 }
 
+// A list of a million ints is a million of these: what a scalar costs is pinned.
+static_assert(sizeof(PyValue) <= 32, "a scalar PyValue keeps its payload pointer and nothing more");
+
+TEST(PyValueTest, CopiesAreDeepAndAScalarReadsEmptyPayloads) {
+  PyValue list = PyValue::List({S("a"), PyValue::Dict({{S("k"), I(1)}})});
+  PyValue copy = list;
+  copy.items()[0].s() = "changed";
+  copy.items()[1].pairs()[0].second.i = 2;
+  EXPECT_EQ(list.Repr(), "['a', {'k': 1}]");
+  EXPECT_EQ(copy.Repr(), "['changed', {'k': 2}]");
+  copy = list;  // assignment copies too
+  EXPECT_EQ(copy, list);
+  copy.items().clear();
+  EXPECT_EQ(list.items().size(), 2u);
+
+  const PyValue scalar = I(7);  // const: reading s/items/pairs allocates nothing, and they are empty
+  EXPECT_TRUE(scalar.s().empty());
+  EXPECT_TRUE(scalar.items().empty());
+  EXPECT_TRUE(scalar.pairs().empty());
+  PyValue moved = std::move(list);
+  EXPECT_EQ(moved.items().size(), 2u);
+}
+
 }  // namespace
 }  // namespace conc

@@ -98,12 +98,12 @@ absl::Status ToNode(const PyValue& v, size_t depth, std::unique_ptr<toml::node>*
       *out = std::make_unique<toml::value<double>>(v.f);
       return absl::OkStatus();
     case Kind::kStr:
-      *out = std::make_unique<toml::value<std::string>>(v.s);
+      *out = std::make_unique<toml::value<std::string>>(v.s());
       return absl::OkStatus();
     case Kind::kList:
     case Kind::kTuple: {
       auto array = std::make_unique<toml::array>();
-      for (const PyValue& item : v.items) {
+      for (const PyValue& item : v.items()) {
         std::unique_ptr<toml::node> node;
         if (absl::Status s = ToNode(item, depth + 1, &node); !s.ok()) return s;
         array->push_back(std::move(*node));
@@ -132,12 +132,12 @@ absl::Status ToNode(const PyValue& v, size_t depth, std::unique_ptr<toml::node>*
 }
 
 absl::Status ToTable(const PyValue& v, toml::table* out, size_t depth) {
-  for (const auto& [key, value] : v.pairs) {
+  for (const auto& [key, value] : v.pairs()) {
     if (key.kind != Kind::kStr)
       return absl::InvalidArgumentError("toml: a table key must be a str");
     std::unique_ptr<toml::node> node;
     if (absl::Status s = ToNode(value, depth, &node); !s.ok()) return s;
-    out->insert_or_assign(key.s, std::move(*node));
+    out->insert_or_assign(key.s(), std::move(*node));
   }
   return absl::OkStatus();
 }

@@ -93,7 +93,7 @@ TEST(TomlTest, DumpsReadBack) {
   EXPECT_THAT(*text, HasSubstr("[[workers]]"));
   absl::StatusOr<PyValue> back = TomlLoads(*text);
   ASSERT_TRUE(back.ok()) << back.status() << *text;
-  EXPECT_EQ(back->pairs.size(), v->pairs.size());
+  EXPECT_EQ(back->pairs().size(), v->pairs().size());
   for (const PyValue& bad :
        {PyValue::List({}), PyValue::Dict({{PyValue::Str("a"), PyValue::None()}}),
         PyValue::Dict({{PyValue::Int(1), PyValue::Int(1)}}),

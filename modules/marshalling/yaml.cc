@@ -187,10 +187,10 @@ class Loader {
       case YAML::NodeType::Sequence: {
         if (!untagged && known != "seq") return BadTag(node);
         out = PyValue::List({});
-        out.items.resize(node.size());
+        out.items().resize(node.size());
         size_t k = 0;
         for (const YAML::Node& item : node) {
-          if (absl::Status s = Build(item, out.items[k++], depth + 1); !s.ok()) return s;
+          if (absl::Status s = Build(item, out.items()[k++], depth + 1); !s.ok()) return s;
         }
         return absl::OkStatus();
       }
@@ -204,12 +204,12 @@ class Loader {
           size_t slot;
           if (key.kind == Kind::kStr) {
             // The key's text lives in yaml-cpp's tree, which outlives `keys`.
-            slot = internal::DictSlot(out.pairs, keys, pair.first.Scalar());
+            slot = internal::DictSlot(out.pairs(), keys, pair.first.Scalar());
           } else {
-            out.pairs.emplace_back(std::move(key), PyValue());
-            slot = out.pairs.size() - 1;
+            out.pairs().emplace_back(std::move(key), PyValue());
+            slot = out.pairs().size() - 1;
           }
-          if (absl::Status s = Build(pair.second, out.pairs[slot].second, depth + 1); !s.ok())
+          if (absl::Status s = Build(pair.second, out.pairs()[slot].second, depth + 1); !s.ok())
             return s;
         }
         return absl::OkStatus();
@@ -315,32 +315,32 @@ absl::Status Emit(YAML::Emitter& e, const PyValue& v, size_t depth) {
       e << v.i;
       break;
     case Kind::kBigInt:
-      e << internal::BigIntToDecimal(v.s);
+      e << internal::BigIntToDecimal(v.s());
       break;
     case Kind::kFloat:
       e << YamlFloat(v.f);
       break;
     case Kind::kStr:
-      if (NeedsQuotes(v.s)) e << YAML::DoubleQuoted;
-      e << v.s;
+      if (NeedsQuotes(v.s())) e << YAML::DoubleQuoted;
+      e << v.s();
       break;
     case Kind::kBytes:
     case Kind::kByteArray:
-      e << YAML::Binary(reinterpret_cast<const unsigned char*>(v.s.data()), v.s.size());
+      e << YAML::Binary(reinterpret_cast<const unsigned char*>(v.s().data()), v.s().size());
       break;
     case Kind::kList:
     case Kind::kTuple:
-      if (v.items.empty()) e << YAML::Flow;
+      if (v.items().empty()) e << YAML::Flow;
       e << YAML::BeginSeq;
-      for (const PyValue& item : v.items) {
+      for (const PyValue& item : v.items()) {
         if (absl::Status s = Emit(e, item, depth + 1); !s.ok()) return s;
       }
       e << YAML::EndSeq;
       break;
     case Kind::kDict:
-      if (v.pairs.empty()) e << YAML::Flow;
+      if (v.pairs().empty()) e << YAML::Flow;
       e << YAML::BeginMap;
-      for (const auto& [key, value] : v.pairs) {
+      for (const auto& [key, value] : v.pairs()) {
         e << YAML::Key;
         if (absl::Status s = Emit(e, key, depth + 1); !s.ok()) return s;
         e << YAML::Value;

@@ -83,16 +83,16 @@ nlohmann::json ToNlohmann(const PyValue& v) {
     case PyValue::Kind::kFloat:
       return v.f;
     case PyValue::Kind::kStr:
-      return v.s;
+      return v.s();
     case PyValue::Kind::kList:
     case PyValue::Kind::kTuple: {
       nlohmann::json a = nlohmann::json::array();
-      for (const PyValue& item : v.items) a.push_back(ToNlohmann(item));
+      for (const PyValue& item : v.items()) a.push_back(ToNlohmann(item));
       return a;
     }
     case PyValue::Kind::kDict: {
       nlohmann::json o = nlohmann::json::object();
-      for (const auto& [key, value] : v.pairs) o[key.s] = ToNlohmann(value);
+      for (const auto& [key, value] : v.pairs()) o[key.s()] = ToNlohmann(value);
       return o;
     }
     default:

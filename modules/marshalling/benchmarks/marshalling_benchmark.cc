@@ -158,7 +158,7 @@ void BM_Pickle_LoadMillionIntsFromPython(benchmark::State& state) {
   }
   for (auto _ : state) {
     absl::StatusOr<conc::PyValue> v = conc::PickleLoads(bytes);
-    if (!v.ok() || v->items.size() != kMillion) state.SkipWithError("PickleLoads failed");
+    if (!v.ok() || v->items().size() != kMillion) state.SkipWithError("PickleLoads failed");
     benchmark::DoNotOptimize(v);
   }
   state.SetItemsProcessed(state.iterations() * kMillion);

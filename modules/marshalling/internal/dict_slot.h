@@ -4,8 +4,8 @@
 // first place, the last value), for the parsers that may meet one (JSON, YAML).
 //
 //   internal::DictKeys keys;                    // one per dict being built
-//   size_t at = internal::DictSlot(dict.pairs, keys, key);
-//   dict.pairs[at].second = value;
+//   size_t at = internal::DictSlot(dict.pairs(), keys, key);
+//   dict.pairs()[at].second = value;
 //
 // The keys are views: what they view must outlive the DictKeys (the parser's own
 // buffer or tree).
@@ -51,7 +51,7 @@ inline size_t DictSlot(PyDict& pairs, DictKeys& keys, std::string_view key) {
   keys.list.push_back(key);
   PyValue& k = pairs.emplace_back().first;
   k.kind = PyValue::Kind::kStr;
-  k.s.assign(key.data(), key.size());
+  k.s().assign(key.data(), key.size());
   return pairs.size() - 1;
 }
 

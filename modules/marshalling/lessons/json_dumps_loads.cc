@@ -70,11 +70,11 @@ int main(int argc, char** argv) {
   std::optional<std::string> path = conc::RunfilePath(kStation);
   if (!path) conc::CheckOk(absl::NotFoundError(kStation), "finding station.json");
   conc::PyValue station = conc::ValueOrDie(conc::JsonLoadFile(*path), "JsonLoadFile");
-  for (const auto& [key, value] : station.pairs) {
+  for (const auto& [key, value] : station.pairs()) {
     // The serial is beyond 64 bits: a big int, as in Python; its text is JsonDumps'.
     std::string shown =
         value.kind == conc::PyValue::Kind::kBigInt ? *conc::JsonDumps(value) : value.Repr();
-    std::printf("  %-10s %s\n", key.s.c_str(), shown.c_str());
+    std::printf("  %-10s %s\n", key.s().c_str(), shown.c_str());
   }
 
   conc::Heading("a broken file says where");

@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
   bytes << in.rdbuf();
   conc::PyValue record = conc::ValueOrDie(conc::PickleLoads(bytes.str()), "PickleLoads");
   std::printf("C++ read    %s\n", record.Repr().c_str());
-  for (auto& [key, value] : record.pairs) {
-    if (key == conc::PyValue::Str("readings")) value.items.push_back(conc::PyValue::Float(22.25));
+  for (auto& [key, value] : record.pairs()) {
+    if (key == conc::PyValue::Str("readings")) value.items().push_back(conc::PyValue::Float(22.25));
   }
   const std::string out = conc::ValueOrDie(conc::PickleDumps(record, 4), "PickleDumps");
   std::ofstream(file, std::ios::binary | std::ios::trunc) << out;

@@ -43,8 +43,8 @@ constexpr char kParent[] = "modules/marshalling/lessons/python_parent_cpp_worker
 
 // One job: (name, argument) -> result, as Python values.
 conc::PyValue Run(const conc::PyValue& job) {
-  const std::string& name = job.items.at(0).s;
-  const conc::PyValue& arg = job.items.at(1);
+  const std::string& name = job.items().at(0).s();
+  const conc::PyValue& arg = job.items().at(1);
   if (name == "primes_below") {
     conc::PyList primes;
     for (int64_t n = 2; n < arg.i; ++n) {
@@ -66,7 +66,7 @@ conc::PyValue Run(const conc::PyValue& job) {
   if (name == "word_count") {
     std::map<std::string, int64_t> counts;
     std::vector<std::string> order;
-    for (absl::string_view w : absl::StrSplit(arg.s, ' ', absl::SkipEmpty())) {
+    for (absl::string_view w : absl::StrSplit(arg.s(), ' ', absl::SkipEmpty())) {
       if (counts[std::string(w)]++ == 0) order.emplace_back(w);
     }
     conc::PyDict dict;  // In first-seen order, as a Python dict would be built.
@@ -75,8 +75,8 @@ conc::PyValue Run(const conc::PyValue& job) {
   }
   if (name == "mean") {
     double sum = 0;
-    for (const conc::PyValue& v : arg.items) sum += v.f;
-    return conc::PyValue::Float(sum / static_cast<double>(arg.items.size()));
+    for (const conc::PyValue& v : arg.items()) sum += v.f;
+    return conc::PyValue::Float(sum / static_cast<double>(arg.items().size()));
   }
   return conc::PyValue::Str("unknown job " + name);
 }

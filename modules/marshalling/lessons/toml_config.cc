@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
 
   conc::Heading("config = tomllib.load(open('service.toml', 'rb'))");
   conc::PyValue config = conc::ValueOrDie(conc::TomlLoadFile(Find(kToml)), "TomlLoadFile");
-  for (const auto& [key, value] : config.pairs)
-    std::printf("  %-16s %s\n", key.s.c_str(), value.Repr().c_str());
+  for (const auto& [key, value] : config.pairs())
+    std::printf("  %-16s %s\n", key.s().c_str(), value.Repr().c_str());
 
   conc::Heading("the YAML file says the same");
   conc::PyValue from_yaml = conc::ValueOrDie(conc::YamlLoadFile(Find(kYaml)), "YamlLoadFile");

@@ -26,8 +26,8 @@ constexpr char kConfig[] = "modules/marshalling/lessons/data/service.yaml";
 // config[key] for a dict, or None.
 const conc::PyValue& Get(const conc::PyValue& dict, std::string_view key) {
   static const conc::PyValue none;
-  for (const auto& [k, v] : dict.pairs) {
-    if (k.s == key) return v;
+  for (const auto& [k, v] : dict.pairs()) {
+    if (k.s() == key) return v;
   }
   return none;
 }
@@ -44,10 +44,10 @@ int main(int argc, char** argv) {
   std::printf("service  %s\n", Get(config, "service").Repr().c_str());
   std::printf("debug    %s  (the file says `no`)\n", Get(config, "debug").Repr().c_str());
   const conc::PyValue& server = Get(config, "server");
-  std::printf("server   %s:%s, timeout %s s\n", Get(server, "host").s.c_str(),
+  std::printf("server   %s:%s, timeout %s s\n", Get(server, "host").s().c_str(),
               Get(server, "port").Repr().c_str(), Get(server, "timeout_s").Repr().c_str());
-  for (const conc::PyValue& worker : Get(config, "workers").items) {
-    std::printf("worker   %s with %s threads\n", Get(worker, "name").s.c_str(),
+  for (const conc::PyValue& worker : Get(config, "workers").items()) {
+    std::printf("worker   %s with %s threads\n", Get(worker, "name").s().c_str(),
                 Get(worker, "threads").Repr().c_str());
   }
 
