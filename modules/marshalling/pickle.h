@@ -38,7 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,18 +53,32 @@ struct PyValue;
 using PyList = std::vector<PyValue>;
 using PyDict = std::vector<std::pair<PyValue, PyValue>>;
 
-// A value is 32 bytes: its kind and its scalars inline, and what only strings
-// and containers have (s, items, pairs) on the heap, made on first use (the
-// const accessors of a value without one read an empty one). A list of a
-// million ints is a million of these and nothing more. Copies are deep.
+// A value is 48 bytes, all inline: its kind, its scalar, and one of a string
+// (a short one allocates nothing), a list or a dict. A list of a million ints
+// is a million of these and nothing more.
+//
+// s(), items() and pairs() are accessors to that one slot. The mutable ones
+// make the slot hold what they return (an empty one the first time; what it
+// held before is dropped), so `v.kind = Kind::kList; v.items().push_back(x)`
+// works on any value; the const ones of a value that holds something else read
+// an empty one. `i` and `f` share their storage: read the one `kind` names.
+// Copies are deep.
 struct PyValue {
   enum class Kind : uint8_t { kNone, kBool, kInt, kBigInt, kFloat, kStr, kBytes, kByteArray, kList, kTuple, kDict,
                               kSet, kFrozenSet };
 
   Kind kind = Kind::kNone;
   bool b = false;
-  int64_t i = 0;
-  double f = 0;
+
+ private:
+  enum class Held : uint8_t { kNothing, kString, kList, kDict };
+  Held held_ = Held::kNothing;
+
+ public:
+  union {
+    int64_t i = 0;
+    double f;
+  };
 
   // str (UTF-8), bytes, bytearray; a big int's two's-complement bytes, little-endian.
   std::string& s();
@@ -106,42 +120,122 @@ struct PyValue {
   std::string Repr() const;
 
  private:
-  struct Payload;
-  Payload& Own();
-  static const Payload& Empty();
-  std::unique_ptr<Payload> payload_;
+  union Slot {
+    Slot() {}
+    ~Slot() {}
+    std::string s;
+    PyList items;
+    PyDict pairs;
+  };
+  void Drop();                       // ends what the slot holds
+  void Take(PyValue&& o) noexcept;   // the slot of o (dropped here), o left holding nothing
+  Slot slot_;
 };
 
-struct PyValue::Payload {
-  std::string s;
-  PyList items;
-  PyDict pairs;
-};
-
-inline PyValue::PyValue() = default;
-inline PyValue::PyValue(const PyValue& o)
-    : kind(o.kind), b(o.b), i(o.i), f(o.f), payload_(o.payload_ ? std::make_unique<Payload>(*o.payload_) : nullptr) {}
-inline PyValue::PyValue(PyValue&&) noexcept = default;
+inline PyValue::PyValue() {}
+inline PyValue::~PyValue() {
+  if (held_ != Held::kNothing) Drop();  // a scalar: nothing to call
+}
+inline void PyValue::Drop() {
+  switch (held_) {
+    case Held::kNothing:
+      return;
+    case Held::kString:
+      slot_.s.~basic_string();
+      break;
+    case Held::kList:
+      slot_.items.~PyList();
+      break;
+    case Held::kDict:
+      slot_.pairs.~PyDict();
+      break;
+  }
+  held_ = Held::kNothing;
+}
+inline void PyValue::Take(PyValue&& o) noexcept {
+  kind = o.kind;
+  b = o.b;
+  i = o.i;  // or f's bits: the union is copied as one
+  switch (o.held_) {
+    case Held::kNothing:
+      break;
+    case Held::kString:
+      new (&slot_.s) std::string(std::move(o.slot_.s));
+      break;
+    case Held::kList:
+      new (&slot_.items) PyList(std::move(o.slot_.items));
+      break;
+    case Held::kDict:
+      new (&slot_.pairs) PyDict(std::move(o.slot_.pairs));
+      break;
+  }
+  held_ = o.held_;
+  o.Drop();
+}
+inline PyValue::PyValue(PyValue&& o) noexcept { Take(std::move(o)); }
+inline PyValue& PyValue::operator=(PyValue&& o) noexcept {
+  if (this != &o) {
+    Drop();
+    Take(std::move(o));
+  }
+  return *this;
+}
+inline PyValue::PyValue(const PyValue& o) : kind(o.kind), b(o.b), i(o.i) {
+  switch (o.held_) {
+    case Held::kNothing:
+      break;
+    case Held::kString:
+      new (&slot_.s) std::string(o.slot_.s);
+      break;
+    case Held::kList:
+      new (&slot_.items) PyList(o.slot_.items);
+      break;
+    case Held::kDict:
+      new (&slot_.pairs) PyDict(o.slot_.pairs);
+      break;
+  }
+  held_ = o.held_;
+}
 inline PyValue& PyValue::operator=(const PyValue& o) {
   if (this != &o) *this = PyValue(o);
   return *this;
 }
-inline PyValue& PyValue::operator=(PyValue&&) noexcept = default;
-inline PyValue::~PyValue() = default;
-inline PyValue::Payload& PyValue::Own() {
-  if (!payload_) payload_ = std::make_unique<Payload>();
-  return *payload_;
+inline std::string& PyValue::s() {
+  if (held_ != Held::kString) {
+    Drop();
+    new (&slot_.s) std::string();
+    held_ = Held::kString;
+  }
+  return slot_.s;
 }
-inline const PyValue::Payload& PyValue::Empty() {
-  static const Payload empty;
-  return empty;
+inline const std::string& PyValue::s() const {
+  static const std::string* empty = new std::string;
+  return held_ == Held::kString ? slot_.s : *empty;
 }
-inline std::string& PyValue::s() { return Own().s; }
-inline const std::string& PyValue::s() const { return payload_ ? payload_->s : Empty().s; }
-inline PyList& PyValue::items() { return Own().items; }
-inline const PyList& PyValue::items() const { return payload_ ? payload_->items : Empty().items; }
-inline PyDict& PyValue::pairs() { return Own().pairs; }
-inline const PyDict& PyValue::pairs() const { return payload_ ? payload_->pairs : Empty().pairs; }
+inline PyList& PyValue::items() {
+  if (held_ != Held::kList) {
+    Drop();
+    new (&slot_.items) PyList();
+    held_ = Held::kList;
+  }
+  return slot_.items;
+}
+inline const PyList& PyValue::items() const {
+  static const PyList* empty = new PyList;
+  return held_ == Held::kList ? slot_.items : *empty;
+}
+inline PyDict& PyValue::pairs() {
+  if (held_ != Held::kDict) {
+    Drop();
+    new (&slot_.pairs) PyDict();
+    held_ = Held::kDict;
+  }
+  return slot_.pairs;
+}
+inline const PyDict& PyValue::pairs() const {
+  static const PyDict* empty = new PyDict;
+  return held_ == Held::kDict ? slot_.pairs : *empty;
+}
 
 struct PickleLimits {
   size_t max_input = size_t{1} << 30;     // bytes of pickle accepted

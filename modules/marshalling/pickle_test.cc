@@ -220,7 +220,7 @@ TEST(PyValueTest, ReprIsPythons) {
 }
 
 // A list of a million ints is a million of these: what a scalar costs is pinned.
-static_assert(sizeof(PyValue) <= 32, "a scalar PyValue keeps its payload pointer and nothing more");
+static_assert(sizeof(PyValue) <= 48, "a PyValue is its kind, its scalar and one slot");
 
 TEST(PyValueTest, CopiesAreDeepAndAScalarReadsEmptyPayloads) {
   PyValue list = PyValue::List({S("a"), PyValue::Dict({{S("k"), I(1)}})});
