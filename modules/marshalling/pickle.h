@@ -129,6 +129,10 @@ struct PyValue {
   };
   void Drop();                       // ends what the slot holds
   void Take(PyValue&& o) noexcept;   // the slot of o (dropped here), o left holding nothing
+  template <typename T>
+  T& Hold(Held what, T* member);     // the slot, made to hold `what` (empty if it held another)
+  template <typename T>
+  static const T& EmptyOf();
   Slot slot_;
 };
 
@@ -200,42 +204,28 @@ inline PyValue& PyValue::operator=(const PyValue& o) {
   if (this != &o) *this = PyValue(o);
   return *this;
 }
-inline std::string& PyValue::s() {
-  if (held_ != Held::kString) {
+template <typename T>
+T& PyValue::Hold(Held what, T* member) {
+  if (held_ != what) {
     Drop();
-    new (&slot_.s) std::string();
-    held_ = Held::kString;
+    new (member) T();
+    held_ = what;
   }
-  return slot_.s;
+  return *member;
 }
+template <typename T>
+const T& PyValue::EmptyOf() {
+  static const T* empty = new T;  // never destroyed: readable during static destruction too
+  return *empty;
+}
+inline std::string& PyValue::s() { return Hold(Held::kString, &slot_.s); }
 inline const std::string& PyValue::s() const {
-  static const std::string* empty = new std::string;
-  return held_ == Held::kString ? slot_.s : *empty;
+  return held_ == Held::kString ? slot_.s : EmptyOf<std::string>();
 }
-inline PyList& PyValue::items() {
-  if (held_ != Held::kList) {
-    Drop();
-    new (&slot_.items) PyList();
-    held_ = Held::kList;
-  }
-  return slot_.items;
-}
-inline const PyList& PyValue::items() const {
-  static const PyList* empty = new PyList;
-  return held_ == Held::kList ? slot_.items : *empty;
-}
-inline PyDict& PyValue::pairs() {
-  if (held_ != Held::kDict) {
-    Drop();
-    new (&slot_.pairs) PyDict();
-    held_ = Held::kDict;
-  }
-  return slot_.pairs;
-}
-inline const PyDict& PyValue::pairs() const {
-  static const PyDict* empty = new PyDict;
-  return held_ == Held::kDict ? slot_.pairs : *empty;
-}
+inline PyList& PyValue::items() { return Hold(Held::kList, &slot_.items); }
+inline const PyList& PyValue::items() const { return held_ == Held::kList ? slot_.items : EmptyOf<PyList>(); }
+inline PyDict& PyValue::pairs() { return Hold(Held::kDict, &slot_.pairs); }
+inline const PyDict& PyValue::pairs() const { return held_ == Held::kDict ? slot_.pairs : EmptyOf<PyDict>(); }
 
 struct PickleLimits {
   size_t max_input = size_t{1} << 30;     // bytes of pickle accepted
