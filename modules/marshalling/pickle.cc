@@ -496,12 +496,7 @@ absl::Status Reader::Step(uint8_t op, bool* stop) {
     case 0x88:
     case 0x89:
       return Push(Node{.kind = Kind::kBool, .b = op == 0x88});
-    case 'J':
-      return Le(4, &arg) ? PushInt(static_cast<int32_t>(static_cast<uint32_t>(arg))) : Truncated();
-    case 'K':
-      return Le(1, &arg) ? PushInt(static_cast<int64_t>(arg)) : Truncated();
-    case 'M':
-      return Le(2, &arg) ? PushInt(static_cast<int64_t>(arg)) : Truncated();
+    // BININT, BININT1, BININT2 ('J', 'K', 'M'): read by Run's loop, without this switch.
     case 0x8a:
     case 0x8b: {  // LONG1, LONG4: two's complement, little-endian
       if (!Le(op == 0x8a ? 1 : 4, &arg)) return Truncated();
@@ -723,11 +718,12 @@ absl::StatusOr<PyValue> Reader::Run() {
     if (pos_ >= data_.size()) return Truncated();
     op_at_ = pos_;
     const uint8_t op = static_cast<uint8_t>(data_[pos_++]);
-    // The small ints, most of a list of numbers, without a call (Step does the same).
-    if ((op == 'J' || op == 'K' || op == 'M') && nodes_.size() < limits_.max_values) {
-      const size_t n = op == 'J' ? 4 : op == 'K' ? 1 : 2;
+    // BININT, BININT1, BININT2: most of a list of numbers, so here, not in Step,
+    // and pushed directly (through Push and its Status, a load takes half as long again).
+    if (op == 'J' || op == 'K' || op == 'M') {
       uint64_t v;
-      if (!Le(n, &v)) return Truncated();
+      if (!Le(op == 'J' ? 4 : op == 'K' ? 1 : 2, &v)) return Truncated();
+      if (nodes_.size() >= limits_.max_values) return TooMany();
       const int64_t i = op == 'J' ? int64_t{static_cast<int32_t>(static_cast<uint32_t>(v))} : static_cast<int64_t>(v);
       nodes_.push_back(Node{.kind = Kind::kInt, .i = i});
       stack_.push_back(static_cast<uint32_t>(nodes_.size() - 1));
