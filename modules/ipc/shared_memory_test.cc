@@ -302,7 +302,7 @@ void RunCreatorChild(const std::vector<std::string>& names, bool track, const st
   if (!sentinel.empty() && !conc::SharedMemory::Create(sentinel, 64).ok()) std::_Exit(4);
   if (::write(ready, "r", 1) != 1) std::_Exit(5);
   char c;
-  (void)::read(hold, &c, 1);  // Nobody writes: blocks until SIGKILL (or EOF).
+  if (::read(hold, &c, 1) < 0) {}  // Nobody writes: blocks until SIGKILL (or EOF).
   std::_Exit(0);
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "modules/common/internal/exception.h"
+#include "modules/common/internal/spin.h"
 
 namespace conc::internal {
 namespace {
@@ -197,7 +198,9 @@ void FutureStateBase::SpinUntilDone(const Deadline& deadline) const {
   }
   for (int i = 0; i < 16; ++i) {
     if (done_hint_.load(std::memory_order_acquire)) return;
-    sched_yield();  // Let the producer run if it shares our CPU.
+    // Let the producer run if it shares our CPU; a slow yield means the
+    // machine is oversubscribed: sleep (rule 5 of common/internal/spin.h).
+    if (!internal::YieldCpu()) return;
   }
 }
 

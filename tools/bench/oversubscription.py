@@ -16,11 +16,28 @@ conditions, interleaved round by round:
            CPU" / "two CPUs": the one-CPU row is this case already);
   loaded   beside one busy loop per CPU (a 2-core machine at load 4).
 
-A row holds when its CPython / C++ ratio under a condition is at least half its quiet ratio
-("within 2x of its quiet value"). CPython is measured under the same condition, so the ratio
-says how conc's waiting compares with CPython's when both are starved. Rows that move bulk
-data (1 MiB, 64 MiB) and the gRPC paths are left out: they do not spin. Like every benchmark
-here, a miss is reported, never an error.
+Two ratios per row and condition, each measured under that condition:
+
+  vs limit   the machine's limit for the row (its "limit" in ratios.json: a bare futex
+             hand-off, a raw pipe loop, a bare ring; or the limit another row gives the same
+             C++ benchmark) ÷ C++. This is issue 15's measure ("Pipe(False) fell to 0.35x of
+             the raw write/read loop"): it says what conc's waiting costs above the floor the
+             kernel sets under the same starvation.
+  CPython    CPython ÷ C++.
+
+A row holds when, under pinned and under loaded, its ratio is at least half its quiet value
+("within 2x of its quiet value"): the limit ratio where the row has a limit, and failing
+that, at least 0.8x the limit under the same condition (the bar of the project's vs-limit
+targets: a row that beats its limit on a quiet machine by spinning cannot keep that lead when
+the CPUs are taken, and the kernel's floor is the best it can fall back to); without a limit,
+the CPython ratio, or failing that C++'s own time at most doubled (what losing half of each
+CPU to a busy loop costs; CPython getting faster on one CPU is not conc getting slower). Why
+not always CPython's: a spin is what makes conc fast on a quiet machine, and no spin
+can pay off when the CPUs are taken, so a row whose quiet speed comes from spinning falls to
+the kernel's floor under load, while CPython, which never spins, keeps its speed (and
+queue.Queue even gets 3x faster on one CPU). Rows that move bulk data (1 MiB, 64 MiB) and
+the gRPC paths are left out: they do not spin. Like every benchmark here, a miss is reported,
+never an error.
 """
 
 import argparse
@@ -36,6 +53,7 @@ import ratios  # noqa: E402  (the runners and the table helpers)
 CHAPTERS = ("sync", "ipc")
 SKIP = ("1 MiB", "64 MiB", "gRPC", "The floor under")
 CONDITIONS = ("quiet", "pinned", "loaded")
+FLOOR = 0.8  # limit ÷ C++ that counts as "at the kernel's floor" (see above)
 
 
 def rows_of(root, chapter):
@@ -60,6 +78,17 @@ class Load:
             p.wait()
 
 
+def limits_of(rows):
+    """{C++ benchmark: its limit}: a row's own "limit", or the one another row gives the same
+    C++ benchmark (the SimpleQueue-vs-C row measures the same Queue as the queue.Queue row)."""
+    out = {}
+    for row in rows:
+        if "limit" in row:
+            out.setdefault((row["cpp"]["binary"], row["cpp"]["benchmark"]),
+                           (row["limit"]["binary"], row["limit"]["benchmark"]))
+    return out
+
+
 def pins_itself(row):
     """The ping-pong rows that place their threads on CPUs themselves ("one CPU", "two
     CPUs"): taskset would contradict them (the one-CPU row is the pinned case already)."""
@@ -71,8 +100,12 @@ def measure(root, rows, condition, min_time, samples):
     if condition == "pinned":
         rows = [r for r in rows if not pins_itself(r)]
     cpp = {}
+    limits = limits_of(rows)
     for row in rows:
         cpp.setdefault(row["cpp"]["binary"], set()).add(row["cpp"]["benchmark"])
+        limit = limits.get((row["cpp"]["binary"], row["cpp"]["benchmark"]))
+        if limit:
+            cpp.setdefault(limit[0], set()).add(limit[1])
     for binary, names in sorted(cpp.items()):
         for name, ns in ratios.run_cpp(root, binary, sorted(names), min_time, prefix).items():
             samples.setdefault((condition, "cpp", binary, name), []).append(ns)
@@ -113,22 +146,38 @@ def main():
              *["- " + line for line in ratios.machine_lines()],
              "- Rounds: %d (median), %g s per measurement; load before %.2f (1 min)" %
              (args.rounds, args.min_time, load_before[0]), "",
-             "| chapter | workload | C++ quiet | C++ pinned | C++ loaded | CPython ÷ C++ quiet "
-             "| pinned | loaded | holds (≥ ½ the quiet ratio) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| chapter | workload | C++ quiet | pinned | loaded "
+             "| limit ÷ C++ quiet | pinned | loaded "
+             "| CPython ÷ C++ quiet | pinned | loaded | holds (≥ ½ the quiet ratio) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     misses = 0
+    limits = limits_of([r for _, r in rows])
     for chapter, row in rows:
         cpp = (row["cpp"]["binary"], row["cpp"]["benchmark"])
         py = (row["python"]["peer"], row["python"]["case"])
+        limit = limits.get(cpp)
         t = {c: med(c, "cpp", *cpp) for c in CONDITIONS}
-        r = {c: (med(c, "peer", *py) / t[c]) if t[c] else None for c in CONDITIONS}
-        holds = all(r[c] >= r["quiet"] / 2 for c in ("pinned", "loaded") if r[c] is not None)
+
+        def ratio(c, other):
+            return other / t[c] if other and t[c] else None
+
+        r_py = {c: ratio(c, med(c, "peer", *py)) for c in CONDITIONS}
+        r_lim = {c: ratio(c, med(c, "cpp", *limit)) if limit else None for c in CONDITIONS}
+        def within_2x(r, c):
+            return r[c] is None or r[c] >= r["quiet"] / 2
+
+        if limit:
+            holds = all(within_2x(r_lim, c) or r_lim[c] >= FLOOR for c in ("pinned", "loaded"))
+        else:
+            holds = all(within_2x(r_py, c) or (t[c] is None or t[c] <= 2 * t["quiet"])
+                        for c in ("pinned", "loaded"))
         misses += not holds
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            chapter, row["workload"], ratios.human_time(t["quiet"]),
-            ratios.human_time(t["pinned"]) if t["pinned"] else "-", ratios.human_time(t["loaded"]), ratios.human_ratio(r["quiet"]),
-            ratios.human_ratio(r["pinned"]), ratios.human_ratio(r["loaded"]),
-            "yes" if holds else "**no**"))
+        cells = [ratios.human_time(t[c]) for c in CONDITIONS]
+        cells += [ratios.human_ratio(r_lim[c]) for c in CONDITIONS]
+        cells += [ratios.human_ratio(r_py[c]) for c in CONDITIONS]
+        lines.append("| %s | %s | %s | %s |" % (
+            chapter, row["workload"], " | ".join(cells),
+            ("yes" if holds else "**no**") + (" (vs limit)" if limit else " (vs CPython)")))
     lines += ["", "Load after: %.2f (1 min). %d of %d rows hold." %
               (os.getloadavg()[0], len(rows) - misses, len(rows))]
     text = "\n".join(lines) + "\n"

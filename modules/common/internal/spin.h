@@ -47,6 +47,21 @@
 //      On one CPU this makes a ping-pong cheaper than a bare futex hand-off
 //      (two yields per round trip instead of two waits and two wakes).
 //
+//   5. A yield can also lose. Beside a CPU-bound thread of another program
+//      (an oversubscribed machine), Linux's scheduler (EEVDF) may hand our
+//      CPU to that thread rather than to our signaller, and the yield
+//      returns a whole time slice later: milliseconds, where the futex
+//      hand-off it was meant to beat takes microseconds
+//      (//tools/bench:oversubscription found it). So every yield goes through YieldCpu(), which times it. A
+//      yield slower than YieldPauses::kSlowYieldNanos (a time slice is a
+//      millisecond or more; a yield to a partner on a quiet machine takes
+//      microseconds) pauses all yielding in the process: the waiters sleep on
+//      their futexes at once, and a sleeper that is woken keeps its claim to
+//      the CPU. The first pause is short (kFirstPauseNanos: a one-off burst of
+//      another program costs little); a slow yield within kForgetSlowYieldsNanos
+//      of the end of a pause doubles it, up to kMaxPauseNanos, so a machine that
+//      stays busy pays for about one slow yield a second.
+//
 // The budget and the recorded CPU are relaxed atomics: hints, races on them
 // are harmless. An AdaptiveSpin is process-local: one that guards a word in
 // shared memory lives beside the process's handle, not in the shared struct.
@@ -86,6 +101,44 @@ inline int CurrentCpu() { return sched_getcpu(); }
 //           cannot help, but sched_yield() hands our CPU to it (rule 4).
 enum class WaitMode { kSpin, kYield };
 WaitMode ChooseWaitMode(int signaller_cpu);
+
+// Rule 5's bookkeeping, apart from the clock so that a test can drive it:
+// when yields are paused, and for how long the next pause is.
+//
+//   YieldPauses pauses;
+//   if (pauses.Allowed(now)) { sched_yield(); fast = pauses.Record(now, later); }
+//
+// Relaxed atomics: hints. Two threads that see slow yields at once may both
+// start a pause; the longer one wins or the shorter, either is harmless.
+class YieldPauses {
+ public:
+  static constexpr std::int64_t kSlowYieldNanos = 500'000;               // 500 µs
+  static constexpr std::int64_t kFirstPauseNanos = 1'000'000;            // 1 ms
+  static constexpr std::int64_t kMaxPauseNanos = 1'000'000'000;          // 1 s
+  static constexpr std::int64_t kForgetSlowYieldsNanos = 1'000'000'000;  // 1 s
+
+  // Whether a yield may start at `now` (monotonic nanoseconds).
+  bool Allowed(std::int64_t now) const {
+    return now >= paused_until_.load(std::memory_order_relaxed);
+  }
+  // Records a yield from `start` to `end`; true if it was fast. A slow one
+  // pauses yields from `end`: for twice the last pause if that one ended less
+  // than kForgetSlowYieldsNanos ago (the machine is still busy), else for
+  // kFirstPauseNanos (a one-off).
+  bool Record(std::int64_t start, std::int64_t end);
+  // When the current (or last) pause ends; 0 before the first.
+  std::int64_t paused_until() const { return paused_until_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> paused_until_{0};
+  std::atomic<std::int64_t> pause_{0};  // the last pause's length
+};
+
+// Rule 5: sched_yield(), unless yields are paused because one was slow. False
+// if it did not yield or the yield was slow (which pauses them, process-wide):
+// the caller should stop yielding and sleep. Every yield-before-sleep of conc
+// calls this.
+bool YieldCpu();
 
 class AdaptiveSpin {
  public:
@@ -134,7 +187,7 @@ class AdaptiveSpin {
     if (ChooseWaitMode(-1) == WaitMode::kYield) return Yield(done);
     if (Spin(done)) return true;
     for (uint32_t i = 0; i < kMaxYields; ++i) {
-      sched_yield();
+      if (!YieldCpu()) return done();
       if (done()) return true;
     }
     return false;
@@ -152,7 +205,7 @@ class AdaptiveSpin {
         if (wanted > budget) yields_.store(wanted, std::memory_order_relaxed);
         return true;
       }
-      sched_yield();
+      if (!YieldCpu()) return done();  // Rule 5 (the budget stays).
     }
     if (done()) return true;
     if (budget != 0) yields_.store(budget / 2, std::memory_order_relaxed);

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "modules/common/framed.h"
+#include "modules/common/internal/spin.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
 #include "modules/ipc/internal/manager_auth.h"
@@ -75,16 +76,18 @@ absl::Status ReadProto(int fd, uint64_t max_bytes, Message* message) {
 // Waits up to `limit` for `fd` to become readable without sleeping: polls it
 // (zero timeout) and yields the CPU between polls, so a peer that answers
 // within a few microseconds is seen without a wake-up on either side, and a
-// peer that needs this CPU (an oversubscribed machine) gets it at once.
-// True if readable (or hung up); false after `limit`, and the caller then
-// blocks as before.
+// peer that shares this CPU gets it at once. On an oversubscribed machine a
+// yield can hand the CPU to somebody else for a time slice instead; then
+// internal::YieldCpu() says stop (rule 5 of common/internal/spin.h) and we
+// block at once. True if readable (or hung up); false after `limit` or when
+// yielding stopped, and the caller then blocks as before.
 bool SpinUntilReadable(int fd, std::chrono::nanoseconds limit) {
   const auto give_up = std::chrono::steady_clock::now() + limit;
   while (true) {
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 0) > 0) return true;
     if (std::chrono::steady_clock::now() >= give_up) return false;
-    sched_yield();
+    if (!internal::YieldCpu()) return false;
   }
 }
 

@@ -159,7 +159,7 @@ absl::Status LockCore::AcquireSlow(int rc, bool blocking, const Deadline& deadli
     if (rc == EBUSY) {
       const Deadline stop_yielding = Deadline::FromTimeout(kYieldFor);
       while (rc == EBUSY && !stop_yielding.expired() && !deadline.expired()) {
-        ::sched_yield();
+        if (!internal::YieldCpu()) break;  // A slow yield: sleep (spin.h's rule 5).
         if ((static_cast<uint32_t>(LockWord()) & FUTEX_TID_MASK) == 0) {
           rc = ::pthread_mutex_trylock(&mu_);
         }
