@@ -36,9 +36,13 @@
 //   * max_workers < 1: every submit fails with InvalidArgument (ValueError);
 //   * no conc::ProcessMain in main(): every submit fails with
 //     FailedPrecondition.
-//   * an initializer that throws (ProcessPoolExecutor(n, process_function<I>,
-//     initargs...)): the pool is broken, Aborted "BrokenProcessPool: the
-//     initializer failed in worker process PID: ...".
+//   * a task that returns a non-OK status (a function returning absl::Status
+//     gives a Future<void>, one returning absl::StatusOr<T> a Future<T>): that
+//     status, code and message, in its future; the pool goes on;
+//   * an initializer that returns a non-OK absl::Status or throws
+//     (ProcessPoolExecutor(n, process_function<I>, initargs...)): the pool is
+//     broken, Aborted "BrokenProcessPool: the initializer failed in worker
+//     process PID: ...", followed by the status or the exception.
 //   * a status from the worker's side (arguments that do not decode there:
 //     DataLoss; a function name the worker does not know: NotFound) reaches
 //     the future with its own code and message, as if the call had been
@@ -163,12 +167,13 @@ class ProcessPoolExecutor {
   // Python's initializer=, initargs=: each worker process calls
   // I(initargs...) once when it starts, before its first task (also a worker
   // that gets no task). I is a registered function (CONC_PROCESS_FUNCTION), as
-  // tasks are; initargs are encoded now, with the codec. Its result is ignored.
-  // If it throws (or cannot run), the pool is broken, as Python's
-  // BrokenProcessPool: every pending future and every later submit fails with
-  // Aborted "BrokenProcessPool: the initializer failed in worker process PID:
-  // ...", and broken() is true. (absl::Status cannot cross the codec, so a
-  // process initializer reports failure by throwing.)
+  // tasks are; initargs are encoded now, with the codec. It may return void,
+  // absl::Status or any result (ignored). If it returns a non-OK status, throws
+  // or cannot run, the pool is broken, as Python's BrokenProcessPool: every
+  // pending future and every later submit fails with Aborted
+  // "BrokenProcessPool: the initializer failed in worker process PID: ..."
+  // (the initializer's status, code and message, follows), and broken() is
+  // true.
   template <auto I, class... Args>
     requires internal::CallableWith<I, Args...>
   ProcessPoolExecutor(std::optional<int> max_workers, ProcessFunction<I> initializer, Args&&... initargs)
@@ -190,8 +195,8 @@ class ProcessPoolExecutor {
   template <auto F, class... Args>
     requires internal::CallableWith<F, Args...>
   [[nodiscard]] auto submit(ProcessFunction<F>, Args&&... args)
-      -> Future<std::decay_t<typename ProcessFunction<F>::Traits::Result>> {
-    using R = std::decay_t<typename ProcessFunction<F>::Traits::Result>;
+      -> Future<std::decay_t<typename ProcessFunction<F>::Traits::Value>> {
+    using R = std::decay_t<typename ProcessFunction<F>::Traits::Value>;
     Future<R> future;
     internal::PoolTask task;
     task.function = std::string(ProcessFunction<F>::name);
@@ -216,8 +221,8 @@ class ProcessPoolExecutor {
   [[nodiscard]] auto map(ProcessFunction<F> fn, Range&& inputs,
                          std::optional<absl::Duration> timeout = std::nullopt, int chunksize = 1)
       -> Generator<typename Future<
-          std::decay_t<typename ProcessFunction<F>::Traits::Result>>::ResultType> {
-    using R = std::decay_t<typename ProcessFunction<F>::Traits::Result>;
+          std::decay_t<typename ProcessFunction<F>::Traits::Value>>::ResultType> {
+    using R = std::decay_t<typename ProcessFunction<F>::Traits::Value>;
     using ArgsTuple = typename ProcessFunction<F>::Traits::ArgsTuple;
     const Deadline deadline = Deadline::FromTimeout(timeout);
     std::vector<Future<R>> futures;
@@ -299,7 +304,7 @@ class ProcessPoolExecutor {
   // tuple of items (submit checks that F takes them).
   template <auto F, class Tuple, std::size_t... I>
   auto ZipMap(ProcessFunction<F> fn, Tuple& all, Deadline deadline, std::index_sequence<I...>) {
-    using R = std::decay_t<typename ProcessFunction<F>::Traits::Result>;
+    using R = std::decay_t<typename ProcessFunction<F>::Traits::Value>;
     std::vector<Future<R>> futures;
     auto its = std::make_tuple(std::ranges::begin(std::get<I>(all))...);
     while (((std::get<I>(its) != std::ranges::end(std::get<I>(all))) && ...)) {

@@ -128,6 +128,20 @@ int hold_until_released(std::string ready, std::string release, int value) {
 
 std::vector<int64_t> init_report() { return {static_cast<int64_t>(::getpid()), g_init_calls}; }
 void failing_init(std::string why) { throw std::runtime_error(why); }
+// An initializer that reports failure as a status, without throwing.
+absl::Status status_init(bool ok) {
+  if (ok) return absl::OkStatus();
+  return absl::UnavailableError("no database at db:5432");
+}
+// Tasks that report failure as a status.
+absl::Status check_even(int x) {
+  if (x % 2 == 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(std::to_string(x) + " is odd");
+}
+absl::StatusOr<int> half(int x) {
+  if (x % 2 != 0) return absl::OutOfRangeError(std::to_string(x) + " has no half");
+  return x / 2;
+}
 
 }  // namespace
 
@@ -135,6 +149,9 @@ CONC_PROCESS_FUNCTION(record_init);
 CONC_PROCESS_FUNCTION(hold_until_released);
 CONC_PROCESS_FUNCTION(init_report);
 CONC_PROCESS_FUNCTION(failing_init);
+CONC_PROCESS_FUNCTION(status_init);
+CONC_PROCESS_FUNCTION(check_even);
+CONC_PROCESS_FUNCTION(half);
 CONC_PROCESS_FUNCTION(square);
 CONC_PROCESS_FUNCTION(takes_undecodable);
 CONC_PROCESS_FUNCTION(returns_undecodable);
@@ -396,6 +413,54 @@ TEST(ProcessPoolExecutorTest, FailingInitializerBreaksThePool) {
   absl::StatusOr<int> later = pool.submit(conc::process_function<square>, 2).result(kLong);
   EXPECT_TRUE(absl::IsAborted(later.status())) << later.status();
   EXPECT_THAT(later.status().message(), HasSubstr("initializer"));
+}
+
+TEST(ProcessPoolExecutorTest, InitializerReturningAStatusBreaksThePoolWithIt) {
+  conc::ProcessPoolExecutor pool(2, conc::process_function<status_init>, false);
+  absl::StatusOr<int> r = pool.submit(conc::process_function<square>, 3).result(kLong);
+  EXPECT_TRUE(absl::IsAborted(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("BrokenProcessPool: the initializer failed"));
+  EXPECT_THAT(r.status().message(), HasSubstr("UNAVAILABLE: no database at db:5432"));
+  EXPECT_TRUE(pool.broken());
+}
+
+TEST(ProcessPoolExecutorTest, InitializerReturningOkStatusLetsThePoolServe) {
+  conc::ProcessPoolExecutor pool(2, conc::process_function<status_init>, true);
+  absl::StatusOr<int> r = pool.submit(conc::process_function<square>, 3).result(kLong);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, 9);
+  EXPECT_FALSE(pool.broken());
+}
+
+TEST(ProcessPoolExecutorTest, TasksReturningStatusesFailOnlyTheirOwnFutures) {
+  conc::ProcessPoolExecutor pool(2);
+  conc::Future<void> even = pool.submit(conc::process_function<check_even>, 4);
+  conc::Future<void> odd = pool.submit(conc::process_function<check_even>, 5);
+  conc::Future<int> halved = pool.submit(conc::process_function<half>, 8);
+  conc::Future<int> no_half = pool.submit(conc::process_function<half>, 7);
+  EXPECT_TRUE(even.result(kLong).ok());
+  absl::Status s = odd.result(kLong);
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;  // The code crosses the process.
+  EXPECT_EQ(s.message(), "5 is odd");
+  absl::StatusOr<int> h = halved.result(kLong);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(*h, 4);
+  absl::StatusOr<int> n = no_half.result(kLong);
+  EXPECT_TRUE(absl::IsOutOfRange(n.status())) << n.status();
+  EXPECT_EQ(n.status().message(), "7 has no half");
+  EXPECT_FALSE(pool.broken());
+  // map over a StatusOr function yields the values, then the first error.
+  std::vector<int> got;
+  absl::Status first_error;
+  for (absl::StatusOr<int> r : pool.map(conc::process_function<half>, std::vector<int>{2, 4, 5, 6})) {
+    if (!r.ok()) {
+      first_error = r.status();
+      break;
+    }
+    got.push_back(*r);
+  }
+  EXPECT_EQ(got, (std::vector<int>{1, 2}));
+  EXPECT_TRUE(absl::IsOutOfRange(first_error)) << first_error;
 }
 
 TEST(ProcessPoolExecutorTest, MapChunksizeKeepsOrderAndCompleteness) {

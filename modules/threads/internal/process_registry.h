@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "modules/common/codec.h"
 
@@ -41,12 +42,35 @@ bool RegisterProcessFunction(std::string_view name, ProcessThunk thunk);
 // the name was registered twice.
 absl::StatusOr<ProcessThunk> FindProcessFunction(std::string_view name);
 
+// What travels back for a result type R: a function may report failure by
+// returning absl::Status (nothing travels when it is OK) or absl::StatusOr<T>
+// (T travels); a non-OK status is the call's outcome, its code kept (a pool
+// task's future fails with it, an initializer breaks its pool with it, a
+// Process exits with code 1 after printing it).
+template <class R>
+struct TravelOf {
+  using type = R;
+  static constexpr bool kStatus = false;
+};
+template <>
+struct TravelOf<absl::Status> {
+  using type = void;
+  static constexpr bool kStatus = true;
+};
+template <class T>
+struct TravelOf<absl::StatusOr<T>> {
+  using type = T;
+  static constexpr bool kStatus = true;
+};
+
 // What a function pointer takes and returns.
 template <class F>
 struct FunctionTraits;
 template <class R, class... P>
 struct FunctionTraits<R (*)(P...)> {
   using Result = R;
+  // What a caller in another process gets: Result without its Status wrapper.
+  using Value = typename TravelOf<std::decay_t<R>>::type;
   // What travels: the parameters by value.
   using ArgsTuple = std::tuple<std::decay_t<P>...>;
   static constexpr bool kNoMutableRefs =
@@ -62,8 +86,8 @@ concept CodecFunction =
     requires { typename FunctionTraits<decltype(F)>::ArgsTuple; } &&
     Encodable<typename FunctionTraits<decltype(F)>::ArgsTuple> &&
     FunctionTraits<decltype(F)>::kNoMutableRefs &&
-    (std::is_void_v<typename FunctionTraits<decltype(F)>::Result> ||
-     Encodable<std::decay_t<typename FunctionTraits<decltype(F)>::Result>>);
+    (std::is_void_v<typename FunctionTraits<decltype(F)>::Value> ||
+     Encodable<std::decay_t<typename FunctionTraits<decltype(F)>::Value>>);
 
 template <auto F>
 absl::StatusOr<std::string> Thunk(std::string_view encoded_args) {
@@ -71,9 +95,18 @@ absl::StatusOr<std::string> Thunk(std::string_view encoded_args) {
   absl::StatusOr<typename Traits::ArgsTuple> args =
       Decode<typename Traits::ArgsTuple>(encoded_args);
   if (!args.ok()) return args.status();
-  if constexpr (std::is_void_v<typename Traits::Result>) {
+  using Result = std::decay_t<typename Traits::Result>;
+  if constexpr (std::is_void_v<Result>) {
     std::apply(F, std::move(*args));
     return std::string();
+  } else if constexpr (std::is_same_v<Result, absl::Status>) {
+    absl::Status status = std::apply(F, std::move(*args));
+    if (!status.ok()) return status;
+    return std::string();
+  } else if constexpr (TravelOf<Result>::kStatus) {
+    Result value = std::apply(F, std::move(*args));
+    if (!value.ok()) return value.status();
+    return Encode(*std::move(value));
   } else {
     return Encode(std::apply(F, std::move(*args)));
   }
