@@ -156,11 +156,11 @@ class Manager {
   // which is also how a proxy's id() reaches the object from another process.
   // InvalidArgument if `name` holds an object of another kind; NotFound for an
   // unknown anonymous id ("#7"); FailedPrecondition before start/connect.
-  template <Encodable K, Encodable V>
+  template <Encodable K, Storable V>
   [[nodiscard]] absl::StatusOr<DictProxy<K, V>> dict(const std::string& name = "") {
     return Make<DictProxy<K, V>>("dict", name);
   }
-  template <Encodable T>
+  template <Storable T>
   [[nodiscard]] absl::StatusOr<ListProxy<T>> list(const std::string& name = "") {
     return Make<ListProxy<T>>("list", name);
   }

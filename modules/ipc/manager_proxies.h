@@ -25,6 +25,19 @@
 //   lock.acquire(timeout=t)         lock.acquire(t)                    StatusOr<bool>
 //   e.set(); e.wait(t)              e.set(); e.wait(t)                 StatusOr<bool>
 //   v.value; v.value = x            v.get(); v.set(x)
+//   d["evens"] = m.list()           m.dict<std::string, conc::ListProxy<int>>() holds proxies:
+//   d["evens"].append(2)            d.set("evens", *m.list<int>()); d.get("evens")->append(2)
+//
+// Proxies inside proxies: a DictProxy's values and a ListProxy's items may be
+// proxies of the same manager (any kind: ListProxy<int>, DictProxy<K, V>,
+// QueueProxy<T>, ...). A stored proxy travels as a reference to its object
+// (its id), as Python pickles a proxy as its token; reading one back makes one
+// round trip in which the server checks that the object exists and is of the
+// kind asked for (NotFound / InvalidArgument otherwise, never a proxy on the
+// wrong object), as Python's RebuildProxy makes one. A proxy of another manager
+// cannot be stored (InvalidArgument). Lifetime: every object lives until the
+// manager shuts down, so a stored reference never dangles; Python instead
+// counts references across processes and frees an object nobody refers to.
 //
 // Errors (Python's exception → code; modules/common/status.h has no rows for
 // the first three yet, so the manager fixes them here):
@@ -58,12 +71,15 @@
 #ifndef MODULES_IPC_MANAGER_PROXIES_H_
 #define MODULES_IPC_MANAGER_PROXIES_H_
 
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -112,6 +128,10 @@ absl::StatusOr<std::vector<T>> DecodeManagerItems(
 }  // namespace internal
 
 // What every proxy has: the object's id and the connection to its manager.
+namespace internal {
+struct ProxyAccess;
+}  // namespace internal
+
 class BaseProxy {
  public:
   // The object's id in its manager: what another process passes to the
@@ -144,9 +164,91 @@ class BaseProxy {
     return r->number();
   }
 
+  friend struct internal::ProxyAccess;
   std::shared_ptr<internal::ManagerClient> client_;  // Never null.
   std::string id_;
 };
+
+// A proxy of this manager: what a DictProxy or ListProxy can hold as a value
+// (Python: `d["evens"] = m.list()`).
+template <class T>
+concept ManagerProxy = std::derived_from<T, BaseProxy> && requires { T::kKind; };
+// What a dict or list proxy can hold: an encodable value, or a proxy.
+template <class T>
+concept Storable = Encodable<T> || ManagerProxy<T>;
+
+namespace internal {
+
+// A stored proxy travels as this tag and the object's id (Python pickles a
+// proxy as its token: the id, the address and the type).
+inline constexpr std::string_view kStoredProxyTag = "conc.proxy";
+
+struct ProxyAccess {
+  template <class P>
+  static P Make(std::shared_ptr<ManagerClient> client, std::string id) {
+    return P(std::move(client), std::move(id));
+  }
+  static const std::shared_ptr<ManagerClient>& Client(const BaseProxy& p) { return p.client_; }
+};
+
+// Encodes `value` for storing in `into`'s object. A proxy must belong to the
+// same manager: InvalidArgument otherwise (its id would name nothing there).
+template <Storable T>
+absl::Status EncodeStored(const T& value, const BaseProxy& into, std::string* out) {
+  if constexpr (ManagerProxy<T>) {
+    if (value.address() != into.address()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a proxy of the manager at ", value.address(),
+                       " cannot be stored in an object of the manager at ", into.address()));
+    }
+    EncodeTo(std::tuple<std::string, std::string>(std::string(kStoredProxyTag), value.id()), out);
+  } else {
+    EncodeTo(value, out);
+  }
+  return absl::OkStatus();
+}
+
+// Decodes a stored value as T. For a proxy, one round trip (as Python's
+// RebuildProxy makes one): the server checks that the id names an object and
+// that it is of T's kind, so a forged or stale reference is NotFound ("no
+// object") or InvalidArgument ("TypeError: '#3' is a dict, not a list"), never
+// a proxy on the wrong object.
+template <Storable T>
+absl::StatusOr<T> DecodeStored(const std::string& bytes, std::string_view what,
+                               const std::shared_ptr<ManagerClient>& client) {
+  if constexpr (ManagerProxy<T>) {
+    absl::StatusOr<std::tuple<std::string, std::string>> ref =
+        DecodeManagerValue<std::tuple<std::string, std::string>>(bytes, what);
+    if (!ref.ok() || std::get<0>(*ref) != kStoredProxyTag) {
+      return absl::DataLossError(absl::StrCat(std::string(what), ": the stored value is not a proxy"));
+    }
+    managerpb::Op op;
+    op.set_kind(managerpb::ATTACH);
+    op.set_key(std::string(T::kKind));
+    op.set_object(std::get<1>(*ref));
+    absl::StatusOr<managerpb::Result> r = client->Call(std::move(op));
+    if (!r.ok()) return r.status();
+    return ProxyAccess::Make<T>(client, std::get<1>(std::move(*ref)));
+  } else {
+    return DecodeManagerValue<T>(bytes, what);
+  }
+}
+
+template <Storable T>
+absl::StatusOr<std::vector<T>> DecodeStoredItems(
+    const google::protobuf::RepeatedPtrField<std::string>& items, std::string_view what,
+    const std::shared_ptr<ManagerClient>& client) {
+  std::vector<T> out;
+  out.reserve(static_cast<size_t>(items.size()));
+  for (const std::string& bytes : items) {
+    absl::StatusOr<T> v = DecodeStored<T>(bytes, what, client);
+    if (!v.ok()) return v.status();
+    out.push_back(*std::move(v));
+  }
+  return out;
+}
+
+}  // namespace internal
 
 // A dict in the manager: Python's DictProxy (`manager.dict()`).
 //
@@ -155,9 +257,12 @@ class BaseProxy {
 //   absl::StatusOr<int> a = d->get("a");              // 1
 //   absl::StatusOr<int> b = d->get("b");              // NotFound (KeyError)
 //   absl::StatusOr<int> c = d->get("b", 0);           // 0
-template <Encodable K, Encodable V>
+template <Encodable K, Storable V>
 class DictProxy : public BaseProxy {
  public:
+  // The manager kind this proxy names (what a stored proxy is checked against).
+  static constexpr std::string_view kKind = "dict";
+
   // d[key]: NotFound (KeyError) if absent.
   [[nodiscard]] absl::StatusOr<V> get(const K& key) const {
     managerpb::Op op = NewOp(managerpb::GET);
@@ -169,7 +274,7 @@ class DictProxy : public BaseProxy {
     managerpb::Op op = NewOp(managerpb::GET);
     op.set_key(Encode(key));
     op.set_has_default(true);
-    op.set_value(Encode(default_value));
+    if (absl::Status s = internal::EncodeStored(default_value, *this, op.mutable_value()); !s.ok()) return s;
     return Value(std::move(op), "dict get");
   }
   // Batched d.get(key) for every key, in one round trip: nullopt where absent.
@@ -182,7 +287,7 @@ class DictProxy : public BaseProxy {
     std::vector<std::optional<V>> out(keys.size());
     for (int i = 0; i < r->items_size() && i < r->found_size(); ++i) {
       if (!r->found(i)) continue;
-      absl::StatusOr<V> v = internal::DecodeManagerValue<V>(r->items(i), "dict get_many");
+      absl::StatusOr<V> v = internal::DecodeStored<V>(r->items(i), "dict get_many", client_);
       if (!v.ok()) return v.status();
       out[static_cast<size_t>(i)] = *std::move(v);
     }
@@ -192,7 +297,7 @@ class DictProxy : public BaseProxy {
   [[nodiscard]] absl::Status set(const K& key, const V& value) const {
     managerpb::Op op = NewOp(managerpb::SET);
     op.set_key(Encode(key));
-    op.set_value(Encode(value));
+    if (absl::Status s = internal::EncodeStored(value, *this, op.mutable_value()); !s.ok()) return s;
     return CallStatus(std::move(op));
   }
   // d.update(items), one round trip for all of them, applied in order.
@@ -200,7 +305,7 @@ class DictProxy : public BaseProxy {
     managerpb::Op op = NewOp(managerpb::UPDATE);
     for (const auto& [k, v] : items) {
       EncodeTo(k, op.add_items());
-      EncodeTo(v, op.add_items());
+      if (absl::Status s = internal::EncodeStored(v, *this, op.add_items()); !s.ok()) return s;
     }
     return CallStatus(std::move(op));
   }
@@ -220,7 +325,7 @@ class DictProxy : public BaseProxy {
     managerpb::Op op = NewOp(managerpb::POP);
     op.set_key(Encode(key));
     op.set_has_default(true);
-    op.set_value(Encode(default_value));
+    if (absl::Status s = internal::EncodeStored(default_value, *this, op.mutable_value()); !s.ok()) return s;
     return Value(std::move(op), "dict pop");
   }
   // key in d.
@@ -248,7 +353,7 @@ class DictProxy : public BaseProxy {
   [[nodiscard]] absl::StatusOr<std::vector<V>> values() const {
     absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::VALUES));
     if (!r.ok()) return r.status();
-    return internal::DecodeManagerItems<V>(r->items(), "dict values");
+    return internal::DecodeStoredItems<V>(r->items(), "dict values", client_);
   }
   [[nodiscard]] absl::StatusOr<std::vector<std::pair<K, V>>> items() const {
     absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::ITEMS));
@@ -257,7 +362,7 @@ class DictProxy : public BaseProxy {
     for (int i = 0; i + 1 < r->items_size(); i += 2) {
       absl::StatusOr<K> k = internal::DecodeManagerValue<K>(r->items(i), "dict items");
       if (!k.ok()) return k.status();
-      absl::StatusOr<V> v = internal::DecodeManagerValue<V>(r->items(i + 1), "dict items");
+      absl::StatusOr<V> v = internal::DecodeStored<V>(r->items(i + 1), "dict items", client_);
       if (!v.ok()) return v.status();
       out.emplace_back(*std::move(k), *std::move(v));
     }
@@ -266,12 +371,13 @@ class DictProxy : public BaseProxy {
 
  private:
   friend class Manager;
+  friend struct internal::ProxyAccess;
   using BaseProxy::BaseProxy;
 
   absl::StatusOr<V> Value(managerpb::Op op, std::string_view what) const {
     absl::StatusOr<managerpb::Result> r = Call(std::move(op));
     if (!r.ok()) return r.status();
-    return internal::DecodeManagerValue<V>(r->value(), what);
+    return internal::DecodeStored<V>(r->value(), what, client_);
   }
 };
 
@@ -281,26 +387,31 @@ class DictProxy : public BaseProxy {
 //   absl::StatusOr<conc::ListProxy<int>> l = m.list<int>();
 //   absl::Status s = l->append(1);
 //   absl::StatusOr<int> last = l->get(-1);            // 1
-template <Encodable T>
+template <Storable T>
 class ListProxy : public BaseProxy {
  public:
+  // The manager kind this proxy names (what a stored proxy is checked against).
+  static constexpr std::string_view kKind = "list";
+
   // l.append(x).
   [[nodiscard]] absl::Status append(const T& item) const {
     managerpb::Op op = NewOp(managerpb::APPEND);
-    op.set_value(Encode(item));
+    if (absl::Status s = internal::EncodeStored(item, *this, op.mutable_value()); !s.ok()) return s;
     return CallStatus(std::move(op));
   }
   // l.extend(items): one round trip.
   [[nodiscard]] absl::Status extend(const std::vector<T>& items) const {
     managerpb::Op op = NewOp(managerpb::EXTEND);
-    for (const T& item : items) EncodeTo(item, op.add_items());
+    for (const T& item : items) {
+      if (absl::Status s = internal::EncodeStored(item, *this, op.add_items()); !s.ok()) return s;
+    }
     return CallStatus(std::move(op));
   }
   // l.insert(index, x): the index is clamped, as Python.
   [[nodiscard]] absl::Status insert(int64_t index, const T& item) const {
     managerpb::Op op = NewOp(managerpb::INSERT);
     op.set_index(index);
-    op.set_value(Encode(item));
+    if (absl::Status s = internal::EncodeStored(item, *this, op.mutable_value()); !s.ok()) return s;
     return CallStatus(std::move(op));
   }
   // l[index].
@@ -309,13 +420,13 @@ class ListProxy : public BaseProxy {
     op.set_index(index);
     absl::StatusOr<managerpb::Result> r = Call(std::move(op));
     if (!r.ok()) return r.status();
-    return internal::DecodeManagerValue<T>(r->value(), "list get");
+    return internal::DecodeStored<T>(r->value(), "list get", client_);
   }
   // l[index] = x.
   [[nodiscard]] absl::Status set(int64_t index, const T& item) const {
     managerpb::Op op = NewOp(managerpb::SET);
     op.set_index(index);
-    op.set_value(Encode(item));
+    if (absl::Status s = internal::EncodeStored(item, *this, op.mutable_value()); !s.ok()) return s;
     return CallStatus(std::move(op));
   }
   // del l[index].
@@ -330,7 +441,7 @@ class ListProxy : public BaseProxy {
     op.set_index(index);
     absl::StatusOr<managerpb::Result> r = Call(std::move(op));
     if (!r.ok()) return r.status();
-    return internal::DecodeManagerValue<T>(r->value(), "list pop");
+    return internal::DecodeStored<T>(r->value(), "list pop", client_);
   }
   // len(l).
   [[nodiscard]] absl::StatusOr<size_t> len() const {
@@ -344,11 +455,12 @@ class ListProxy : public BaseProxy {
   [[nodiscard]] absl::StatusOr<std::vector<T>> to_vector() const {
     absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::VALUES));
     if (!r.ok()) return r.status();
-    return internal::DecodeManagerItems<T>(r->items(), "list copy");
+    return internal::DecodeStoredItems<T>(r->items(), "list copy", client_);
   }
 
  private:
   friend class Manager;
+  friend struct internal::ProxyAccess;
   using BaseProxy::BaseProxy;
 };
 
@@ -365,6 +477,9 @@ class ListProxy : public BaseProxy {
 //   s = ns->set("_cache", 1);                          // this process only
 class NamespaceProxy : public BaseProxy {
  public:
+  // The manager kind this proxy names (what a stored proxy is checked against).
+  static constexpr std::string_view kKind = "Namespace";
+
   // ns.name.
   template <Encodable T>
   [[nodiscard]] absl::StatusOr<T> get(const std::string& name) const {
@@ -426,6 +541,7 @@ class NamespaceProxy : public BaseProxy {
 
  private:
   friend class Manager;
+  friend struct internal::ProxyAccess;
   using BaseProxy::BaseProxy;
 
   static bool IsLocal(const std::string& name) { return !name.empty() && name[0] == '_'; }
@@ -452,6 +568,9 @@ class NamespaceProxy : public BaseProxy {
 template <Encodable T>
 class QueueProxy : public BaseProxy {
  public:
+  // The manager kind this proxy names (what a stored proxy is checked against).
+  static constexpr std::string_view kKind = "Queue";
+
   // q.put(item, timeout=timeout): DeadlineExceeded (queue.Full) if still full.
   [[nodiscard]] absl::Status put(const T& item,
                                  std::optional<absl::Duration> timeout = std::nullopt) const {
@@ -487,6 +606,7 @@ class QueueProxy : public BaseProxy {
 
  private:
   friend class Manager;
+  friend struct internal::ProxyAccess;
   using BaseProxy::BaseProxy;
 };
 
@@ -501,6 +621,9 @@ class QueueProxy : public BaseProxy {
 //   }
 class LockProxy : public BaseProxy {
  public:
+  // The manager kind this proxy names (what a stored proxy is checked against).
+  static constexpr std::string_view kKind = "Lock";
+
   // lock.acquire(timeout=timeout): true if acquired, false when the timeout
   // expired (zero polls once). Unavailable if the manager is gone.
   [[nodiscard]] absl::StatusOr<bool> acquire(
@@ -525,6 +648,7 @@ class LockProxy : public BaseProxy {
 
  private:
   friend class Manager;
+  friend struct internal::ProxyAccess;
   using BaseProxy::BaseProxy;
 };
 
@@ -535,6 +659,9 @@ class LockProxy : public BaseProxy {
 //   absl::StatusOr<bool> was_set = e->wait(absl::Seconds(1));  // true
 class EventProxy : public BaseProxy {
  public:
+  // The manager kind this proxy names (what a stored proxy is checked against).
+  static constexpr std::string_view kKind = "Event";
+
   [[nodiscard]] absl::Status set() const { return CallStatus(NewOp(managerpb::EVENT_SET)); }
   [[nodiscard]] absl::Status clear() const { return CallStatus(NewOp(managerpb::EVENT_CLEAR)); }
   [[nodiscard]] absl::StatusOr<bool> is_set() const {
@@ -562,6 +689,7 @@ class EventProxy : public BaseProxy {
 
  private:
   friend class Manager;
+  friend struct internal::ProxyAccess;
   using BaseProxy::BaseProxy;
 };
 
@@ -574,6 +702,9 @@ class EventProxy : public BaseProxy {
 template <Encodable T>
 class ValueProxy : public BaseProxy {
  public:
+  // The manager kind this proxy names (what a stored proxy is checked against).
+  static constexpr std::string_view kKind = "Value";
+
   [[nodiscard]] absl::StatusOr<T> get() const {
     absl::StatusOr<managerpb::Result> r = Call(NewOp(managerpb::GET));
     if (!r.ok()) return r.status();
@@ -587,6 +718,7 @@ class ValueProxy : public BaseProxy {
 
  private:
   friend class Manager;
+  friend struct internal::ProxyAccess;
   using BaseProxy::BaseProxy;
 };
 

@@ -33,6 +33,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,25 @@ void increment_worker(std::string address, std::string authkey, std::string dict
   if (!l->append(worker).ok()) std::exit(8);
 }
 CONC_PROCESS_FUNCTION(increment_worker);
+
+// Python's `d["evens"].append(x)` from a child: reads the list proxies the
+// parent stored in the dict, appends to them, and stores a list of its own.
+void nested_worker(std::string address, std::string authkey, std::string dict_id, int transport) {
+  absl::StatusOr<conc::Manager> m = conc::Manager::connect(
+      address, authkey, absl::Seconds(30), static_cast<conc::ManagerTransport>(transport));
+  if (!m.ok()) std::exit(2);
+  auto d = m->dict<std::string, conc::ListProxy<int>>(dict_id);
+  if (!d.ok()) std::exit(3);
+  absl::StatusOr<conc::ListProxy<int>> evens = d->get("evens");
+  absl::StatusOr<conc::ListProxy<int>> odds = d->get("odds");
+  if (!evens.ok() || !odds.ok()) std::exit(4);
+  for (int i = 0; i < 10; ++i) {
+    if (!(i % 2 == 0 ? evens->append(i) : odds->append(i)).ok()) std::exit(5);
+  }
+  auto mine = m->list<int>();
+  if (!mine.ok() || !mine->append(42).ok() || !d->set("child", *mine).ok()) std::exit(6);
+}
+CONC_PROCESS_FUNCTION(nested_worker);
 
 // Reaches a TCP manager and writes its pid into the named dict.
 void tcp_client(std::string address, std::string authkey, int transport) {
@@ -631,6 +651,95 @@ TEST_P(ManagerTest, BlockedCallsDoNotStarveOtherClients) {
 
 // The lost-update problem, solved with the manager's Lock: four processes add
 // 1 each 100 times; nothing is lost.
+// Python: d = m.dict(); d["evens"] = m.list(); d["odds"] = m.list(); a child
+// appends to d["evens"] and d["odds"]; the parent sees the appends.
+TEST_P(ManagerTest, DictOfListProxiesIsSharedAcrossProcesses) {
+  auto d = m_.dict<std::string, ListProxy<int>>();
+  auto evens = m_.list<int>();
+  auto odds = m_.list<int>();
+  ASSERT_TRUE(d.ok() && evens.ok() && odds.ok());
+  ASSERT_TRUE(d->set("evens", *evens).ok());
+  ASSERT_TRUE(d->update({{"odds", *odds}}).ok());
+  Process child(process_function<nested_worker>, m_.address(), m_.authkey(), d->id(), transport());
+  ASSERT_TRUE(child.start().ok());
+  ASSERT_TRUE(child.join(absl::Seconds(300)).ok());
+  ASSERT_EQ(child.exitcode(), 0);
+  // The lists the parent holds, and the ones read back from the dict, are one object each.
+  EXPECT_THAT(*evens->to_vector(), ElementsAre(0, 2, 4, 6, 8));
+  absl::StatusOr<ListProxy<int>> read_back = d->get("odds");
+  ASSERT_TRUE(read_back.ok()) << read_back.status();
+  EXPECT_EQ(read_back->id(), odds->id());
+  EXPECT_THAT(*read_back->to_vector(), ElementsAre(1, 3, 5, 7, 9));
+  // The child's own list, stored by the child, reached from the parent.
+  absl::StatusOr<ListProxy<int>> childs = d->get("child");
+  ASSERT_TRUE(childs.ok()) << childs.status();
+  EXPECT_THAT(*childs->to_vector(), ElementsAre(42));
+  // values() and items() rebuild every proxy.
+  absl::StatusOr<std::vector<ListProxy<int>>> all = d->values();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), 3u);
+}
+
+TEST_P(ManagerTest, ListOfDictProxiesAndNesting) {
+  auto rows = m_.list<DictProxy<std::string, int>>();
+  auto row = m_.dict<std::string, int>();
+  ASSERT_TRUE(rows.ok() && row.ok());
+  ASSERT_TRUE(row->set("x", 1).ok());
+  ASSERT_TRUE(rows->append(*row).ok());
+  ASSERT_TRUE(rows->extend({*row, *row}).ok());
+  absl::StatusOr<DictProxy<std::string, int>> first = rows->get(0);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->set("y", 2).ok());
+  EXPECT_EQ(*row->get("y"), 2);  // The same dict.
+  EXPECT_EQ(*rows->len(), 3u);
+  absl::StatusOr<DictProxy<std::string, int>> last = rows->pop();
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(last->id(), row->id());
+}
+
+TEST_P(ManagerTest, ForgedAndWrongStoredProxiesAreClearStatuses) {
+  // What a hostile (or mistaken) client can store under a key that the reader
+  // takes for a list proxy: a reference to no object, to an object of another
+  // kind, or bytes that are no reference at all.
+  auto raw = m_.dict<std::string, std::tuple<std::string, std::string>>("refs");
+  auto plain = m_.dict<std::string, int>("refs");
+  auto other = m_.dict<std::string, int>();
+  ASSERT_TRUE(raw.ok() && plain.ok() && other.ok());
+  ASSERT_TRUE(raw->set("missing", {"conc.proxy", "#999999"}).ok());
+  ASSERT_TRUE(raw->set("named-missing", {"conc.proxy", "never-made"}).ok());
+  ASSERT_TRUE(raw->set("a-dict", {"conc.proxy", other->id()}).ok());
+  ASSERT_TRUE(raw->set("bad-tag", {"not.a.proxy", other->id()}).ok());
+  ASSERT_TRUE(plain->set("an-int", 7).ok());
+  auto as_lists = m_.dict<std::string, ListProxy<int>>("refs");
+  ASSERT_TRUE(as_lists.ok());
+  absl::StatusOr<ListProxy<int>> r = as_lists->get("missing");
+  EXPECT_TRUE(absl::IsNotFound(r.status())) << r.status();
+  r = as_lists->get("named-missing");
+  EXPECT_TRUE(absl::IsNotFound(r.status())) << r.status();  // ATTACH never creates.
+  r = as_lists->get("a-dict");
+  EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("is a dict, not a list"));
+  r = as_lists->get("bad-tag");
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  r = as_lists->get("an-int");
+  EXPECT_TRUE(absl::IsDataLoss(r.status())) << r.status();
+  // The stored bytes are untouched and the manager serves on.
+  EXPECT_EQ(*plain->get("an-int"), 7);
+}
+
+TEST_P(ManagerTest, AProxyOfAnotherManagerIsRefused) {
+  Manager second{ManagerOptions{.transport = GetParam()}};
+  ASSERT_TRUE(second.start().ok());
+  auto foreign = second.list<int>();
+  auto d = m_.dict<std::string, ListProxy<int>>();
+  ASSERT_TRUE(foreign.ok() && d.ok());
+  absl::Status s = d->set("x", *foreign);
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("cannot be stored"));
+  EXPECT_TRUE(absl::IsNotFound(d->get("x").status()));  // Nothing was stored.
+  ASSERT_TRUE(second.shutdown().ok());
+}
+
 TEST_P(ManagerTest, FourProcessesUpdateOneDictWithoutLostUpdates) {
   auto d = m_.dict<std::string, int>();
   auto lock = m_.Lock();

@@ -16,6 +16,9 @@
 //   Event      EVENT_SET, EVENT_CLEAR, EVENT_IS_SET, EVENT_WAIT.
 //   Value      GET, SET.
 //
+// CREATE makes (or, for a name, finds) an object; ATTACH only finds one of a
+// given kind (a proxy stored in a dict or list being rebuilt).
+//
 // Any other op on a kind is InvalidArgument (Python's AttributeError on the
 // proxy's missing method / TypeError).
 
@@ -284,6 +287,21 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
     return Ok();
   }
 
+  // A stored proxy being rebuilt: the object must exist and be of the kind
+  // asked for. Never creates (a forged reference names nothing new).
+  Result Attach(const Op& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = objects_.find(op.object());
+    if (it == objects_.end()) {
+      return Error(absl::StatusCode::kNotFound, "no object '" + op.object() + "' in the manager");
+    }
+    if (KindNameView(it->second->kind) != op.key()) {
+      return Error(absl::StatusCode::kInvalidArgument,
+                   absl::StrCat("TypeError: '", op.object(), "' is a ", KindName(it->second->kind),
+                                ", not a ", op.key()));
+    }
+    return Bytes(op.object());
+  }
+
   Result Create(const Op& op) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::optional<Kind> kind;
     for (const auto& [name, k] : kKindNames) {
@@ -314,6 +332,7 @@ class ManagerServiceImpl final : public managerpb::ManagerService::Service,
   Result Apply(const Op& op, const CallContext& context, internal::MutexLock& lock)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (op.kind() == managerpb::CREATE) return Create(op);
+    if (op.kind() == managerpb::ATTACH) return Attach(op);
     auto it = objects_.find(op.object());
     if (it == objects_.end()) {
       return Error(absl::StatusCode::kNotFound, "no object '" + op.object() + "' in the manager");

@@ -247,6 +247,20 @@ LESSONS = [
             "sorted(l) has 20 results, sum 2470",
         ],
     ),
+    # A dict of list proxies (d["evens"] = m.list()), appended to from two workers.
+    lesson(
+        name = "manager_nested_proxies",
+        deps = [
+            "//modules/ipc:manager",
+            "//modules/threads:process",
+        ],
+        size = "medium",
+        expect = [
+            "sorted(d['evens']) = 0 2 4 6 8\nsorted(d['odds']) = 1 3 5 7 9",
+            "storing another manager's list: INVALID_ARGUMENT",
+            "d['n'] read as a list proxy: DATA_LOSS",
+        ],
+    ),
     # A Namespace as shared configuration, read by three worker processes.
     lesson(
         name = "manager_namespace_config",
