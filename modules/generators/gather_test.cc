@@ -74,7 +74,7 @@ TEST(GatherTest, TheVariadicFormGivesATupleOfMixedTypes) {
   std::vector<int> finished;
   auto main_task = [&]() -> Task<std::tuple<int, std::string, std::monostate>> {
     co_return co_await gather(value_after(7, absl::Milliseconds(2), &finished), text(),
-                              sleep(absl::ZeroDuration()));
+                              sleep_task(absl::ZeroDuration()));
   };
   auto r = run(main_task(), kBound);
   ASSERT_TRUE(r.ok()) << r.status();

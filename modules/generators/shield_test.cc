@@ -95,7 +95,7 @@ TEST(ShieldTest, CancellingTheInnerTaskReachesTheAwaiter) {
   bool outer_saw_cancel = false;
   auto main_task = [&]() -> Task<void> {
     EventLoop& loop = *EventLoop::current();
-    Task<void> inner = create_task(loop, sleep(absl::Hours(1)));
+    Task<void> inner = create_task(loop, sleep_task(absl::Hours(1)));
     auto outer = [&]() -> Task<void> {
       try {
         co_await shield(inner);

@@ -14,10 +14,13 @@
 //
 // Where it differs from Python: no `result=` argument. The duration follows
 // the project's timeout convention (absl::Duration; absl::InfiniteDuration()
-// sleeps until cancelled).
+// sleeps until cancelled). `sleep(d)` is an awaitable, not a coroutine: a
+// `co_await conc::sleep(d)` costs no coroutine frame of its own (the awaiter
+// lives in the sleeping task's frame), which is what keeps a million sleeping
+// tasks small. Where Python passes `asyncio.sleep(d)` to create_task, gather
+// or run as a coroutine, pass `conc::sleep_task(d)`, a Task<void> that sleeps.
 //
-// Requires: co_awaited inside a conc::Task running on a loop (or passed to
-// create_task/gather, since sleep returns a Task<void>). Loop thread only.
+// Requires: co_awaited inside a conc::Task running on a loop. Loop thread only.
 //
 // Example:
 //
@@ -95,7 +98,12 @@ class SleepAwaiter final : public Suspension {
 
 // Suspends the calling task for `delay`; zero or negative yields once. Throws
 // CancelledError (inside the coroutine) if the task is cancelled meanwhile.
-inline Task<void> sleep(absl::Duration delay) { co_await internal::SleepAwaiter(delay); }
+// An awaitable: `co_await conc::sleep(d)`.
+inline internal::SleepAwaiter sleep(absl::Duration delay) { return internal::SleepAwaiter(delay); }
+
+// The same sleep as a Task<void> of its own, for create_task, gather, run and
+// the other calls that take a task (Python: `asyncio.create_task(asyncio.sleep(d))`).
+inline Task<void> sleep_task(absl::Duration delay) { co_await sleep(delay); }
 
 }  // namespace conc
 

@@ -250,7 +250,7 @@ TEST(TaskTest, DestroyedWhilePendingIsReported) {
     auto loop = NewLoop();
     (void)loop->create_task(sleeps_forever_with_guard(&cleaned, &caught));
     // One step: it starts and suspends in its sleep.
-    absl::Status s = loop->run_until_complete(sleep(absl::ZeroDuration()), kBound);
+    absl::Status s = loop->run_until_complete(sleep_task(absl::ZeroDuration()), kBound);
     EXPECT_TRUE(s.ok()) << s;
   }  // the loop goes; the task is still waiting
   const std::string err = testing::internal::GetCapturedStderr();
@@ -265,7 +265,7 @@ TEST(TaskTest, AHandleOutlivingItsLoopReportsWhenDropped) {
   {
     auto loop = NewLoop();
     t = loop->create_task(sleeps_forever_with_guard(&cleaned, &caught));
-    ASSERT_TRUE(loop->run_until_complete(sleep(absl::ZeroDuration()), kBound).ok());
+    ASSERT_TRUE(loop->run_until_complete(sleep_task(absl::ZeroDuration()), kBound).ok());
   }
   EXPECT_FALSE(t.done());
   EXPECT_FALSE(cleaned);
@@ -299,7 +299,7 @@ TEST(TaskTest, AnExceptionNeverRetrievedIsReported) {
 TEST(TaskTest, RunInsideARunningLoopIsRefused) {
   absl::Status inner;
   auto main_task = [&]() -> Task<void> {
-    inner = run(sleep(absl::ZeroDuration()));
+    inner = run(sleep_task(absl::ZeroDuration()));
     co_return;
   };
   ASSERT_TRUE(run(main_task(), kBound).ok());
@@ -335,7 +335,7 @@ TEST(TaskTest, RunReportsACancelledOrFailedMain) {
 
 TEST(TaskTest, RunUntilCompleteTimesOut) {
   auto loop = NewLoop();
-  Task<void> t = loop->create_task(sleep(absl::InfiniteDuration()));
+  Task<void> t = loop->create_task(sleep_task(absl::InfiniteDuration()));
   absl::Status s = loop->run_until_complete(t, absl::Milliseconds(5));
   EXPECT_TRUE(absl::IsDeadlineExceeded(s)) << s;
   EXPECT_FALSE(t.done());

@@ -92,7 +92,7 @@ constexpr int kTimers = 100000;
 conc::Task<void> random_sleeps(const std::vector<absl::Duration>& delays) {
   std::vector<conc::Task<void>> tasks;
   tasks.reserve(delays.size());
-  for (absl::Duration d : delays) tasks.push_back(conc::create_task(*conc::EventLoop::current(), conc::sleep(d)));
+  for (absl::Duration d : delays) tasks.push_back(conc::create_task(*conc::EventLoop::current(), conc::sleep_task(d)));
   for (auto& t : tasks) co_await t;
 }
 

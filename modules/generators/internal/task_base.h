@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -157,23 +158,27 @@ class TaskBase {
   void finish();
   void schedule_step();
 
-  int refs_ = 0;
-  std::coroutine_handle<> self_;
-  TaskBase* root_ = nullptr;         // this for a root task, the root for an inline child
-  EventLoop* loop_ = nullptr;        // roots only; null once the loop is gone
-  std::coroutine_handle<> continuation_;  // inline children only
-  std::coroutine_handle<> resume_point_;  // roots: what step() resumes
-  Suspension* waiting_ = nullptr;
+  // Every task has one of these, and a million sleeping tasks are a million
+  // of them: the counters and flags share the first 16 bytes, and what is
+  // rare (a cancellation message) is behind a pointer (the size is pinned
+  // below).
+  int32_t refs_ = 0;
+  uint32_t next_callback_id_ = 1;
   bool pinned_ = false;
   bool started_ = false;
   bool done_ = false;
   bool cancelled_ = false;
   bool must_cancel_ = false;
   bool retrieved_ = false;
-  std::string cancel_message_;
+  std::coroutine_handle<> self_;
+  TaskBase* root_ = nullptr;         // this for a root task, the root for an inline child
+  EventLoop* loop_ = nullptr;        // roots only; null once the loop is gone
+  std::coroutine_handle<> continuation_;  // inline children only
+  std::coroutine_handle<> resume_point_;  // roots: what step() resumes
+  Suspension* waiting_ = nullptr;
+  std::unique_ptr<std::string> cancel_message_;  // null: none (Python's msg=None)
   std::exception_ptr exception_;
   uint64_t number_ = 0;  // N of "Task-N"; 0 until scheduled
-  uint64_t next_callback_id_ = 1;
   std::vector<std::pair<uint64_t, std::function<void()>>> callbacks_;
 };
 
