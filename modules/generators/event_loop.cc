@@ -40,7 +40,6 @@ void Handle::cancel() {
   if (!cb_->repeating) {
     std::function<void()> drop = std::move(cb_->fn);
     cb_->fn = nullptr;
-    internal::TaskRef drop_task = std::move(cb_->task);
   }
 }
 
@@ -91,7 +90,7 @@ EventLoop::~EventLoop() {
   // 2. Drop the queued callbacks (their captures may hold tasks). Moved out
   //    first: destroying a task may cancel other handles, never touch these
   //    containers (no task has a loop any more).
-  std::deque<std::shared_ptr<internal::Callback>> ready = std::move(ready_);
+  std::deque<Ready> ready = std::move(ready_);
   auto timers = std::move(timers_);
   std::unordered_map<int, Watch> watches = std::move(watches_);
   std::vector<std::function<void()>> threadsafe;
@@ -102,10 +101,11 @@ EventLoop::~EventLoop() {
   // Each function is moved out of its Callback before it is destroyed, so a
   // cascade (a task destroyed, cancelling its handles) never re-enters a
   // std::function under destruction.
-  for (auto& cb : ready) {
-    std::function<void()> fn = std::move(cb->fn);
-    cb->fn = nullptr;
-    internal::TaskRef task = std::move(cb->task);
+  for (Ready& r : ready) {
+    internal::TaskRef task = std::move(r.task);
+    if (r.cb == nullptr) continue;
+    std::function<void()> fn = std::move(r.cb->fn);
+    r.cb->fn = nullptr;
   }
   ready.clear();
   while (!timers.empty()) {
@@ -113,6 +113,9 @@ EventLoop::~EventLoop() {
     timers.top().cb->fn = nullptr;
     timers.pop();
   }
+  // Every sleeper left the heap when its task detached (step 1).
+  for (internal::SleepTimer* t : sleepers_) t->heap_index = internal::SleepTimer::kNotQueued;
+  sleepers_.clear();
   watches.clear();
   threadsafe.clear();
   pins.clear();
@@ -127,10 +130,72 @@ std::shared_ptr<internal::Callback> NewCallback() {
 }
 }  // namespace
 
+namespace {
+bool SleepsBefore(const internal::SleepTimer& a, const internal::SleepTimer& b) {
+  return a.when != b.when ? a.when < b.when : a.seq < b.seq;
+}
+}  // namespace
+
+void EventLoop::add_sleep_timer(internal::SleepTimer* t) {
+  t->seq = timer_seq_++;
+  t->heap_index = static_cast<uint32_t>(sleepers_.size());
+  sleepers_.push_back(t);
+  sift_up(t->heap_index);
+}
+
+void EventLoop::remove_sleep_timer(internal::SleepTimer* t) {
+  if (t->heap_index != internal::SleepTimer::kNotQueued) remove_sleeper_at(t->heap_index);
+}
+
+void EventLoop::sift_up(uint32_t i) {
+  internal::SleepTimer* t = sleepers_[i];
+  while (i > 0) {
+    const uint32_t parent = (i - 1) / 2;
+    if (!SleepsBefore(*t, *sleepers_[parent])) break;
+    sleepers_[i] = sleepers_[parent];
+    sleepers_[i]->heap_index = i;
+    i = parent;
+  }
+  sleepers_[i] = t;
+  t->heap_index = i;
+}
+
+void EventLoop::sift_down(uint32_t i) {
+  internal::SleepTimer* t = sleepers_[i];
+  const uint32_t n = static_cast<uint32_t>(sleepers_.size());
+  while (true) {
+    uint32_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && SleepsBefore(*sleepers_[child + 1], *sleepers_[child])) ++child;
+    if (!SleepsBefore(*sleepers_[child], *t)) break;
+    sleepers_[i] = sleepers_[child];
+    sleepers_[i]->heap_index = i;
+    i = child;
+  }
+  sleepers_[i] = t;
+  t->heap_index = i;
+}
+
+void EventLoop::remove_sleeper_at(uint32_t i) {
+  internal::SleepTimer* gone = sleepers_[i];
+  gone->heap_index = internal::SleepTimer::kNotQueued;
+  internal::SleepTimer* last = sleepers_.back();
+  sleepers_.pop_back();
+  if (last == gone) return;  // It was the last one.
+  sleepers_[i] = last;
+  last->heap_index = i;
+  // The moved node may belong above or below its new place.
+  if (i > 0 && SleepsBefore(*last, *sleepers_[(i - 1) / 2])) {
+    sift_up(i);
+  } else {
+    sift_down(i);
+  }
+}
+
 Handle EventLoop::call_soon(std::function<void()> fn) {
   auto cb = NewCallback();
   cb->fn = std::move(fn);
-  ready_.push_back(cb);
+  ready_.push_back(Ready{cb, {}});
   return Handle(std::move(cb));
 }
 
@@ -139,9 +204,7 @@ Handle EventLoop::call_later(absl::Duration delay, std::function<void()> fn) {
 }
 
 void EventLoop::call_soon_step(internal::TaskBase* t) {
-  auto cb = NewCallback();
-  cb->task = internal::TaskRef(t);
-  ready_.push_back(std::move(cb));
+  ready_.push_back(Ready{nullptr, internal::TaskRef(t)});
 }
 
 Handle EventLoop::call_at(Deadline deadline, std::function<void()> fn) {
@@ -276,6 +339,10 @@ void EventLoop::run_once(const Deadline& run_deadline) {
       Deadline t = Deadline::At(timers_.top().when);
       if (d.is_infinite() || t.to_steady_time_point() < d.to_steady_time_point()) d = t;
     }
+    if (!sleepers_.empty()) {
+      Deadline t = Deadline::At(sleepers_.front()->when);
+      if (d.is_infinite() || t.to_steady_time_point() < d.to_steady_time_point()) d = t;
+    }
     timeout_ms = d.remaining_poll_milliseconds();
   }
   epoll_event events[64];
@@ -292,8 +359,8 @@ void EventLoop::run_once(const Deadline& run_deadline) {
     }
     auto it = watches_.find(fd);
     if (it == watches_.end()) continue;
-    if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && it->second.reader) ready_.push_back(it->second.reader);
-    if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && it->second.writer) ready_.push_back(it->second.writer);
+    if ((ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) && it->second.reader) ready_.push_back(Ready{it->second.reader, {}});
+    if ((ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && it->second.writer) ready_.push_back(Ready{it->second.writer, {}});
   }
   // The threadsafe queue: checked every iteration (cheap when empty), so a
   // wake-up that raced with the previous drain is never lost.
@@ -306,15 +373,35 @@ void EventLoop::run_once(const Deadline& run_deadline) {
     for (auto& fn : incoming) call_soon(std::move(fn));
   }
   const auto now = Deadline::Clock::now();
-  while (!timers_.empty() && timers_.top().when <= now) {
+  // The due timers of both heaps, merged in (when, seq) order: a callback
+  // goes to the ready queue, a sleeper is woken (which queues its step).
+  while (true) {
+    const bool timer_due = !timers_.empty() && timers_.top().when <= now;
+    const bool sleeper_due = !sleepers_.empty() && sleepers_.front()->when <= now;
+    if (!timer_due && !sleeper_due) break;
+    if (sleeper_due &&
+        (!timer_due || sleepers_.front()->when < timers_.top().when ||
+         (sleepers_.front()->when == timers_.top().when && sleepers_.front()->seq < timers_.top().seq))) {
+      internal::TaskBase* task = sleepers_.front()->task;
+      remove_sleeper_at(0);
+      task->wake();
+      continue;
+    }
     auto cb = timers_.top().cb;
     timers_.pop();
-    if (!cb->cancelled) ready_.push_back(std::move(cb));
+    if (!cb->cancelled) ready_.push_back(Ready{std::move(cb), {}});
   }
   // Run what is ready now; what these schedule waits for the next iteration.
   for (size_t todo = ready_.size(); todo > 0 && !ready_.empty(); --todo) {
-    std::shared_ptr<internal::Callback> cb = std::move(ready_.front());
+    Ready next = std::move(ready_.front());
     ready_.pop_front();
+    if (next.cb == nullptr) {  // A task's step; the reference keeps it alive meanwhile.
+      const auto started = debug_ ? Deadline::Clock::now() : Deadline::Clock::time_point{};
+      next.task->step();
+      if (debug_) report_if_slow(started);
+      continue;
+    }
+    std::shared_ptr<internal::Callback>& cb = next.cb;
     if (cb->cancelled) continue;
     const auto started = debug_ ? Deadline::Clock::now() : Deadline::Clock::time_point{};
     if (cb->repeating) {
@@ -322,13 +409,8 @@ void EventLoop::run_once(const Deadline& run_deadline) {
     } else {
       std::function<void()> fn = std::move(cb->fn);
       cb->fn = nullptr;
-      internal::TaskRef task = std::move(cb->task);  // keeps the task alive while it steps
       cb->cancelled = true;  // ran: a later cancel() is a no-op
-      if (task) {
-        task->step();
-      } else if (fn) {
-        fn();
-      }
+      if (fn) fn();
     }
     if (debug_) report_if_slow(started);
   }
@@ -510,7 +592,7 @@ void TaskBase::schedule_on(EventLoop* loop) {
 
 void TaskBase::start_inline(TaskBase* parent, std::coroutine_handle<> continuation) {
   root_ = parent->root_;
-  continuation_ = continuation;
+  continuation_ = continuation.address();
   started_ = true;
 }
 
@@ -603,7 +685,8 @@ std::coroutine_handle<> TaskBase::on_final_suspend() {
   if (!is_root()) {
     done_ = true;  // so that a second co_await gives the result again
     cancelled_ = exception_ && IsCancelledError(exception_);
-    return continuation_ ? continuation_ : std::noop_coroutine();
+    return continuation_ ? std::coroutine_handle<>::from_address(continuation_)
+                         : std::noop_coroutine();
   }
   finish();
   return std::noop_coroutine();
@@ -734,5 +817,5 @@ void EventLoop::dispatch_signals() {
 namespace conc::internal {
 // What every task frame carries (task_base.h); a sleeping task's memory is
 // mostly this and its frame (benchmarks/sleeping_tasks_benchmark.cc).
-static_assert(sizeof(TaskBase) == 128, "TaskBase grew: see the layout note in task_base.h");
+static_assert(sizeof(TaskBase) == 120, "TaskBase grew: see the layout note in task_base.h");
 }  // namespace conc::internal

@@ -100,10 +100,21 @@ namespace internal {
 // A scheduled callback: shared by the loop's queues and the Handle.
 struct Callback {
   std::function<void()> fn;
-  TaskRef task;  // call_soon_step's: the task to step (fn is empty); no std::function
   Deadline::Clock::time_point when{};  // timers only
   bool cancelled = false;
   bool repeating = false;  // a reader/writer: fn is called in place, not consumed
+};
+
+// A sleeping task's timer (sleep.h). It lives in the sleeper's coroutine frame
+// and the loop's sleeper heap points at it; it knows its place in that heap,
+// so a cancelled sleep leaves the heap at once (O(log n), as libuv's timers
+// do) and a sleep allocates nothing. The loop wakes `task` when it is due.
+struct SleepTimer {
+  static constexpr uint32_t kNotQueued = UINT32_MAX;
+  Deadline::Clock::time_point when{};
+  uint64_t seq = 0;          // equal deadlines fire in the order they were queued
+  TaskBase* task = nullptr;  // the root task to wake
+  uint32_t heap_index = kNotQueued;
 };
 }  // namespace internal
 
@@ -277,6 +288,10 @@ class EventLoop {
   [[nodiscard]] std::weak_ptr<EventLoop> weak() const { return alive_; }
 
   // --- for tasks (internal) ---
+  // sleep.h's timers: queues `t` (its `when` and `task` set), or takes it out
+  // of the heap again (a no-op once it fired). Loop thread only.
+  void add_sleep_timer(internal::SleepTimer* t);
+  void remove_sleep_timer(internal::SleepTimer* t);
   void register_task(internal::TaskBase* t);
   // call_soon of "t->step()", holding a reference to t, without a std::function.
   void call_soon_step(internal::TaskBase* t);
@@ -311,8 +326,20 @@ class EventLoop {
   bool running_ = false;
   bool stopping_ = false;
   uint64_t timer_seq_ = 0;
-  std::deque<std::shared_ptr<internal::Callback>> ready_;
+  // What runs in the next iteration: a callback, or a task's step (what
+  // call_soon_step queues: a reference to the task, nothing allocated).
+  struct Ready {
+    std::shared_ptr<internal::Callback> cb;  // null for a step
+    internal::TaskRef task;
+  };
+  std::deque<Ready> ready_;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<TimerEntry>> timers_;
+  // The sleeping tasks' timers: a binary min-heap on (when, seq) whose nodes
+  // record their index (SleepTimer::heap_index).
+  std::vector<internal::SleepTimer*> sleepers_;
+  void sift_up(uint32_t i);
+  void sift_down(uint32_t i);
+  void remove_sleeper_at(uint32_t i);
   std::unordered_map<int, Watch> watches_;
   internal::TaskBase* tasks_ = nullptr;  // intrusive list of live root tasks
   int task_count_ = 0;

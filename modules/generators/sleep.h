@@ -45,16 +45,23 @@
 namespace conc {
 namespace internal {
 
-// The leaf awaitable under sleep(): a timer (or, for zero, one call_soon).
+// The awaitable sleep() returns. A positive delay queues a SleepTimer (in this
+// awaiter, so in the sleeping task's frame) on the loop's sleeper heap; zero or
+// negative yields: the task is woken at once, so its step runs in the next
+// iteration, after the callbacks already ready.
 class SleepAwaiter final : public Suspension {
  public:
-  explicit SleepAwaiter(absl::Duration delay) : deadline_(Deadline::FromTimeout(delay)) {}
+  explicit SleepAwaiter(absl::Duration delay) {
+    // kYield (the clock's minimum) marks sleep(0): no deadline is ever that early.
+    timer_.when = delay <= absl::ZeroDuration() ? kYield
+                                                : Deadline::FromTimeout(delay).to_steady_time_point();
+  }
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   ~SleepAwaiter() {
-    if (registered_) {
-      handle_.cancel();
-      root_->forget_suspension(this);
+    if (queued()) {
+      detach();
+      timer_.task->forget_suspension(this);
     }
   }
 
@@ -62,36 +69,38 @@ class SleepAwaiter final : public Suspension {
 
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) {
-    root_ = TaskOf(h)->root();
-    EventLoop* loop = root_->loop();
-    if (root_->must_cancel() || loop == nullptr) return false;
-    auto wake = [this] {
-      registered_ = false;
-      root_->wake();
-    };
-    handle_ = deadline_.expired() ? loop->call_soon(wake) : loop->call_at(deadline_, wake);
-    registered_ = true;
-    root_->suspend(this, h);
+    TaskBase* root = TaskOf(h)->root();
+    timer_.task = root;
+    EventLoop* loop = root->loop();
+    if (root->must_cancel() || loop == nullptr) return false;
+    root->suspend(this, h);
+    if (timer_.when == kYield) {
+      root->wake();  // Python's sleep(0): to the back of the ready queue.
+    } else {
+      loop->add_sleep_timer(&timer_);
+    }
     return true;
   }
 
-  void await_resume() { root_->throw_if_cancel_requested(); }
+  void await_resume() { timer_.task->throw_if_cancel_requested(); }
 
   bool cancel_wait() override {
     detach();
     return false;
   }
   void detach() override {
-    if (!registered_) return;
-    registered_ = false;
-    handle_.cancel();
+    if (!queued()) return;
+    // Queued means the loop is still there: a loop being destroyed detaches
+    // its tasks (and so this) before it forgets them.
+    if (EventLoop* loop = timer_.task->loop()) loop->remove_sleep_timer(&timer_);
+    timer_.heap_index = SleepTimer::kNotQueued;
   }
 
  private:
-  Deadline deadline_;
-  TaskBase* root_ = nullptr;
-  Handle handle_;
-  bool registered_ = false;
+  static constexpr Deadline::Clock::time_point kYield = Deadline::Clock::time_point::min();
+  bool queued() const { return timer_.heap_index != SleepTimer::kNotQueued; }
+
+  SleepTimer timer_;  // .task: the root task that sleeps, once suspended
 };
 
 }  // namespace internal

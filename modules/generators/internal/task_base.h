@@ -172,8 +172,10 @@ class TaskBase {
   bool retrieved_ = false;
   std::coroutine_handle<> self_;
   TaskBase* root_ = nullptr;         // this for a root task, the root for an inline child
-  EventLoop* loop_ = nullptr;        // roots only; null once the loop is gone
-  std::coroutine_handle<> continuation_;  // inline children only
+  union {  // A task is a root or an inline child, never both.
+    EventLoop* loop_ = nullptr;             // roots: null once the loop is gone
+    void* continuation_;  // inline children: whom to return to (a handle's address())
+  };
   std::coroutine_handle<> resume_point_;  // roots: what step() resumes
   Suspension* waiting_ = nullptr;
   std::unique_ptr<std::string> cancel_message_;  // null: none (Python's msg=None)
