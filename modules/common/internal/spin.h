@@ -112,7 +112,7 @@ WaitMode ChooseWaitMode(int signaller_cpu);
 // start a pause; the longer one wins or the shorter, either is harmless.
 class YieldPauses {
  public:
-  static constexpr std::int64_t kSlowYieldNanos = 500'000;               // 500 µs
+  static constexpr std::int64_t kSlowYieldNanos = 1'000'000;             // 1 ms
   static constexpr std::int64_t kFirstPauseNanos = 1'000'000;            // 1 ms
   static constexpr std::int64_t kMaxPauseNanos = 1'000'000'000;          // 1 s
   static constexpr std::int64_t kForgetSlowYieldsNanos = 1'000'000'000;  // 1 s

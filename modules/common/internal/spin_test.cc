@@ -16,6 +16,7 @@ namespace {
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kSecond = 1'000'000'000;
 using P = YieldPauses;
+constexpr std::int64_t kSlow = P::kSlowYieldNanos + kMs;  // a yield that lost a time slice
 
 TEST(YieldPausesTest, FastYieldsNeverPause) {
   YieldPauses pauses;
@@ -45,7 +46,7 @@ TEST(YieldPausesTest, SlowYieldsRightAfterPausesDoubleThemUpToTheMaximum) {
   std::int64_t t = kSecond;
   std::int64_t expected = P::kFirstPauseNanos;
   for (int i = 0; i < 40; ++i) {
-    const std::int64_t end = t + 2 * kMs;
+    const std::int64_t end = t + kSlow;
     ASSERT_FALSE(pauses.Record(t, end));
     ASSERT_EQ(pauses.paused_until() - end, expected) << "slow yield " << i;
     expected = std::min(2 * expected, P::kMaxPauseNanos);
@@ -58,28 +59,28 @@ TEST(YieldPausesTest, ASlowYieldLongAfterThePauseStartsOverAtTheFirstPause) {
   YieldPauses pauses;
   std::int64_t t = kSecond;
   for (int i = 0; i < 5; ++i) {  // Pauses of 1, 2, 4, 8, 16 ms.
-    ASSERT_FALSE(pauses.Record(t, t + kMs));
+    ASSERT_FALSE(pauses.Record(t, t + kSlow));
     t = pauses.paused_until();
   }
   // Quiet for kForgetSlowYields after the last pause: a one-off again.
   const std::int64_t start = t + P::kForgetSlowYieldsNanos;
-  EXPECT_FALSE(pauses.Record(start, start + kMs));
-  EXPECT_EQ(pauses.paused_until(), start + kMs + P::kFirstPauseNanos);
+  EXPECT_FALSE(pauses.Record(start, start + kSlow));
+  EXPECT_EQ(pauses.paused_until(), start + kSlow + P::kFirstPauseNanos);
   // Just inside the window, it doubles.
-  const std::int64_t again = pauses.paused_until() + P::kForgetSlowYieldsNanos - 2 * kMs;
-  EXPECT_FALSE(pauses.Record(again, again + kMs));
-  EXPECT_EQ(pauses.paused_until(), again + kMs + 2 * P::kFirstPauseNanos);
+  const std::int64_t again = pauses.paused_until() + P::kForgetSlowYieldsNanos - 2 * kSlow;
+  EXPECT_FALSE(pauses.Record(again, again + kSlow));
+  EXPECT_EQ(pauses.paused_until(), again + kSlow + 2 * P::kFirstPauseNanos);
 }
 
 TEST(YieldPausesTest, FastYieldsDoNotShortenAPauseThatFollows) {
   // Fast yields between slow ones (the scheduler sometimes picks our partner)
   // leave the doubling alone: what counts is how soon the next slow one comes.
   YieldPauses pauses;
-  ASSERT_FALSE(pauses.Record(kSecond, kSecond + kMs));
+  ASSERT_FALSE(pauses.Record(kSecond, kSecond + kSlow));
   std::int64_t t = pauses.paused_until();
   for (int i = 0; i < 100; ++i, t += 1000) ASSERT_TRUE(pauses.Record(t, t + 1000));
-  EXPECT_FALSE(pauses.Record(t, t + kMs));
-  EXPECT_EQ(pauses.paused_until(), t + kMs + 2 * P::kFirstPauseNanos);
+  EXPECT_FALSE(pauses.Record(t, t + kSlow));
+  EXPECT_EQ(pauses.paused_until(), t + kSlow + 2 * P::kFirstPauseNanos);
 }
 
 }  // namespace
