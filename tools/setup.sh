@@ -51,6 +51,8 @@ packages=(
   python3-uvloop
   python3-aiohttp
   python3-gevent
+  # The io_uring limit beside the epoll one (tools/peers/c_uring_echo.c).
+  liburing-dev
   # The marshalling chapter: the store under Shelf, the format libraries it
   # wraps, and the fuzzers for every decoder of untrusted bytes (libFuzzer).
   liblmdb-dev
