@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tools/peers/c_listen.h"
+
 #define REQUEST_MAX_BYTES (64 * 1024)
 
 /* Writes the answers to the complete requests in buf[0, len) on fd; returns the
@@ -42,22 +44,8 @@ static struct conn* conns; /* indexed by descriptor */
 static size_t nconns;
 
 static int listen_on(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
-  struct sockaddr_in a;
-  socklen_t len = sizeof(a);
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-      bind(fd, (struct sockaddr*)&a, sizeof(a)) < 0 || listen(fd, 4096) < 0 ||
-      getsockname(fd, (struct sockaddr*)&a, &len) < 0) {
-    perror("listen on 127.0.0.1");
-    exit(1);
-  }
-  printf("listening on 127.0.0.1:%d\n", ntohs(a.sin_port));
-  fflush(stdout);
+  int fd = listen_loopback(port, SOCK_NONBLOCK);
+  say_listening(fd);
   return fd;
 }
 

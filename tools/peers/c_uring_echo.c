@@ -31,6 +31,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tools/peers/c_listen.h"
+
 #define REQUEST_MAX_BYTES (64 * 1024)
 #define RING_ENTRIES 4096
 
@@ -124,24 +126,6 @@ static void on_sent(struct conn* c, int sent) {
   submit_recv(c);
 }
 
-static int listen_on(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  struct sockaddr_in a;
-  socklen_t len = sizeof(a);
-  memset(&a, 0, sizeof(a));
-  a.sin_family = AF_INET;
-  a.sin_port = htons((unsigned short)port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-      bind(fd, (struct sockaddr*)&a, sizeof(a)) < 0 || listen(fd, 4096) < 0 ||
-      getsockname(fd, (struct sockaddr*)&a, &len) < 0) {
-    perror("listen on 127.0.0.1");
-    exit(1);
-  }
-  return fd;
-}
-
 int main(int argc, char** argv) {
   int port = 0, i, lfd, err;
   for (i = 1; i < argc; ++i) {
@@ -154,7 +138,7 @@ int main(int argc, char** argv) {
     }
   }
   signal(SIGPIPE, SIG_IGN);
-  lfd = listen_on(port);
+  lfd = listen_loopback(port, 0);
   err = io_uring_queue_init(RING_ENTRIES, &ring, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
   if (err == -EINVAL) err = io_uring_queue_init(RING_ENTRIES, &ring, 0); /* a kernel before 6.1 */
   if (err < 0) {
@@ -162,13 +146,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-err));
     return 1;
   }
-  {
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    getsockname(lfd, (struct sockaddr*)&a, &len);
-    printf("listening on 127.0.0.1:%d\n", ntohs(a.sin_port));
-    fflush(stdout);
-  }
+  say_listening(lfd); /* only once the ring works */
   submit_accept(lfd);
   for (;;) {
     struct io_uring_cqe* cqe;
