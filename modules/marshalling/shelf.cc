@@ -166,11 +166,9 @@ absl::Status ShelfStore::OpenEnv() {
 
   // Find the shelf's database; create it only in a file that holds nothing else.
   {
-    MDB_txn* raw = nullptr;
-    if (int rc = mdb_txn_begin(env->env, nullptr, MDB_RDONLY, &raw); rc != 0) {
-      return LmdbError(rc, "mdb_txn_begin");
-    }
-    TxnGuard txn(raw);
+    void* raw = nullptr;
+    if (absl::Status s = Begin(*env, false, &raw); !s.ok()) return s;
+    TxnGuard txn(static_cast<MDB_txn*>(raw));
     int rc = mdb_dbi_open(txn.get(), kDatabaseName, 0, &env->dbi);
     if (rc == 0) {
       if (rc = txn.Commit(); rc != 0) return LmdbError(rc, "mdb_txn_commit");
@@ -191,8 +189,8 @@ absl::Status ShelfStore::OpenEnv() {
                      "not a conc shelf: an empty LMDB file (open it with kWrite to make it one)");
       }
       txn.Abort();
-      if (rc = mdb_txn_begin(env->env, nullptr, 0, &raw); rc != 0) return LmdbError(rc, "mdb_txn_begin");
-      TxnGuard write(raw);
+      if (absl::Status s = Begin(*env, true, &raw); !s.ok()) return s;
+      TxnGuard write(static_cast<MDB_txn*>(raw));
       if (rc = mdb_dbi_open(write.get(), kDatabaseName, MDB_CREATE, &env->dbi); rc != 0) {
         return LmdbError(rc, "mdb_dbi_open");
       }
@@ -211,10 +209,10 @@ absl::Status ShelfStore::Usable(bool writing) const {
   return absl::OkStatus();
 }
 
-absl::Status ShelfStore::Begin(bool writing, void** txn) {
+absl::Status ShelfStore::Begin(Env& env, bool writing, void** txn) {
   for (int attempt = 0;; ++attempt) {
     MDB_txn* raw = nullptr;
-    const int rc = mdb_txn_begin(env_->env, nullptr, writing ? 0 : MDB_RDONLY, &raw);
+    const int rc = mdb_txn_begin(env.env, nullptr, writing ? 0 : MDB_RDONLY, &raw);
     if (rc == 0) {
       *txn = raw;
       return absl::OkStatus();
@@ -223,9 +221,9 @@ absl::Status ShelfStore::Begin(bool writing, void** txn) {
     // round adopts a larger size, so this ends.
     if (rc != MDB_MAP_RESIZED || attempt >= 1000) return LmdbError(rc, "mdb_txn_begin");
     // Another process grew the map: adopt its size (no transaction is open here).
-    if (int s = mdb_env_set_mapsize(env_->env, 0); s != 0) return LmdbError(s, "mdb_env_set_mapsize");
+    if (int s = mdb_env_set_mapsize(env.env, 0); s != 0) return LmdbError(s, "mdb_env_set_mapsize");
     MDB_envinfo info{};
-    mdb_env_info(env_->env, &info);
+    mdb_env_info(env.env, &info);
     map_size_ = info.me_mapsize;
   }
 }
@@ -234,7 +232,7 @@ absl::StatusOr<std::optional<std::string>> ShelfStore::Get(std::string_view key)
   if (absl::Status s = Usable(false); !s.ok()) return s;
   if (key.empty() || key.size() > max_key_size_) return std::optional<std::string>();
   void* raw = nullptr;
-  if (absl::Status s = Begin(false, &raw); !s.ok()) return s;
+  if (absl::Status s = Begin(*env_, false, &raw); !s.ok()) return s;
   TxnGuard txn(static_cast<MDB_txn*>(raw));
   MDB_val k = View(key), v{};
   const int rc = mdb_get(txn.get(), env_->dbi, &k, &v);
@@ -255,7 +253,7 @@ absl::Status ShelfStore::Apply(const std::vector<Write>& writes, bool require_ex
   }
   while (true) {
     void* raw = nullptr;
-    if (absl::Status s = Begin(true, &raw); !s.ok()) return s;
+    if (absl::Status s = Begin(*env_, true, &raw); !s.ok()) return s;
     TxnGuard txn(static_cast<MDB_txn*>(raw));
     int rc = 0;
     for (const Write& w : writes) {
@@ -295,7 +293,7 @@ absl::Status ShelfStore::Apply(const std::vector<Write>& writes, bool require_ex
 absl::StatusOr<size_t> ShelfStore::Size() {
   if (absl::Status s = Usable(false); !s.ok()) return s;
   void* raw = nullptr;
-  if (absl::Status s = Begin(false, &raw); !s.ok()) return s;
+  if (absl::Status s = Begin(*env_, false, &raw); !s.ok()) return s;
   TxnGuard txn(static_cast<MDB_txn*>(raw));
   MDB_stat stat{};
   if (int rc = mdb_stat(txn.get(), env_->dbi, &stat); rc != 0) return LmdbError(rc, "mdb_stat");
@@ -306,7 +304,7 @@ absl::Status ShelfStore::ForEach(
     const std::function<absl::Status(std::string_view key, std::string_view value)>& fn) {
   if (absl::Status s = Usable(false); !s.ok()) return s;
   void* raw = nullptr;
-  if (absl::Status s = Begin(false, &raw); !s.ok()) return s;
+  if (absl::Status s = Begin(*env_, false, &raw); !s.ok()) return s;
   TxnGuard txn(static_cast<MDB_txn*>(raw));
   MDB_cursor* cursor = nullptr;
   if (int rc = mdb_cursor_open(txn.get(), env_->dbi, &cursor); rc != 0) {

@@ -156,8 +156,10 @@ class ShelfStore {
   absl::Status OpenEnv();
   absl::Status Usable(bool writing) const;
   absl::Status LmdbError(int rc, std::string_view what) const;
-  // Begins a transaction, adopting a map another process grew.
-  absl::Status Begin(bool writing, void** txn);
+  // Begins a transaction on `env`, adopting a map another process grew (also
+  // while opening: a writer may grow the map between our open and our first
+  // transaction).
+  absl::Status Begin(Env& env, bool writing, void** txn);
 
   std::string path_;
   ShelfOptions options_;

@@ -342,13 +342,17 @@ INSTANTIATE_TEST_SUITE_P(Modes, ShelfKillTest, ::testing::Values(false, true),
                            return info.param ? "WriteMapNoSync" : "Defaults";
                          });
 
-// A reading child: until it sees the final value, reads both keys in one
-// snapshot (items) and checks the writer's pairs were committed together.
+// A reading child: until it sees the final value, opens the shelf afresh (so
+// that its opens race the writer growing the map) and reads both keys in one
+// snapshot (items), checking the writer's pairs were committed together.
 [[noreturn]] void ReadUntilDone(const std::string& path, int64_t final_value) {
-  auto db = Shelf<std::string, int64_t>::Open(path, {.mode = ShelfMode::kRead, .initial_map_size = 1 << 20});
-  if (!db.ok()) _exit(2);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
+    auto db = Shelf<std::string, int64_t>::Open(path, {.mode = ShelfMode::kRead, .initial_map_size = 1 << 20});
+    if (!db.ok()) {
+      std::fprintf(stderr, "reader: open: %s\n", db.status().ToString().c_str());
+      _exit(2);
+    }
     int64_t va = -1, vb = -1;
     absl::Status s = db->for_each([&](const std::string& k, int64_t v) {
       if (k == "a") va = v;
@@ -399,7 +403,9 @@ TEST(ShelfTest, OneWriterAndManyReadingProcessesAtOnce) {
     int wstatus = 0;
     ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
     EXPECT_TRUE(WIFEXITED(wstatus)) << "reader " << pid;
-    EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "reader " << pid << " (4: saw half a transaction)";
+    EXPECT_EQ(WEXITSTATUS(wstatus), 0)
+        << "reader " << pid << " (2: could not open, 3: could not read, 4: saw half a transaction, "
+        << "5: never saw the last one; its stderr says more)";
   }
 }
 
