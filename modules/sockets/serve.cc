@@ -12,8 +12,6 @@
 //     flight finish) and exits 0; the counters go to stderr.
 // It binds 127.0.0.1 only: a load test here never leaves the machine.
 
-#include <signal.h>
-
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -23,6 +21,7 @@
 #include "absl/time/time.h"
 #include "modules/common/lesson.h"
 #include "modules/sockets/http.h"
+#include "modules/sockets/internal/stop_signals.h"
 #include "modules/sockets/line_protocol.h"
 #include "modules/sockets/server.h"
 
@@ -37,13 +36,7 @@ int main(int argc, char** argv) {
   conc::InitLesson(argc, argv,
                    "Serves the line protocol or HTTP on 127.0.0.1 with one of the five server models, "
                    "until SIGINT/SIGTERM. First stdout line: `listening on 127.0.0.1:PORT`.");
-  // Block the stop signals before any thread starts, so that every thread
-  // inherits the mask and only sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const conc::internal::StopSignals stop;  // before any thread starts
 
   const absl::StatusOr<conc::ServerModel> model = conc::ParseServerModel(absl::GetFlag(FLAGS_model));
   conc::CheckOk(model.status(), "--model");
@@ -69,8 +62,7 @@ int main(int argc, char** argv) {
   std::printf("listening on 127.0.0.1:%d\n", server->port());
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = stop.Wait();
   server->shutdown();
   const conc::ServerCounters c = server->counters();
   std::fprintf(stderr,

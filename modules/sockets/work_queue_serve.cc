@@ -1,16 +1,14 @@
 // Copyright 2026 The conc Authors. Licensed under the Apache License, Version 2.0.
 //
 // work_queue_serve: the gRPC work queue (work_queue_server.h) in a process of
-// its own, for clients in other processes: the benchmark's out-of-process rows,
-// Python's grpcio, grpc_cli.
+// its own, for clients in other processes: Python's grpcio
+// (testing/work_queue_client.py), or a C++ client measured out of process.
 //
 //   bazel run //modules/sockets:work_queue_serve -- --api=callback --port=50051
 //
 // The contract is :serve's: the first line on stdout is
 // `listening on 127.0.0.1:PORT`, flushed before anything is served; it serves
 // until SIGINT or SIGTERM, then shuts down with a grace of --grace_ms and exits 0.
-
-#include <signal.h>
 
 #include <cstdio>
 #include <memory>
@@ -20,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "modules/common/lesson.h"
+#include "modules/sockets/internal/stop_signals.h"
 #include "modules/sockets/work_queue_server.h"
 
 ABSL_FLAG(std::string, api, "callback", "gRPC server API: sync or callback.");
@@ -31,12 +30,7 @@ int main(int argc, char** argv) {
   conc::InitLesson(argc, argv,
                    "Serves the gRPC work queue (modules/sockets/work_queue.proto) on 127.0.0.1 until "
                    "SIGINT/SIGTERM. First stdout line: `listening on 127.0.0.1:PORT`.");
-  // Blocked before gRPC starts a thread, so that only sigwait below gets them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const conc::internal::StopSignals stop;  // before gRPC starts a thread
 
   conc::WorkQueueServerOptions options;
   const std::string api = absl::GetFlag(FLAGS_api);
@@ -54,8 +48,7 @@ int main(int argc, char** argv) {
   std::printf("listening on %s\n", server->target().c_str());
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = stop.Wait();
   server->Shutdown(absl::Milliseconds(absl::GetFlag(FLAGS_grace_ms)));
   std::fprintf(stderr, "work_queue_serve: stopped by signal %d (API %s): %lld steps executed\n", signal_number,
                api.c_str(), static_cast<long long>(server->steps_executed()));
