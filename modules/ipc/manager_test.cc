@@ -1235,15 +1235,6 @@ TEST(ManagerLocalFaultTest, ServerKilledWhileAClientWaits) {
 }  // namespace
 }  // namespace conc
 
-#if defined(__SANITIZE_THREAD__)
-// Debian's gRPC (not instrumented) joins its resolver-executor thread
-// asynchronously at shutdown; under load that thread can still be finishing
-// when this process exits, and TSan reports a "thread leak" of gRPC's own
-// thread (created inside Manager::start) after every test has passed. Our own
-// threads are joined by the tests; only leak reports are switched off, here.
-extern "C" const char* __tsan_default_options() { return "report_thread_leaks=0"; }
-#endif
-
 int main(int argc, char** argv) {
   conc::ProcessMain(argc, argv);  // Spawned servers and workers run here.
   ::testing::InitGoogleTest(&argc, argv);
