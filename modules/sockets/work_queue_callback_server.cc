@@ -17,12 +17,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "grpcpp/grpcpp.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/sockets/grpc_status.h"
 #include "modules/sockets/internal/work_queue_services.h"
 #include "modules/sockets/work_queue.grpc.pb.h"
@@ -50,7 +51,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<sockets::WatchEvent>,
 
   void OnWriteDone(bool ok) override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       writing_ = false;
       if (!ok) abandoned_ = true;  // the client is gone
     }
@@ -60,7 +61,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<sockets::WatchEvent>,
 
   void OnCancel() override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       abandoned_ = true;
     }
     Abandon();
@@ -84,7 +85,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<sockets::WatchEvent>,
     enum { kNothing, kWrite, kWriteLast, kFinish } action = kNothing;
     grpc::Status status;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (writing_ || finished_) return;
       // Re-read the task only once the steps already known are all sent.
       absl::Status found = absl::OkStatus();
@@ -121,13 +122,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<sockets::WatchEvent>,
   std::shared_ptr<WatchReactor> self_;  // gRPC's reference, until OnDone
   uint64_t listener_ = 0;
 
-  std::mutex mu_;
-  sockets::WatchEvent event_;  // the write in flight; changed only while !writing_
-  sockets::TaskStatus known_;  // the task as last read
-  int64_t sent_ = 0;
-  bool writing_ = false;
-  bool finished_ = false;
-  bool abandoned_ = false;
+  Mutex mu_;
+  // The write in flight: gRPC reads it until OnWriteDone, without mu_; Next
+  // changes it only under mu_ and while !writing_.
+  sockets::WatchEvent event_;
+  sockets::TaskStatus known_ ABSL_GUARDED_BY(mu_);  // the task as last read
+  int64_t sent_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool abandoned_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Submits each task as it arrives; the summary when the client half-closes.
@@ -172,7 +175,7 @@ class SessionReactor final
   void OnReadDone(bool ok) override {
     if (!ok) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         reading_done_ = true;
       }
       Next();
@@ -180,7 +183,7 @@ class SessionReactor final
     }
     absl::StatusOr<int64_t> id = core_->Submit(request_.spec());
     if (!id.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       out_.push_back(Rejected(request_.tag(), id.status()));
     } else {
       std::weak_ptr<SessionReactor> weak = weak_from_this();
@@ -188,7 +191,7 @@ class SessionReactor final
       const uint64_t listener = core_->Listen(task, [weak, task] {
         if (auto r = weak.lock()) r->TaskChanged(task);
       });
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       pending_.emplace(task, request_.tag());
       listeners_.push_back(listener);
     }
@@ -199,7 +202,7 @@ class SessionReactor final
 
   void OnWriteDone(bool ok) override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       writing_ = false;
     }
     if (!ok) OnCancel();
@@ -209,7 +212,7 @@ class SessionReactor final
   void OnCancel() override {
     std::vector<int64_t> unfinished;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       cancelled_ = true;
       for (const auto& [task, tag] : pending_) unfinished.push_back(task);
     }
@@ -220,7 +223,7 @@ class SessionReactor final
   void OnDone() override {
     std::vector<uint64_t> listeners;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       listeners.swap(listeners_);
     }
     for (uint64_t listener : listeners) core_->Unlisten(listener);
@@ -232,7 +235,7 @@ class SessionReactor final
 
   void TaskChanged(int64_t task) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto it = pending_.find(task);
       if (it == pending_.end()) return;
       absl::StatusOr<sockets::TaskStatus> status = core_->Get(task);
@@ -248,7 +251,7 @@ class SessionReactor final
     enum { kNothing, kWrite, kFinish } action = kNothing;
     grpc::Status status = grpc::Status::OK;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (writing_ || finished_) return;
       if (cancelled_) {
         action = kFinish;
@@ -271,15 +274,15 @@ class SessionReactor final
   std::shared_ptr<SessionReactor> self_;  // gRPC's reference, until OnDone
   sockets::SessionRequest request_;       // the read in flight (one at a time)
 
-  std::mutex mu_;
-  std::map<int64_t, std::string> pending_;  // task id -> tag, until reported
-  std::vector<sockets::SessionEvent> out_;  // events waiting to be written
-  std::vector<uint64_t> listeners_;
-  sockets::SessionEvent event_;  // the write in flight
-  bool writing_ = false;
-  bool reading_done_ = false;
-  bool cancelled_ = false;
-  bool finished_ = false;
+  Mutex mu_;
+  std::map<int64_t, std::string> pending_ ABSL_GUARDED_BY(mu_);  // task id -> tag, until reported
+  std::vector<sockets::SessionEvent> out_ ABSL_GUARDED_BY(mu_);  // events waiting to be written
+  std::vector<uint64_t> listeners_ ABSL_GUARDED_BY(mu_);
+  sockets::SessionEvent event_;  // the write in flight: as WatchReactor's
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class CallbackWorkQueueService final : public WorkQueue::CallbackService {

@@ -5,15 +5,16 @@
 #include "modules/sockets/work_queue_server.h"
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/sockets/grpc_call.h"
 #include "modules/sockets/grpc_status.h"
 #include "modules/sockets/internal/work_queue_services.h"
@@ -95,24 +96,26 @@ class SyncWorkQueueService final : public WorkQueue::Service {
   grpc::Status Session(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<sockets::SessionEvent, sockets::SessionRequest>* stream) override {
-    std::mutex mu;
-    std::vector<std::pair<std::string, int64_t>> pending;  // tag, task id
-    std::vector<sockets::SessionEvent> ready;               // rejections, to write
-    bool reader_done = false;
+    struct Shared {
+      Mutex mu;
+      std::vector<std::pair<std::string, int64_t>> pending ABSL_GUARDED_BY(mu);  // tag, task id
+      std::vector<sockets::SessionEvent> ready ABSL_GUARDED_BY(mu);  // rejections, to write
+      bool reader_done ABSL_GUARDED_BY(mu) = false;
+    } shared;
     std::thread reader([&] {
       sockets::SessionRequest request;
       while (stream->Read(&request)) {
         absl::StatusOr<int64_t> id = core_->Submit(request.spec());
-        std::lock_guard<std::mutex> lock(mu);
+        MutexLock lock(shared.mu);
         if (id.ok()) {
-          pending.emplace_back(request.tag(), *id);
+          shared.pending.emplace_back(request.tag(), *id);
         } else {
-          ready.push_back(Rejected(request.tag(), id.status()));
+          shared.ready.push_back(Rejected(request.tag(), id.status()));
         }
       }
       {
-        std::lock_guard<std::mutex> lock(mu);
-        reader_done = true;
+        MutexLock lock(shared.mu);
+        shared.reader_done = true;
       }
       core_->Poke();
     });
@@ -122,27 +125,29 @@ class SyncWorkQueueService final : public WorkQueue::Service {
       std::vector<sockets::SessionEvent> out;
       bool done;
       {
-        std::lock_guard<std::mutex> lock(mu);
-        out.swap(ready);
-        for (auto it = pending.begin(); it != pending.end();) {
+        MutexLock lock(shared.mu);
+        out.swap(shared.ready);
+        for (auto it = shared.pending.begin(); it != shared.pending.end();) {
           absl::StatusOr<sockets::TaskStatus> status = core_->Get(it->second);
           if (!status.ok() || IsEnded(status->state())) {
             out.push_back(status.ok() ? Finished(it->first, *status)
                                       : Rejected(it->first, status.status()));
-            it = pending.erase(it);
+            it = shared.pending.erase(it);
           } else {
             ++it;
           }
         }
-        done = reader_done && pending.empty();
+        done = shared.reader_done && shared.pending.empty();
       }
       bool written = true;
       for (const sockets::SessionEvent& event : out) written = written && stream->Write(event);
       if (done && written) break;
       if (!written || context->IsCancelled()) {
         result = grpc::Status(grpc::StatusCode::CANCELLED, "the session was cancelled");
-        std::lock_guard<std::mutex> lock(mu);
-        for (const auto& [tag, id] : pending) core_->Cancel(id, kSessionWentAway).IgnoreError();
+        MutexLock lock(shared.mu);
+        for (const auto& [tag, id] : shared.pending) {
+          core_->Cancel(id, kSessionWentAway).IgnoreError();
+        }
         break;
       }
       core_->WaitForChange(seen, kCancelPollInterval);
@@ -211,7 +216,10 @@ absl::StatusOr<std::unique_ptr<WorkQueueServer>> WorkQueueServer::Start(
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     if (server->server_ != nullptr) server->server_->Shutdown();
-    server->shut_down_ = true;
+    {
+      internal::MutexLock lock(server->shutdown_mu_);
+      server->shut_down_ = true;  // the destructor has nothing left to do
+    }
     server->core_->Stop();
     return absl::UnavailableError(absl::StrCat("cannot serve on ", options.address));
   }
@@ -236,7 +244,7 @@ void WorkQueueServer::StartDraining() {
 }
 
 void WorkQueueServer::Shutdown(absl::Duration grace) {
-  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  internal::MutexLock lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
   StartDraining();

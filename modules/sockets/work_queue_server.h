@@ -55,12 +55,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/sockets/internal/work_queue_core.h"
 
 namespace conc {
@@ -108,8 +109,8 @@ class WorkQueueServer {
   std::unique_ptr<internal::WorkQueueCore> core_;
   std::unique_ptr<grpc::Service> service_;
   std::unique_ptr<grpc::Server> server_;
-  std::mutex shutdown_mu_;
-  bool shut_down_ = false;
+  internal::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };
 
 }  // namespace conc

@@ -36,14 +36,15 @@
 #include <chrono>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/common/status.h"
 #include "modules/common/timeout.h"
 #include "modules/generators/async_event.h"
@@ -83,7 +84,7 @@ class LoopState {
 
   // From the owning thread: asks the loop to shut down (no-op once it is gone).
   void Stop() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (loop_ != nullptr) loop_->call_soon_threadsafe([this] { stop_.set(); });
   }
 
@@ -106,7 +107,7 @@ class LoopState {
       co_return;
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       loop_ = EventLoop::current();
     }
     ready.set_value(absl::OkStatus());
@@ -131,7 +132,7 @@ class LoopState {
     }
     sweeper.cancel();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       loop_ = nullptr;
     }
   }
@@ -216,8 +217,8 @@ class LoopState {
   }
 
   Shared& shared_;
-  std::mutex mu_;
-  EventLoop* loop_ = nullptr;  // guarded by mu_: set while the loop serves
+  Mutex mu_;
+  EventLoop* loop_ ABSL_GUARDED_BY(mu_) = nullptr;  // set while the loop serves
   AsyncEvent stop_;
   bool stopping_ = false;
   uint64_t next_id_ = 0;

@@ -57,7 +57,7 @@ absl::Status WorkQueueCore::Validate(const sockets::TaskSpec& spec) {
 
 absl::StatusOr<int64_t> WorkQueueCore::Submit(const sockets::TaskSpec& spec) {
   if (absl::Status valid = Validate(spec); !valid.ok()) return valid;
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (draining_ || stopping_) {
     return absl::UnavailableError("the work queue is shutting down: submit to another server");
   }
@@ -69,19 +69,19 @@ absl::StatusOr<int64_t> WorkQueueCore::Submit(const sockets::TaskSpec& spec) {
   task.status.set_total_steps(spec.n());
   queue_.push_back(id);
   work_cv_.notify_one();
-  Changed(lock, id);
+  Changed(id);
   return id;
 }
 
 absl::StatusOr<sockets::TaskStatus> WorkQueueCore::Get(int64_t id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("no task ", id));
   return it->second.status;
 }
 
 absl::StatusOr<sockets::TaskStatus> WorkQueueCore::Cancel(int64_t id, std::string_view why) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return absl::NotFoundError(absl::StrCat("no task ", id));
   if (IsEnded(it->second.status.state())) return it->second.status;
@@ -90,30 +90,31 @@ absl::StatusOr<sockets::TaskStatus> WorkQueueCore::Cancel(int64_t id, std::strin
   EndTask(it->second, sockets::CANCELLED, why);
   sockets::TaskStatus status = it->second.status;
   cancel_cv_.notify_all();
-  Changed(lock, id);
+  Changed(id);
   return status;
 }
 
 uint64_t WorkQueueCore::version() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return version_;
 }
 
 uint64_t WorkQueueCore::WaitForChange(uint64_t seen, absl::Duration slice) const {
   const Deadline deadline = Deadline::FromTimeout(slice);
-  std::unique_lock<std::mutex> lock(mu_);
-  changed_cv_.wait_until(lock, deadline.to_steady_time_point(), [&] { return version_ != seen; });
+  MutexLock lock(mu_);
+  changed_cv_.wait_until(lock.native(), deadline.to_steady_time_point(),
+                         [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return version_ != seen; });
   return version_;
 }
 
 void WorkQueueCore::Poke() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++version_;
   changed_cv_.notify_all();
 }
 
 uint64_t WorkQueueCore::Listen(int64_t id, std::function<void()> listener) {
-  std::lock_guard<std::mutex> lock(listeners_mu_);
+  MutexLock lock(listeners_mu_);
   const uint64_t handle = next_listener_++;
   listeners_[id].emplace(handle, std::make_shared<const std::function<void()>>(std::move(listener)));
   listener_tasks_.emplace(handle, id);
@@ -121,7 +122,7 @@ uint64_t WorkQueueCore::Listen(int64_t id, std::function<void()> listener) {
 }
 
 void WorkQueueCore::Unlisten(uint64_t handle) {
-  std::lock_guard<std::mutex> lock(listeners_mu_);
+  MutexLock lock(listeners_mu_);
   auto it = listener_tasks_.find(handle);
   if (it == listener_tasks_.end()) return;
   auto task = listeners_.find(it->second);
@@ -133,7 +134,7 @@ void WorkQueueCore::Unlisten(uint64_t handle) {
 void WorkQueueCore::Notify(int64_t id) {
   std::vector<Listener> calls;
   {
-    std::lock_guard<std::mutex> lock(listeners_mu_);
+    MutexLock lock(listeners_mu_);
     auto task = listeners_.find(id);
     if (task == listeners_.end()) return;
     for (const auto& [handle, listener] : task->second) calls.push_back(listener);
@@ -142,14 +143,15 @@ void WorkQueueCore::Notify(int64_t id) {
 }
 
 void WorkQueueCore::StartDraining() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   draining_ = true;
 }
 
 void WorkQueueCore::Stop() {
   std::vector<int64_t> cancelled;
+  std::vector<std::thread> workers;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_ && workers_.empty()) return;
     stopping_ = true;
     for (auto& [id, task] : tasks_) {
@@ -162,16 +164,17 @@ void WorkQueueCore::Stop() {
     changed_cv_.notify_all();
     work_cv_.notify_all();
     cancel_cv_.notify_all();
+    workers.swap(workers_);  // joined by this call alone
   }
   for (int64_t id : cancelled) Notify(id);
-  for (std::thread& worker : workers_) worker.join();
-  workers_.clear();
+  for (std::thread& worker : workers) worker.join();
 }
 
 void WorkQueueCore::WorkerLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
-    work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    work_cv_.wait(lock.native(),
+                  [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
     const int64_t id = queue_.front();
     queue_.pop_front();
@@ -179,10 +182,10 @@ void WorkQueueCore::WorkerLoop() {
   }
 }
 
-void WorkQueueCore::RunTask(std::unique_lock<std::mutex>& lock, int64_t id) {
+void WorkQueueCore::RunTask(MutexLock& lock, int64_t id) {
   // The task is looked up again after every unlock: a cancel may end it meanwhile,
   // and an ended task may be forgotten (erased) once max_finished others ended.
-  auto running = [&]() -> Task* {
+  auto running = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> Task* {
     auto it = tasks_.find(id);
     if (it == tasks_.end() || it->second.status.state() != sockets::RUNNING || stopping_) {
       return nullptr;
@@ -193,7 +196,7 @@ void WorkQueueCore::RunTask(std::unique_lock<std::mutex>& lock, int64_t id) {
   if (it == tasks_.end() || it->second.status.state() != sockets::QUEUED) return;  // cancelled
   it->second.status.set_state(sockets::RUNNING);
   const sockets::TaskSpec spec = it->second.spec;
-  Changed(lock, id);
+  Changed(id);
   const auto pause = std::chrono::milliseconds(spec.step_delay_ms());
   int64_t acc = 0;
   for (int64_t step = 1; step <= spec.n(); ++step) {
@@ -203,14 +206,17 @@ void WorkQueueCore::RunTask(std::unique_lock<std::mutex>& lock, int64_t id) {
     task->status.set_steps_done(step);
     steps_executed_.fetch_add(1, std::memory_order_relaxed);
     if (step == spec.n()) break;
-    Changed(lock, id);
-    if (pause.count() > 0) cancel_cv_.wait_for(lock, pause, [&] { return running() == nullptr; });
+    Changed(id);
+    if (pause.count() > 0) {
+      cancel_cv_.wait_for(lock.native(), pause,
+                          [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return running() == nullptr; });
+    }
   }
   Task* task = running();
   if (task == nullptr) return;
   task->status.set_result(acc);
   EndTask(*task, sockets::DONE, "");
-  Changed(lock, id);
+  Changed(id);
 }
 
 void WorkQueueCore::EndTask(Task& task, sockets::TaskState state, std::string_view why) {
@@ -223,12 +229,14 @@ void WorkQueueCore::EndTask(Task& task, sockets::TaskState state, std::string_vi
   }
 }
 
-void WorkQueueCore::Changed(std::unique_lock<std::mutex>& lock, int64_t id) {
+void WorkQueueCore::Changed(int64_t id) {
   ++version_;
   changed_cv_.notify_all();
-  lock.unlock();
+  // The caller's MutexLock still owns mu_ on paper: it is locked again before
+  // the caller's scope can end.
+  mu_.unlock();
   Notify(id);
-  lock.lock();
+  mu_.lock();
 }
 
 }  // namespace conc::internal

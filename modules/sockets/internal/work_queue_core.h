@@ -24,7 +24,8 @@
 //     holds what it touches by weak_ptr (gRPC may even run the reactor's
 //     OnWriteDone, inline, inside the StartWrite a listener makes).
 //
-// Thread-safe. The mutexes are std::mutex (TSan cannot see Debian's absl::Mutex).
+// Thread-safe. The mutexes are conc::internal::Mutex, a std::mutex that clang's
+// -Wthread-safety sees (TSan cannot see Debian's absl::Mutex).
 
 #ifndef MODULES_SOCKETS_INTERNAL_WORK_QUEUE_CORE_H_
 #define MODULES_SOCKETS_INTERNAL_WORK_QUEUE_CORE_H_
@@ -37,7 +38,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -45,7 +45,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "modules/common/internal/mutex.h"
 #include "modules/sockets/work_queue.pb.h"
 
 namespace conc::internal {
@@ -97,7 +99,7 @@ class WorkQueueCore {
   // Refuse new tasks (Unavailable); queued and running ones go on.
   void StartDraining();
   // Refuse new tasks, cancel every unfinished one ("server shutting down"), join
-  // the workers. Idempotent.
+  // the workers. Idempotent; a call while another one joins returns at once.
   void Stop();
 
   // Steps taken by all workers since construction.
@@ -110,31 +112,34 @@ class WorkQueueCore {
   };
 
   void WorkerLoop();
-  void RunTask(std::unique_lock<std::mutex>& lock, int64_t id);
-  void EndTask(Task& task, sockets::TaskState state, std::string_view why);  // under mu_
-  void Changed(std::unique_lock<std::mutex>& lock, int64_t id);  // unlocks, notifies, relocks
-  void Notify(int64_t id);  // runs the task's listeners; no lock held
+  void RunTask(MutexLock& lock, int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EndTask(Task& task, sockets::TaskState state, std::string_view why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bumps the version and runs the task's listeners, dropping mu_ meanwhile.
+  void Changed(int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Notify(int64_t id) ABSL_LOCKS_EXCLUDED(mu_, listeners_mu_);  // runs the task's listeners
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   mutable std::condition_variable changed_cv_;  // version_ moved
   std::condition_variable work_cv_;             // a task was queued, or stop
   std::condition_variable cancel_cv_;           // a cancel or stop: cut a step's pause short
-  std::map<int64_t, Task> tasks_;
-  std::deque<int64_t> queue_;
-  std::deque<int64_t> finished_;  // ended tasks, oldest first, for forgetting
-  int64_t next_id_ = 1;
-  uint64_t version_ = 0;
-  bool draining_ = false;
-  bool stopping_ = false;
-  size_t max_finished_;
-  std::vector<std::thread> workers_;
+  std::map<int64_t, Task> tasks_ ABSL_GUARDED_BY(mu_);
+  std::deque<int64_t> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<int64_t> finished_ ABSL_GUARDED_BY(mu_);  // ended tasks, oldest first, for forgetting
+  int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  const size_t max_finished_;
+  std::vector<std::thread> workers_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> steps_executed_{0};
 
   using Listener = std::shared_ptr<const std::function<void()>>;
-  std::mutex listeners_mu_;
-  uint64_t next_listener_ = 1;
-  std::map<int64_t, std::map<uint64_t, Listener>> listeners_;  // task id -> handle -> listener
-  std::map<uint64_t, int64_t> listener_tasks_;                 // handle -> task id
+  Mutex listeners_mu_;
+  uint64_t next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 1;
+  // task id -> handle -> listener
+  std::map<int64_t, std::map<uint64_t, Listener>> listeners_ ABSL_GUARDED_BY(listeners_mu_);
+  std::map<uint64_t, int64_t> listener_tasks_ ABSL_GUARDED_BY(listeners_mu_);  // handle -> task id                 // handle -> task id
 };
 
 }  // namespace conc::internal
