@@ -25,6 +25,11 @@ Writes, into --out (default: the workspace's docs/):
   performance/*.svg   one chart per chapter and a headline chart across chapters
 and, unless --no-readmes, rewrites each chapter README's generated block (between
 "<!-- performance:begin -->" and "<!-- performance:end -->") with its rows.
+
+With --only, the chapters not named keep their rows from the latest earlier run in
+performance.json that measured them: PERFORMANCE.md still shows every chapter, and each
+carried-over one says the date and load of the run it comes from. Only the chapters run
+get new charts, README blocks and history entries.
 """
 
 import argparse
@@ -207,9 +212,32 @@ def markdown(run_info, chapters, limit_rows):
     for l in limit_rows:
         lines.append("| %s | %s |" % (l["name"], timing(l["time"])))
     for c in chapters:
-        lines += ["", "## %s" % c["chapter"], "", "![%s](performance/%s.svg)" % (c["chapter"], c["chapter"]), "",
-                  chapter_table(c)]
+        lines += ["", "## %s" % c["chapter"], ""]
+        if c.get("from_run"):
+            lines += ["*Not rerun this time: these rows are from the report of %s (load %s before it).*" % (
+                c["from_run"]["date"], " ".join("%.2f" % x for x in c["from_run"]["load_before"])), ""]
+        lines += ["![%s](performance/%s.svg)" % (c["chapter"], c["chapter"]), "", chapter_table(c)]
     return "\n".join(lines) + "\n"
+
+
+def with_earlier_runs(chapters, specs_all, history):
+    """This run's chapters, and for every other chapter with ratios, its latest earlier rows.
+
+    A carried-over chapter gets "from_run": the date and load of the run it comes from.
+    A chapter no earlier run measured is left out."""
+    ran = {c["chapter"]: c for c in chapters}
+    shown = []
+    for spec in specs_all:
+        name = spec["chapter"]
+        if name in ran:
+            shown.append(ran[name])
+            continue
+        for run_ in reversed(history["runs"]):
+            found = [c for c in run_.get("chapters", []) if c["chapter"] == name]
+            if found:
+                shown.append(dict(found[0], from_run={"date": run_["date"], "load_before": run_["load_before"]}))
+                break
+    return shown
 
 
 def headline_rows(chapters):
@@ -263,7 +291,8 @@ def main():
     only = set(args.only)
 
     specs = load_specs(root, only)
-    known = {s["chapter"] for s in load_specs(root, set())}
+    specs_all = load_specs(root, set())
+    known = {s["chapter"] for s in specs_all}
     if only - known:
         print("report: no chapter with ratios named %s; chapters: %s"
               % (", ".join(sorted(only - known)), ", ".join(sorted(known))), file=sys.stderr)
@@ -287,19 +316,21 @@ def main():
         "rounds": rounds, "min_time": min_time, "quick": args.quick, "modes": sorted(modes),
     }
 
-    os.makedirs(os.path.join(out, "performance"), exist_ok=True)
-    with open(os.path.join(out, "PERFORMANCE.md"), "w") as f:
-        f.write(markdown(run_info, chapters, limit_rows))
-    for c in chapters:
-        ratios.write_svg(os.path.join(out, "performance", c["chapter"] + ".svg"),
-                         "%s: C++ vs CPython" % c["chapter"], c["rows"])
-    ratios.write_svg(os.path.join(out, "performance", "headline.svg"),
-                     "conc vs CPython, by chapter", headline_rows(chapters))
     history_path = os.path.join(out, "performance.json")
     history = {"runs": []}
     if os.path.exists(history_path) and not args.no_history:
         with open(history_path) as f:
             history = json.load(f)
+    shown = with_earlier_runs(chapters, specs_all, history) if only else chapters
+
+    os.makedirs(os.path.join(out, "performance"), exist_ok=True)
+    with open(os.path.join(out, "PERFORMANCE.md"), "w") as f:
+        f.write(markdown(run_info, shown, limit_rows))
+    for c in chapters:
+        ratios.write_svg(os.path.join(out, "performance", c["chapter"] + ".svg"),
+                         "%s: C++ vs CPython" % c["chapter"], c["rows"])
+    ratios.write_svg(os.path.join(out, "performance", "headline.svg"),
+                     "conc vs CPython, by chapter", headline_rows(shown))
     history["runs"].append(dict(run_info, limits=limit_rows, chapters=chapters))
     history["runs"] = history["runs"][-HISTORY_KEPT:]
     with open(history_path, "w") as f:

@@ -2,7 +2,9 @@
 
 PERFORMANCE.md names every workload of every ratios.json and the limits; the JSON
 parses, holds two runs (the second appended), and its first run has every row; every
-chart is well-formed SVG. The numbers themselves are not checked: benchmarks are not
+chart is well-formed SVG. The second run was --only=sync: its PERFORMANCE.md (in
+OUT_DIR) still has every chapter, each one but sync carried over from the first run and
+saying so. The numbers themselves are not checked: benchmarks are not
 timed tests.
 """
 
@@ -57,6 +59,19 @@ def main():
     ET.parse(os.path.join(out, "performance", "headline.svg"))
     if [c["chapter"] for c in runs[1]["chapters"]] != ["sync"]:
         fail("--only=sync ran %s" % [c["chapter"] for c in runs[1]["chapters"]])
+    with open(os.path.join(out, "PERFORMANCE.md")) as f:
+        partial = f.read().split("\n## ")
+    sections = {part.split("\n", 1)[0]: part for part in partial[1:]}
+    for chapter, spec in specs.items():
+        if chapter not in sections:
+            fail("after --only=sync, PERFORMANCE.md lost the section of " + chapter)
+        carried = "Not rerun this time: these rows are from the report of %s" % runs[0]["date"]
+        if (carried in sections[chapter]) != (chapter != "sync"):
+            fail("after --only=sync, the section of %s %s" % (
+                chapter, "says it was carried over" if chapter == "sync" else "does not say it was carried over"))
+        for r in spec["rows"]:
+            if "| " + r["workload"] not in sections[chapter]:
+                fail("after --only=sync, PERFORMANCE.md lost a row of %s: %s" % (chapter, r["workload"]))
     for l in runs[0]["limits"]:
         if l["time"] is None:
             fail("limit %r was not measured" % l["name"])
