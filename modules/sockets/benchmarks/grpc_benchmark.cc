@@ -10,6 +10,13 @@
 //                                        task of kSteps steps replays kSteps + 1
 //                                        messages; items = messages
 //
+// Abseil's mutex deadlock detector is switched off first (SetUp): Debian builds
+// Abseil without NDEBUG, so every absl::Mutex lock, and gRPC takes several per
+// message, would otherwise update the detector's global lock graph, a check
+// that a release build of Abseil does not make (see the README's "Where it
+// differs"). Python's grpcio, on the same Debian libraries, keeps it: a Python
+// program has no call for it.
+//
 // The CPython peer, tools/peers/sockets_grpc_peer.py, measures the same with a
 // grpcio client and the grpcio server of modules/sockets/testing on the same
 // proto; `bazel run //tools/bench:ratios -- --chapter=sockets` prints both.
@@ -17,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
 #include "modules/sockets/work_queue_client.h"
@@ -36,6 +44,7 @@ struct Fixture {
 
 // A server of `api`, a client, and one finished task of `steps` steps.
 bool SetUp(benchmark::State& state, conc::ServerApi api, int64_t steps, Fixture& f) {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::StatusOr<std::unique_ptr<conc::WorkQueueServer>> server =
       conc::WorkQueueServer::Start({.address = "127.0.0.1:0", .api = api});
   if (!server.ok()) {
