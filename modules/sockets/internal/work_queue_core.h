@@ -43,9 +43,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "modules/common/internal/mutex.h"
 #include "modules/sockets/work_queue.pb.h"
@@ -139,7 +139,7 @@ class WorkQueueCore {
   uint64_t next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 1;
   // task id -> handle -> listener
   std::map<int64_t, std::map<uint64_t, Listener>> listeners_ ABSL_GUARDED_BY(listeners_mu_);
-  std::map<uint64_t, int64_t> listener_tasks_ ABSL_GUARDED_BY(listeners_mu_);  // handle -> task id                 // handle -> task id
+  std::map<uint64_t, int64_t> listener_tasks_ ABSL_GUARDED_BY(listeners_mu_);  // handle -> task id
 };
 
 }  // namespace conc::internal
